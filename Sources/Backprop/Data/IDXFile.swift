@@ -1,0 +1,134 @@
+import CZlib
+
+/// An IDX file, the format of MNIST and Fashion-MNIST, gzipped or not.
+///
+/// Layout (big-endian): two zero bytes, a type byte (0x08 = unsigned byte), the number
+/// of dimensions d, then d 32-bit sizes, then the values, last dimension fastest.
+public struct IDXFile: Equatable, Sendable {
+    /// The size of each dimension, e.g. [60000, 28, 28] for images, [60000] for labels.
+    public let dimensions: [Int]
+    /// The values, row-major.
+    public let bytes: [UInt8]
+
+    /// Reads and validates an IDX file; a `.gz` file (or any gzip stream) is decompressed.
+    ///
+    /// Memory grows only with data actually read, so a header claiming absurd sizes
+    /// cannot make this allocate more than the file holds.
+    /// - Throws: `DataError` naming the file and the field or offset at fault.
+    public init(contentsOf path: String) throws {
+        guard let file = gzopen(path, "rb") else {
+            throw DataError.unreadable(path: path, reason: "no such file, or permission denied")
+        }
+        defer { gzclose(file) }
+        var reader = GzipReader(file: file, path: path)
+
+        let magic = try reader.read(count: 4)
+        guard magic.count == 4 else {
+            throw DataError.malformed(
+                path: path, location: "header", message: "file is \(magic.count) bytes long, too short for an IDX header")
+        }
+        guard magic[0] == 0, magic[1] == 0 else {
+            throw DataError.malformed(
+                path: path, location: "bytes 0–1",
+                message: "not an IDX file: magic number starts with \(hex(magic[0])) \(hex(magic[1])), expected 0x00 0x00")
+        }
+        guard magic[2] == 0x08 else {
+            throw DataError.malformed(
+                path: path, location: "byte 2",
+                message: "value type \(hex(magic[2])) is not supported, expected 0x08 (unsigned byte)")
+        }
+        let rank = Int(magic[3])
+        guard rank >= 1 else {
+            throw DataError.malformed(path: path, location: "byte 3", message: "0 dimensions, expected at least 1")
+        }
+        let header = try reader.read(count: 4 * rank)
+        guard header.count == 4 * rank else {
+            throw DataError.malformed(
+                path: path, location: "header",
+                message: "file ends inside the sizes of its \(rank) dimensions")
+        }
+        var dimensions: [Int] = []
+        var total = 1
+        for d in 0..<rank {
+            let size = header[4 * d ..< 4 * d + 4].reduce(0) { $0 << 8 | Int($1) }
+            let (product, overflow) = total.multipliedReportingOverflow(by: size)
+            guard !overflow, product <= IDXFile.maximumCount else {
+                throw DataError.malformed(
+                    path: path, location: "dimension \(d + 1)",
+                    message: "sizes \(dimensions + [size]) describe more than \(IDXFile.maximumCount) values")
+            }
+            dimensions.append(size)
+            total = product
+        }
+        let bytes = try reader.read(count: total)
+        guard bytes.count == total else {
+            throw DataError.malformed(
+                path: path, location: "data",
+                message: "header sizes \(dimensions) need \(total) bytes of data, but the file holds \(bytes.count)")
+        }
+        guard try reader.read(count: 1).isEmpty else {
+            throw DataError.malformed(
+                path: path, location: "data",
+                message: "file holds more than the \(total) bytes of data its header sizes \(dimensions) describe")
+        }
+        self.dimensions = dimensions
+        self.bytes = bytes
+    }
+
+    /// The largest number of values accepted (16 GiB of bytes).
+    public static let maximumCount = 1 << 34
+
+    /// The file as images, one per row, pixels scaled from 0 … 255 to [0, 1].
+    ///
+    /// Shape (n × d_2·d_3·…) for dimensions [n, d_2, d_3, …].
+    public func images<S: Scalar>(as _: S.Type = S.self, path: String = "") throws -> Matrix<S> {
+        guard dimensions.count >= 2 else {
+            throw DataError.malformed(
+                path: path, location: "header",
+                message: "\(dimensions.count) dimension(s), expected at least 2 for images (count, then pixel sizes)")
+        }
+        let count = dimensions[0]
+        let width = count == 0 ? 0 : bytes.count / count
+        let scale = 1 / S(255)
+        return try Matrix(rows: count, columns: width, elements: bytes.map { S($0) * scale })
+    }
+
+    /// The file as class labels.
+    public func labels(path: String = "") throws -> [Int] {
+        guard dimensions.count == 1 else {
+            throw DataError.malformed(
+                path: path, location: "header",
+                message: "\(dimensions.count) dimensions, expected 1 for labels")
+        }
+        return bytes.map(Int.init)
+    }
+}
+
+private func hex(_ byte: UInt8) -> String {
+    "0x" + (byte < 16 ? "0" : "") + String(byte, radix: 16)
+}
+
+/// Reads a gzip (or plain) stream in chunks.
+private struct GzipReader {
+    let file: gzFile
+    let path: String
+
+    /// Up to `count` bytes; fewer only at the end of the stream.
+    mutating func read(count: Int) throws -> [UInt8] {
+        var result: [UInt8] = []
+        let chunk = 1 << 20
+        var buffer = [UInt8](repeating: 0, count: min(chunk, max(count, 1)))
+        while result.count < count {
+            let wanted = min(buffer.count, count - result.count)
+            let got = buffer.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32(wanted)) }
+            if got < 0 {
+                var code: Int32 = 0
+                let message = gzerror(file, &code).map { String(cString: $0) } ?? "read error"
+                throw DataError.malformed(path: path, location: "byte \(result.count)", message: message)
+            }
+            if got == 0 { break }
+            result.append(contentsOf: buffer[0..<Int(got)])
+        }
+        return result
+    }
+}

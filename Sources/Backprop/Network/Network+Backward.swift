@@ -1,0 +1,71 @@
+extension Network {
+    /// Backpropagation for the first `m` examples of `workspace`, after `forward`.
+    ///
+    /// Per example, the lecture's four equations; per batch, one matrix product each:
+    /// - δ^L = ∇_a C ⊙ g′(z^L) (the loss computes it, fused where that is exact and stable);
+    /// - δ^l = ((W^l)ᵀ δ^(l+1)) ⊙ g′(z^l)      → Δ^l = (Δ^(l+1) W^l) ⊙ g′(Z^l);
+    /// - ∂C/∂W^l = δ^(l+1) (a^l)ᵀ             → (1/m) (Δ^(l+1))ᵀ A^l;
+    /// - ∂C/∂b^l = δ^(l+1)                    → (1/m) (Δ^(l+1))ᵀ 1.
+    /// The gradients land in `workspace.gradients`.
+    func backward(_ workspace: Workspace<S>, rows m: Int) {
+        let count = layers.count
+        let output = layers[count - 1]
+        outputDelta(
+            loss, outputActivation: output.activation, z: workspace.z[count], a: workspace.a[count],
+            y: workspace.y, delta: workspace.delta[count], rows: m, columns: output.outputSize)
+        let scale = 1 / S(m)
+        for k in stride(from: count - 1, through: 0, by: -1) {
+            let layer = layers[k]
+            let nIn = layer.inputSize, nOut = layer.outputSize
+            let delta = workspace.delta[k + 1]
+            workspace.gradients.weight[k].withMutablePointer { dw in
+                S.gemm(
+                    transposeA: true, transposeB: false, m: nOut, n: nIn, k: m,
+                    alpha: scale, a: delta, lda: nOut, b: workspace.a[k], ldb: nIn, beta: 0, c: dw, ldc: nIn)
+            }
+            withMutablePointer(&workspace.gradients.bias[k]) { db in
+                S.gemv(
+                    transpose: true, m: m, n: nOut, alpha: scale, a: delta, lda: nOut,
+                    x: workspace.ones, beta: 0, y: db)
+            }
+            guard k > 0 else { break }
+            layer.weight.withPointer { w in
+                S.gemm(
+                    transposeA: false, transposeB: false, m: m, n: nIn, k: nOut,
+                    alpha: 1, a: delta, lda: nOut, b: w, ldb: nIn, beta: 0, c: workspace.delta[k], ldc: nIn)
+            }
+            multiplyByDerivative(
+                layers[k - 1].activation, delta: workspace.delta[k], z: workspace.z[k], a: workspace.a[k],
+                rows: m, columns: nIn)
+        }
+    }
+
+    /// The mean cost C = (1/m) Σ_x C_x of the first `m` examples in `workspace`, after `forward`.
+    func batchLoss(_ workspace: Workspace<S>, rows m: Int) -> Double {
+        let count = layers.count
+        return lossSum(
+            loss, z: workspace.z[count], a: workspace.a[count], y: workspace.y, rows: m,
+            columns: outputSize) / Double(m)
+    }
+
+    /// The mean cost and its gradients for a mini-batch, by forward propagation then backpropagation.
+    /// - Throws: `BackpropError` if the data does not fit the network.
+    public func gradients(for batch: Dataset<S>) throws -> (loss: Double, gradients: Gradients<S>) {
+        try batch.validate(for: self)
+        guard batch.count > 0 else {
+            throw BackpropError.shapeMismatch(what: "batch", expected: "at least 1 example", got: "0")
+        }
+        let workspace = Workspace(for: self, capacity: batch.count)
+        let indices = Array(0..<batch.count)
+        indices.withUnsafeBufferPointer { workspace.load(batch, indices: $0) }
+        forward(workspace, rows: batch.count)
+        let loss = batchLoss(workspace, rows: batch.count)
+        backward(workspace, rows: batch.count)
+        return (loss, workspace.gradients)
+    }
+
+    /// The mean cost C = (1/n) Σ_x C_x over a data set.
+    public func loss(on data: Dataset<S>) throws -> Double {
+        try evaluate(on: data).loss
+    }
+}

@@ -1,0 +1,63 @@
+extension Network {
+    /// Forward propagation of the first `rows` examples already in `workspace.a[0]`:
+    /// Z^(l+1) = A^l (W^l)ᵀ + 1 (b^l)ᵀ and A^(l+1) = g(Z^(l+1)), one matrix product per layer.
+    func forward(_ workspace: Workspace<S>, rows m: Int) {
+        for (k, layer) in layers.enumerated() {
+            let nIn = layer.inputSize, nOut = layer.outputSize
+            let z = workspace.z[k + 1], a = workspace.a[k + 1]
+            layer.weight.withPointer { w in
+                S.gemm(
+                    transposeA: false, transposeB: true, m: m, n: nOut, k: nIn,
+                    alpha: 1, a: workspace.a[k], lda: nIn, b: w, ldb: nIn, beta: 0, c: z, ldc: nOut)
+            }
+            withPointer(layer.bias) { b in
+                addBiasAndActivate(layer.activation, z: z, a: a, bias: b, rows: m, columns: nOut)
+            }
+        }
+    }
+
+    /// The network's outputs a^L for a batch of inputs, one example per row.
+    ///
+    /// These are class probabilities for softmax and sigmoid outputs.
+    /// - Throws: `BackpropError` if the column count is not the input size or an input is not finite.
+    public func predict(_ inputs: Matrix<S>) throws -> Matrix<S> {
+        try checkInputs(inputs)
+        let chunk = Swift.min(inputs.rows, 1024)
+        let workspace = Workspace(for: self, capacity: chunk)
+        var outputs = Matrix<S>(rows: inputs.rows, columns: outputSize)
+        let width = outputSize
+        for start in stride(from: 0, to: inputs.rows, by: Swift.max(1, chunk)) {
+            let range = start ..< Swift.min(start + chunk, inputs.rows)
+            workspace.load(inputs, rows: range)
+            forward(workspace, rows: range.count)
+            outputs.withMutablePointer { out in
+                (out + start * width).update(from: workspace.a[layers.count], count: range.count * width)
+            }
+        }
+        return outputs
+    }
+
+    /// The output a^L for one input x.
+    public func predict(_ input: [S]) throws -> [S] {
+        try predict(Matrix(rows: 1, columns: input.count, elements: input)).elements
+    }
+
+    /// The predicted class of each input row: the largest output, or for a single
+    /// output, 1 when it exceeds ½ (a sigmoid probability) and 0 otherwise.
+    public func predictClasses(_ inputs: Matrix<S>) throws -> [Int] {
+        let outputs = try predict(inputs)
+        let width = outputs.columns
+        return outputs.withPointer { a in (0..<outputs.rows).map { predictedClass(a + $0 * width, width) } }
+    }
+
+    func checkInputs(_ inputs: Matrix<S>) throws {
+        guard inputs.columns == inputSize else {
+            throw BackpropError.shapeMismatch(
+                what: "inputs", expected: "\(inputSize) columns (the network's input size)",
+                got: "\(inputs.columns)")
+        }
+        if let (row, column) = inputs.firstNonFinite() {
+            throw BackpropError.nonFinite(what: "inputs", row: row, column: column)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+/// A feed-forward network of dense layers, trained by backpropagation.
+///
+/// With L layers of widths n_1 … n_L (n_1 the input size), layer l = 1 … L−1 maps
+/// a^l to z^(l+1) = W^l a^l + b^l and a^(l+1) = g(z^(l+1)). `layers[l - 1]` holds W^l and b^l.
+///
+/// ```swift
+/// var network = try Network<Float>(sizes: [784, 30, 10], activation: .sigmoid,
+///                                  loss: .quadratic, initialization: .normal, seed: 1)
+/// ```
+public struct Network<S: Scalar>: Equatable, Sendable {
+    public internal(set) var layers: [Dense<S>]
+    public let loss: Loss
+
+    /// n_1 … n_L: the input size, then each layer's output size.
+    public var sizes: [Int] { [layers[0].inputSize] + layers.map(\.outputSize) }
+    public var inputSize: Int { layers[0].inputSize }
+    public var outputSize: Int { layers[layers.count - 1].outputSize }
+    public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+
+    /// A network from its layers.
+    /// - Throws: `BackpropError` if consecutive layers do not fit together, a layer other
+    ///   than the last uses softmax, or the loss needs another output activation.
+    public init(layers: [Dense<S>], loss: Loss) throws {
+        guard let last = layers.last else {
+            throw BackpropError.invalidArchitecture("a network needs at least one layer")
+        }
+        for l in 1..<layers.count where layers[l].inputSize != layers[l - 1].outputSize {
+            throw BackpropError.shapeMismatch(
+                what: "layer \(l + 1) weight", expected: "\(layers[l - 1].outputSize) columns",
+                got: "\(layers[l].inputSize)")
+        }
+        for layer in layers.dropLast() where layer.activation == .softmax {
+            throw BackpropError.invalidArchitecture("softmax is allowed on the output layer only")
+        }
+        if let required = loss.requiredOutputActivation, last.activation != required {
+            throw BackpropError.invalidArchitecture(
+                "the \(loss.name) loss needs a \(required.name) output layer, not \(last.activation.name)")
+        }
+        if last.activation == .softmax, last.outputSize < 2 {
+            throw BackpropError.invalidArchitecture("a softmax output needs at least 2 classes, got \(last.outputSize)")
+        }
+        self.layers = layers
+        self.loss = loss
+    }
+
+    /// A network with fresh parameters.
+    ///
+    /// - Parameters:
+    ///   - sizes: n_1 … n_L, every layer's width from input to output (at least two).
+    ///   - activation: g for the hidden layers.
+    ///   - outputActivation: g for the output layer; by default the one the loss needs
+    ///     (softmax for cross-entropy, sigmoid for binary cross-entropy), else `activation`.
+    ///   - initialization: by default He for ReLU-like activations, Xavier otherwise.
+    ///   - seed: seeds the parameters; the same seed gives the same network.
+    public init(
+        sizes: [Int], activation: Activation = .sigmoid, outputActivation: Activation? = nil,
+        loss: Loss = .quadratic, initialization: Initialization? = nil, seed: UInt64 = 0
+    ) throws {
+        guard sizes.count >= 2 else {
+            throw BackpropError.invalidArchitecture(
+                "give at least two layer sizes (input and output), got \(sizes.count)")
+        }
+        if let index = sizes.firstIndex(where: { $0 < 1 }) {
+            throw BackpropError.invalidArchitecture(
+                "layer \(index + 1) has width \(sizes[index]); every layer needs at least 1 neuron")
+        }
+        let output = outputActivation ?? loss.requiredOutputActivation ?? activation
+        var random = RandomSource(seed: seed)
+        var layers: [Dense<S>] = []
+        for l in 0..<(sizes.count - 1) {
+            let g = l == sizes.count - 2 ? output : activation
+            layers.append(Dense(
+                inputSize: sizes[l], outputSize: sizes[l + 1], activation: g,
+                initialization: initialization ?? .default(for: activation), random: &random))
+        }
+        try self.init(layers: layers, loss: loss)
+    }
+
+    /// The same network in another precision (e.g. Double for gradient checks).
+    public func converted<Other: Scalar>(to _: Other.Type = Other.self) -> Network<Other> {
+        Network<Other>(unchecked: layers.map { $0.converted() }, loss)
+    }
+
+    init(unchecked layers: [Dense<S>], _ loss: Loss) {
+        self.layers = layers
+        self.loss = loss
+    }
+}

@@ -1,0 +1,64 @@
+/// The buffers one forward and backward pass needs, allocated once for up to `capacity`
+/// examples and reused for every mini-batch.
+///
+/// Index k holds the lecture's layer k + 1: `a[0]` is a^1 = x (the input batch), and for
+/// k ≥ 1, `z[k]`, `a[k]` and `delta[k]` hold Z^(k+1), A^(k+1) and Δ^(k+1), one example per row.
+/// (`z[0]` and `delta[0]` are unused: the input layer has neither.)
+final class Workspace<S: Scalar> {
+    let sizes: [Int]
+    let capacity: Int
+    let z: [UnsafeMutablePointer<S>]
+    let a: [UnsafeMutablePointer<S>]
+    let delta: [UnsafeMutablePointer<S>]
+    /// Y, the targets of the batch, shape (capacity × n_L).
+    let y: UnsafeMutablePointer<S>
+    /// A column of ones: ∂C/∂b = (1/m) Δᵀ 1 is a matrix-vector product.
+    let ones: UnsafeMutablePointer<S>
+    /// ∂C/∂W^l and ∂C/∂b^l of the last backward pass.
+    var gradients: Gradients<S>
+
+    init(sizes: [Int], capacity: Int) {
+        let capacity = max(1, capacity)
+        self.sizes = sizes
+        self.capacity = capacity
+        func buffer(_ width: Int) -> UnsafeMutablePointer<S> {
+            let pointer = UnsafeMutablePointer<S>.allocate(capacity: capacity * width)
+            pointer.initialize(repeating: 0, count: capacity * width)
+            return pointer
+        }
+        z = sizes.map(buffer)
+        a = sizes.map(buffer)
+        delta = sizes.map(buffer)
+        y = buffer(sizes[sizes.count - 1])
+        ones = buffer(1)
+        ones.update(repeating: 1, count: capacity)
+        gradients = Gradients(sizes: sizes)
+    }
+
+    convenience init(for network: Network<S>, capacity: Int) {
+        self.init(sizes: network.sizes, capacity: capacity)
+    }
+
+    deinit {
+        for pointer in z + a + delta + [y, ones] { pointer.deallocate() }
+    }
+
+    /// Copies the inputs and targets of the examples `indices` into a^1 and Y.
+    func load(_ data: Dataset<S>, indices: UnsafeBufferPointer<Int>) {
+        let width = sizes[0]
+        data.inputs.withPointer { x in
+            for (r, index) in indices.enumerated() {
+                (a[0] + r * width).update(from: x + index * width, count: width)
+            }
+        }
+        data.targets.gather(indices, into: y, outputSize: sizes[sizes.count - 1])
+    }
+
+    /// Copies rows `range` of `inputs` into a^1.
+    func load(_ inputs: Matrix<S>, rows range: Range<Int>) {
+        let width = sizes[0]
+        inputs.withPointer { x in
+            a[0].update(from: x + range.lowerBound * width, count: range.count * width)
+        }
+    }
+}

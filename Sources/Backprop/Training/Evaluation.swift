@@ -1,0 +1,47 @@
+/// How well a network does on a data set.
+public struct Evaluation: Equatable, Sendable {
+    /// The mean cost (1/n) Σ_x C_x.
+    public var loss: Double
+    /// The fraction of examples whose predicted class is the target class, when the
+    /// targets are classes.
+    public var accuracy: Double?
+    public var count: Int
+}
+
+extension Network {
+    /// The mean cost and, for class targets, the accuracy over `data`, in batches of up to 1,024.
+    public func evaluate(on data: Dataset<S>) throws -> Evaluation {
+        try data.validate(for: self)
+        let chunk = Swift.max(1, Swift.min(data.count, 1024))
+        let workspace = Workspace(for: self, capacity: chunk)
+        let order = Array(0..<data.count)
+        var total: Double = 0
+        var correct = 0
+        let width = outputSize
+        order.withUnsafeBufferPointer { order in
+            for start in stride(from: 0, to: order.count, by: chunk) {
+                let m = Swift.min(chunk, order.count - start)
+                workspace.load(data, indices: UnsafeBufferPointer(rebasing: order[start ..< start + m]))
+                forward(workspace, rows: m)
+                total += batchLoss(workspace, rows: m) * Double(m)
+                guard case .classes(let labels) = data.targets else { continue }
+                let a = workspace.a[layers.count]
+                for r in 0..<m where predictedClass(a + r * width, width) == labels[start + r] {
+                    correct += 1
+                }
+            }
+        }
+        var accuracy: Double?
+        if case .classes = data.targets, data.count > 0 { accuracy = Double(correct) / Double(data.count) }
+        return Evaluation(loss: data.count > 0 ? total / Double(data.count) : 0, accuracy: accuracy, count: data.count)
+    }
+}
+
+/// The class an output vector a^L predicts: the index of its largest value, or for a
+/// single (sigmoid) output, 1 when a > ½.
+func predictedClass<S: Scalar>(_ a: UnsafePointer<S>, _ width: Int) -> Int {
+    if width == 1 { return a[0] > 0.5 ? 1 : 0 }
+    var best = 0
+    for j in 1..<width where a[j] > a[best] { best = j }
+    return best
+}

@@ -1,0 +1,109 @@
+/// Compares backpropagation's gradients with finite differences of the cost.
+///
+/// Each parameter w is nudged by ±h and ±2h and the derivative estimated by the
+/// five-point central difference
+///
+///     ∂C/∂w ≈ [C(w − 2h) − 8 C(w − h) + 8 C(w + h) − C(w + 2h)] / (12 h),
+///
+/// whose error is O(h⁴) instead of the two-point formula's O(h²). That allows a larger
+/// h, so rounding in C costs less, and the estimate is good to about 1e-11 in Double.
+///
+/// ReLU and leaky ReLU have a kink at z = 0, where C has two one-sided derivatives and
+/// backpropagation returns one of them (g′(0) = 0 for ReLU, as in PyTorch). A parameter
+/// within 2h of a kink spoils the central estimate, so the error reported for each
+/// parameter is the smallest of its errors against the central estimate and the two
+/// second-order one-sided estimates, [−3C(w) + 4C(w + h) − C(w + 2h)] / (2h) and its mirror
+/// image. Where C is smooth the three agree, so a wrong gradient cannot hide behind them.
+public struct GradientCheck: Sendable {
+    /// The comparison for one layer's W^l and b^l.
+    public struct LayerResult: Equatable, Sendable {
+        /// l, the lecture's index of W^l (1 for the first layer).
+        public var layer: Int
+        /// The largest relative error over the entries of ∂C/∂W^l.
+        public var weightError: Double
+        /// The largest relative error over the entries of ∂C/∂b^l.
+        public var biasError: Double
+        /// The largest of the two.
+        public var maximumError: Double { Swift.max(weightError, biasError) }
+    }
+
+    /// h.
+    public var step: Double
+    /// Gradients smaller than this count as zero when dividing: the relative error
+    /// |g − n| / max(|g|, |n|, floor) would otherwise measure rounding noise.
+    public var floor: Double
+
+    public init(step: Double = 1e-4, floor: Double = 1e-5) {
+        self.step = step
+        self.floor = floor
+    }
+
+    /// Relative error |g − n| / max(|g|, |n|, floor).
+    public func relativeError(_ g: Double, _ n: Double) -> Double {
+        abs(g - n) / Swift.max(abs(g), abs(n), floor)
+    }
+
+    /// Checks every weight and bias of `network` on the mini-batch `batch`, in Double.
+    /// - Throws: `BackpropError` if the batch does not fit the network.
+    public func run<S: Scalar>(_ network: Network<S>, on batch: Dataset<S>) throws -> [LayerResult] {
+        let network = network.converted(to: Double.self)
+        let data = try Dataset<Double>(inputs: batch.inputs.converted(), targets: batch.targets.converted())
+        let analytic = try network.gradients(for: data).gradients
+        var probe = network
+        func cost() -> Double {
+            // Inputs were validated above, so evaluation cannot fail.
+            (try? probe.loss(on: data)) ?? .nan
+        }
+        // Sets one parameter to w + offset for each offset, then back to exactly w.
+        // The error of the analytic derivative g against the estimates described above.
+        func error(_ g: Double, at w: Double, _ set: (inout Network<Double>, Double) -> Void) -> Double {
+            let h = step
+            var c: [Double] = []
+            for offset in [-2 * h, -h, 0, h, 2 * h] {
+                set(&probe, w + offset)
+                c.append(cost())
+            }
+            set(&probe, w)
+            let central = (c[0] - 8 * c[1] + 8 * c[3] - c[4]) / (12 * h)
+            let left = (3 * c[2] - 4 * c[1] + c[0]) / (2 * h)
+            let right = (-3 * c[2] + 4 * c[3] - c[4]) / (2 * h)
+            return [central, left, right].map { relativeError(g, $0) }.min() ?? .nan
+        }
+        var results: [LayerResult] = []
+        for l in network.layers.indices {
+            var weightError = 0.0, biasError = 0.0
+            for i in network.layers[l].weight.elements.indices {
+                let e = error(analytic.weight[l].elements[i], at: network.layers[l].weight.elements[i]) {
+                    $0.layers[l].setWeight(i, to: $1)
+                }
+                weightError = Swift.max(weightError, e)
+            }
+            for j in network.layers[l].bias.indices {
+                let e = error(analytic.bias[l][j], at: network.layers[l].bias[j]) { $0.layers[l].setBias(j, to: $1) }
+                biasError = Swift.max(biasError, e)
+            }
+            results.append(LayerResult(layer: l + 1, weightError: weightError, biasError: biasError))
+        }
+        return results
+    }
+}
+
+extension Dense {
+    mutating func setWeight(_ index: Int, to value: S) {
+        weight.elements[index] = value
+    }
+
+    mutating func setBias(_ index: Int, to value: S) {
+        bias[index] = value
+    }
+}
+
+extension Targets {
+    /// The same targets in another precision.
+    public func converted<Other: Scalar>(to _: Other.Type = Other.self) -> Targets<Other> {
+        switch self {
+        case .classes(let labels): .classes(labels)
+        case .values(let matrix): .values(matrix.converted())
+        }
+    }
+}

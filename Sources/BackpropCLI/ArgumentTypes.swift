@@ -1,0 +1,71 @@
+import ArgumentParser
+import Backprop
+import Foundation
+
+extension Activation: ExpressibleByArgument {
+    public init?(argument: String) {
+        self.init(name: argument)
+    }
+
+    public static var allValueStrings: [String] { Activation.all.map(\.name) }
+}
+
+extension Loss: ExpressibleByArgument {
+    public init?(argument: String) {
+        self.init(name: argument)
+    }
+
+    public static var allValueStrings: [String] { Loss.allCases.map(\.name) }
+}
+
+extension Initialization: ExpressibleByArgument {}
+
+/// A comma-separated list such as `784,30,10`.
+struct List<Element: LosslessStringConvertible & Sendable>: ExpressibleByArgument {
+    var values: [Element]
+
+    init(_ values: [Element]) {
+        self.values = values
+    }
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ",", omittingEmptySubsequences: false)
+        var values: [Element] = []
+        for part in parts {
+            guard let value = Element(part.trimmingCharacters(in: .whitespaces)) else { return nil }
+            values.append(value)
+        }
+        self.values = values
+    }
+
+    var defaultValueDescription: String { values.map(String.init(describing:)).joined(separator: ",") }
+}
+
+/// Options that describe a fresh network, shared by `gradcheck` and `explain`.
+struct NetworkOptions: ParsableArguments {
+    @Option(help: "Every layer's width from input to output, e.g. 784,30,10.")
+    var layers: List<Int>
+
+    @Option(help: "Activation of the hidden layers (\(Activation.allValueStrings.joined(separator: ", "))).")
+    var activation: Activation = .sigmoid
+
+    @Option(help: "Activation of the output layer (default: what the loss needs, else --activation).")
+    var outputActivation: Activation?
+
+    @Option(help: "Loss (\(Loss.allValueStrings.joined(separator: ", "))).")
+    var loss: Loss = .quadratic
+
+    @Option(
+        name: .customLong("init"),
+        help: "Parameter initialization (normal, xavier, he; default: he for ReLU, else xavier).")
+    var initialization: Initialization?
+
+    @Option(help: "Seed for the parameters and the generated data.")
+    var seed: UInt64 = 1
+
+    func makeNetwork<S: Scalar>(_: S.Type) throws -> Network<S> {
+        try Network<S>(
+            sizes: layers.values, activation: activation, outputActivation: outputActivation,
+            loss: loss, initialization: initialization, seed: seed)
+    }
+}

@@ -1,0 +1,13 @@
+import ArgumentParser
+import Backprop
+
+@main
+struct BackpropCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backprop",
+        abstract: "Feed-forward neural networks trained by backpropagation.",
+        subcommands: [
+            TrainCommand.self, GradcheckCommand.self, ExplainCommand.self,
+        ]
+    )
+}
