@@ -89,8 +89,7 @@ public struct IDXFile: Equatable, Sendable {
         }
         let count = dimensions[0]
         let width = count == 0 ? 0 : bytes.count / count
-        let scale = 1 / S(255)
-        return try Matrix(rows: count, columns: width, elements: bytes.map { S($0) * scale })
+        return try Matrix(rows: count, columns: width, elements: bytes.map { S($0) / 255 })
     }
 
     /// The file as class labels.

@@ -48,7 +48,22 @@ public struct GradientCheck: Sendable {
     public func run<S: Scalar>(_ network: Network<S>, on batch: Dataset<S>) throws -> [LayerResult] {
         let network = network.converted(to: Double.self)
         let data = try Dataset<Double>(inputs: batch.inputs.converted(), targets: batch.targets.converted())
-        let analytic = try network.gradients(for: data).gradients
+        return try compare(network.gradients(for: data).gradients, for: network, on: data)
+    }
+
+    /// Compares the given gradients (normally backpropagation's) with finite differences
+    /// of `network`'s cost on `data`.
+    /// - Throws: `BackpropError` if the data or the gradients do not fit the network.
+    public func compare(
+        _ analytic: Gradients<Double>, for network: Network<Double>, on data: Dataset<Double>
+    ) throws -> [LayerResult] {
+        try data.validate(for: network)
+        guard analytic.weight.map(\.elements.count) == network.layers.map(\.weight.elements.count),
+              analytic.bias.map(\.count) == network.layers.map(\.bias.count)
+        else {
+            throw BackpropError.shapeMismatch(
+                what: "gradients", expected: "one per parameter of the network", got: "other shapes")
+        }
         var probe = network
         func cost() -> Double {
             // Inputs were validated above, so evaluation cannot fail.
