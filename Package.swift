@@ -41,9 +41,7 @@ let package = Package(
             name: "BackpropTests",
             dependencies: ["Backprop"]
         ),
-        .testTarget(
-            name: "BackpropCLITests",
-            dependencies: ["BackpropCLI"]
-        ),
+        // Runs the built `backprop` binary (`swift build` first; `make test` does).
+        .testTarget(name: "BackpropCLITests"),
     ]
 )

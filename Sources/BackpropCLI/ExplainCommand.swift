@@ -53,7 +53,7 @@ struct ExplainCommand: ParsableCommand {
             if values.count == 1, n > 1 {
                 let index = values[0]
                 guard index == index.rounded(), index >= 0, index < Double(n) else {
-                    throw ValidationError(
+                    throw CLIError(
                         "--target: one value is read as a class index, expected an integer 0 ... \(n - 1), got \(index)")
                 }
                 return (0..<n).map { $0 == Int(index) ? 1 : 0 }

@@ -122,10 +122,10 @@ struct TrainCommand: ParsableCommand {
 /// Loads IDX images and labels; the labels path defaults to the MNIST naming.
 func loadIDX(_ images: String, labels: String?) throws -> Dataset<Float> {
     if images.lowercased().hasSuffix(".csv") {
-        throw ValidationError("\(images): CSV input is not supported yet; give an IDX images file")
+        throw CLIError("\(images): CSV input is not supported yet; give an IDX images file")
     }
     guard let labels = labels ?? defaultLabelsPath(for: images) else {
-        throw ValidationError(
+        throw CLIError(
             "\(images): cannot derive the labels file name (no 'images-idx3' in it); pass --labels FILE")
     }
     return try Dataset.idx(images: images, labels: labels)

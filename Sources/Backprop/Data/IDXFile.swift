@@ -89,7 +89,7 @@ public struct IDXFile: Equatable, Sendable {
         }
         let count = dimensions[0]
         let width = count == 0 ? 0 : bytes.count / count
-        return try Matrix(rows: count, columns: width, elements: bytes.map { S($0) / 255 })
+        return try Matrix(rows: count, columns: width, elements: scaledPixels(bytes))
     }
 
     /// The file as class labels.
@@ -100,6 +100,16 @@ public struct IDXFile: Equatable, Sendable {
                 message: "\(dimensions.count) dimensions, expected 1 for labels")
         }
         return bytes.map(Int.init)
+    }
+}
+
+/// Pixel values 0 … 255 as x / 255 (correctly rounded, as NumPy's `pixels / 255` gives).
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+private func scaledPixels<S: Scalar>(_ bytes: [UInt8]) -> [S] {
+    [S](unsafeUninitializedCapacity: bytes.count) { buffer, initialized in
+        for i in bytes.indices { buffer[i] = S(bytes[i]) / 255 }
+        initialized = bytes.count
     }
 }
 

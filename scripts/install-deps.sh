@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Backprop needs, if any are missing.
+#   scripts/install-deps.sh            build and test dependencies
+#   scripts/install-deps.sh --data     also the Fashion-MNIST data set (for the demo)
+# As root it runs apt-get; otherwise it prints the command to run and fails.
+set -euo pipefail
+
+packages=(libopenblas-dev zlib1g-dev pkg-config gzip python3)
+[ "${1:-}" = "--data" ] && packages+=(dataset-fashion-mnist)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ! command -v swift >/dev/null 2>&1; then
+  echo "error: 'swift' is not on PATH; install a Swift 6 toolchain (swift.org) first" >&2
+  exit 1
+fi
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" = 0 ]; then
+  echo "Installing ${missing[*]} …"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  echo "error: missing Debian packages: ${missing[*]}" >&2
+  echo "install them with:  sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
