@@ -91,7 +91,7 @@ struct TrainCommand: ParsableCommand {
         var network = try Network<Float>(
             sizes: [training.inputs.columns] + hidden.values + [outputs], activation: activation,
             outputActivation: outputActivation, loss: loss, initialization: initialization, seed: seed)
-        var sgd = try SGD(learningRate: learningRate)
+        var sgd = try SGD<Float>(learningRate: learningRate)
         var random = RandomSource(seed: seed)
         let report = EpochReporter(json: json, epochs: epochs)
         if !json { print("Training a \(describe(network)) on \(training.count) examples") }

@@ -53,7 +53,7 @@ import Testing
 
     @Test func oneSGDStepMovesAgainstTheGradient() throws {
         var net = network
-        var sgd = try SGD(learningRate: 0.5)
+        var sgd = try SGD<Double>(learningRate: 0.5)
         let data = try Dataset(inputs: Matrix([x]), targets: .values(Matrix([y])))
         let (before, gradients) = try net.gradients(for: data)
         sgd.update(&net, with: gradients)

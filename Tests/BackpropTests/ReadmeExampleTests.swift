@@ -7,7 +7,7 @@ import Backprop
         inputs: Matrix([[0, 0], [0, 1], [1, 0], [1, 1]]),
         targets: .classes([0, 1, 1, 0]))
     var network = try Network<Float>(sizes: [2, 8, 2], activation: .tanh, loss: .crossEntropy, seed: 3)
-    var sgd = try SGD(learningRate: 1)
+    var sgd = try SGD<Float>(learningRate: 1)
     var random = RandomSource(seed: 1)
     for epoch in 1...500 {
         _ = try network.trainEpoch(on: xor, batchSize: 4, optimizer: &sgd, random: &random, epoch: epoch)

@@ -9,7 +9,7 @@ import Testing
     func xorIsLearned(_ loss: Loss) throws {
         let outputs = loss == .crossEntropy ? 2 : 1
         var network = try Network<Float>(sizes: [2, 8, outputs], activation: .tanh, loss: loss, seed: 3)
-        var sgd = try SGD(learningRate: loss == .quadratic ? 2 : 1)
+        var sgd = try SGD<Float>(learningRate: loss == .quadratic ? 2 : 1)
         var random = RandomSource(seed: 1)
         #expect(try network.evaluate(on: Self.xor).accuracy! < 1)
         for epoch in 1...500 {
@@ -23,7 +23,7 @@ import Testing
     @Test func sameSeedGivesBitwiseIdenticalParameters() throws {
         func train(seed: UInt64) throws -> Network<Float> {
             var network = try Network<Float>(sizes: [2, 5, 2], activation: .relu, loss: .crossEntropy, seed: seed)
-            var sgd = try SGD(learningRate: 0.3)
+            var sgd = try SGD<Float>(learningRate: 0.3)
             var random = RandomSource(seed: seed)
             for epoch in 1...20 {
                 _ = try network.trainEpoch(on: Self.xor, batchSize: 3, optimizer: &sgd, random: &random, epoch: epoch)
@@ -40,7 +40,7 @@ import Testing
         var network = try Network<Double>(sizes: [2, 3, 2], activation: .sigmoid, loss: .crossEntropy, seed: 1)
         let before = network
         let data = try Dataset<Double>(inputs: Self.xor.inputs.converted(), targets: Self.xor.targets.converted())
-        var sgd = try SGD(learningRate: 1e-9)
+        var sgd = try SGD<Double>(learningRate: 1e-9)
         var random = RandomSource(seed: 1)
         let result = try network.trainEpoch(on: data, batchSize: 3, optimizer: &sgd, random: &random)
         #expect(network != before)
@@ -50,7 +50,7 @@ import Testing
     @Test func divergenceIsReportedWithEpochAndBatch() throws {
         var network = try Network<Float>(sizes: [2, 4, 1], activation: .identity, loss: .quadratic, seed: 1)
         let data = try Dataset<Float>(inputs: Matrix([[1e18, 1e18], [-1e18, 1e18]]), targets: .values(Matrix([[1], [0]])))
-        var sgd = try SGD(learningRate: 1e10)
+        var sgd = try SGD<Float>(learningRate: 1e10)
         var random = RandomSource(seed: 1)
         #expect {
             for epoch in 1...3 {

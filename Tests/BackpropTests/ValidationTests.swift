@@ -54,11 +54,11 @@ import Testing
     }
 
     @Test func hyperparametersAreValidated() throws {
-        #expect(throws: BackpropError.self) { try SGD(learningRate: -1) }
-        #expect(throws: BackpropError.self) { try SGD(learningRate: .nan) }
+        #expect(throws: BackpropError.self) { try SGD<Float>(learningRate: -1) }
+        #expect(throws: BackpropError.self) { try SGD<Float>(learningRate: .nan) }
         var network = try Network<Float>(sizes: [2, 2], activation: .sigmoid)
         let data = try Dataset<Float>(inputs: Matrix([[0, 1]]), targets: .values(Matrix([[0, 1]])))
-        var sgd = try SGD(learningRate: 1)
+        var sgd = try SGD<Float>(learningRate: 1)
         var random = RandomSource(seed: 1)
         #expect(throws: BackpropError.self) {
             try network.trainEpoch(on: data, batchSize: 0, optimizer: &sgd, random: &random)

@@ -9,6 +9,9 @@ public struct Dense<S: Scalar>: Equatable, Sendable {
     public internal(set) var bias: [S]
     /// g.
     public let activation: Activation
+    /// p, the probability that dropout zeroes each of this layer's outputs during
+    /// training (inverted dropout: kept outputs are scaled by 1/(1 − p)); 0 for none.
+    public let dropout: Double
 
     public var inputSize: Int { weight.columns }
     public var outputSize: Int { weight.rows }
@@ -18,7 +21,7 @@ public struct Dense<S: Scalar>: Equatable, Sendable {
     /// A layer with the given parameters.
     /// - Throws: `BackpropError` if the bias length differs from the weight's row count,
     ///   a size is zero, or a parameter is not finite.
-    public init(weight: Matrix<S>, bias: [S], activation: Activation) throws {
+    public init(weight: Matrix<S>, bias: [S], activation: Activation, dropout: Double = 0) throws {
         guard weight.rows > 0, weight.columns > 0 else {
             throw BackpropError.invalidArchitecture(
                 "a layer's weight has shape \(weight.rows) × \(weight.columns); both sizes must be at least 1")
@@ -37,24 +40,17 @@ public struct Dense<S: Scalar>: Equatable, Sendable {
             throw BackpropError.invalidHyperparameter(
                 name: "leaky ReLU slope", value: "\(slope)", expected: "a finite number")
         }
-        self.init(unchecked: weight, bias, activation)
+        guard dropout.isFinite, dropout >= 0, dropout < 1 else {
+            throw BackpropError.invalidHyperparameter(name: "dropout", value: "\(dropout)", expected: "a number ≥ 0 and < 1")
+        }
+        self.init(unchecked: weight, bias, activation, dropout: dropout)
     }
 
-    init(unchecked weight: Matrix<S>, _ bias: [S], _ activation: Activation) {
+    init(unchecked weight: Matrix<S>, _ bias: [S], _ activation: Activation, dropout: Double = 0) {
         self.weight = weight
         self.bias = bias
         self.activation = activation
-    }
-
-    /// Applies an update to the parameters in place: W ← W + αΔW, b ← b + αΔb (BLAS axpy).
-    mutating func add(_ alpha: S, weightStep: Matrix<S>, biasStep: [S]) {
-        let weightCount = weight.elements.count, biasCount = bias.count
-        weightStep.withPointer { step in
-            weight.withMutablePointer { w in S.axpy(count: weightCount, alpha: alpha, x: step, y: w) }
-        }
-        withPointer(biasStep) { step in
-            withMutablePointer(&bias) { b in S.axpy(count: biasCount, alpha: alpha, x: step, y: b) }
-        }
+        self.dropout = dropout
     }
 
     /// Gives mutable access to W and b together, for optimizers that update element-wise.
@@ -66,6 +62,6 @@ public struct Dense<S: Scalar>: Equatable, Sendable {
 
     /// The same layer in another precision.
     public func converted<Other: Scalar>(to _: Other.Type = Other.self) -> Dense<Other> {
-        Dense<Other>(unchecked: weight.converted(), bias.map { Other($0) }, activation)
+        Dense<Other>(unchecked: weight.converted(), bias.map { Other($0) }, activation, dropout: dropout)
     }
 }

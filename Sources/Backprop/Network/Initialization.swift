@@ -23,7 +23,7 @@ public enum Initialization: String, CaseIterable, Codable, Sendable, CustomStrin
 extension Dense {
     /// A layer of `outputSize` neurons fed by `inputSize` inputs, drawn with `initialization`.
     public init(
-        inputSize: Int, outputSize: Int, activation: Activation,
+        inputSize: Int, outputSize: Int, activation: Activation, dropout: Double = 0,
         initialization: Initialization, random: inout RandomSource
     ) {
         let fanIn = Double(inputSize), fanOut = Double(outputSize)
@@ -40,6 +40,6 @@ extension Dense {
             let sd = (2 / fanIn).squareRoot()
             for i in weight.elements.indices { weight.elements[i] = S(sd * random.normal()) }
         }
-        self.init(unchecked: weight, bias, activation)
+        self.init(unchecked: weight, bias, activation, dropout: dropout)
     }
 }

@@ -6,6 +6,8 @@ extension Network {
     /// - δ^l = ((W^l)ᵀ δ^(l+1)) ⊙ g′(z^l)      → Δ^l = (Δ^(l+1) W^l) ⊙ g′(Z^l);
     /// - ∂C/∂W^l = δ^(l+1) (a^l)ᵀ             → (1/m) (Δ^(l+1))ᵀ A^l;
     /// - ∂C/∂b^l = δ^(l+1)                    → (1/m) (Δ^(l+1))ᵀ 1.
+    /// Where dropout was applied, a^l is the dropped-out activation and δ^l gains the
+    /// factor of the mask, since the mask multiplies a^l.
     /// The gradients land in `workspace.gradients`.
     func backward(_ workspace: Workspace<S>, rows m: Int) {
         let count = layers.count
@@ -21,7 +23,7 @@ extension Network {
             workspace.gradients.weight[k].withMutablePointer { dw in
                 S.gemm(
                     transposeA: true, transposeB: false, m: nOut, n: nIn, k: m,
-                    alpha: scale, a: delta, lda: nOut, b: workspace.a[k], ldb: nIn, beta: 0, c: dw, ldc: nIn)
+                    alpha: scale, a: delta, lda: nOut, b: workspace.output(k), ldb: nIn, beta: 0, c: dw, ldc: nIn)
             }
             withMutablePointer(&workspace.gradients.bias[k]) { db in
                 S.gemv(
@@ -33,6 +35,9 @@ extension Network {
                 S.gemm(
                     transposeA: false, transposeB: false, m: m, n: nIn, k: nOut,
                     alpha: 1, a: delta, lda: nOut, b: w, ldb: nIn, beta: 0, c: workspace.delta[k], ldc: nIn)
+            }
+            if workspace.dropoutApplied[k] {
+                multiply(workspace.delta[k], by: workspace.mask[k], count: m * nIn)
             }
             multiplyByDerivative(
                 layers[k - 1].activation, delta: workspace.delta[k], z: workspace.z[k], a: workspace.a[k],

@@ -1,17 +1,27 @@
 extension Network {
     /// Forward propagation of the first `rows` examples already in `workspace.a[0]`:
     /// Z^(l+1) = A^l (W^l)ᵀ + 1 (b^l)ᵀ and A^(l+1) = g(Z^(l+1)), one matrix product per layer.
-    func forward(_ workspace: Workspace<S>, rows m: Int) {
+    ///
+    /// With `dropout` (training only), each hidden layer with p > 0 then keeps each unit
+    /// with probability 1 − p, scaled by 1/(1 − p), so inference needs no rescaling.
+    func forward(_ workspace: Workspace<S>, rows m: Int, dropout random: UnsafeMutablePointer<RandomSource>? = nil) {
         for (k, layer) in layers.enumerated() {
             let nIn = layer.inputSize, nOut = layer.outputSize
             let z = workspace.z[k + 1], a = workspace.a[k + 1]
             layer.weight.withPointer { w in
                 S.gemm(
                     transposeA: false, transposeB: true, m: m, n: nOut, k: nIn,
-                    alpha: 1, a: workspace.a[k], lda: nIn, b: w, ldb: nIn, beta: 0, c: z, ldc: nOut)
+                    alpha: 1, a: workspace.output(k), lda: nIn, b: w, ldb: nIn, beta: 0, c: z, ldc: nOut)
             }
             withPointer(layer.bias) { b in
                 addBiasAndActivate(layer.activation, z: z, a: a, bias: b, rows: m, columns: nOut)
+            }
+            let applied = random != nil && layer.dropout > 0
+            workspace.dropoutApplied[k + 1] = applied
+            if applied, let random {
+                applyDropout(
+                    layer.dropout, a: a, mask: workspace.mask[k + 1], dropped: workspace.dropped[k + 1],
+                    count: m * nOut, random: &random.pointee)
             }
         }
     }

@@ -32,6 +32,9 @@ public struct Network<S: Scalar>: Equatable, Sendable {
         for layer in layers.dropLast() where layer.activation == .softmax {
             throw BackpropError.invalidArchitecture("softmax is allowed on the output layer only")
         }
+        if last.dropout != 0 {
+            throw BackpropError.invalidArchitecture("dropout is allowed on hidden layers only")
+        }
         if let required = loss.requiredOutputActivation, last.activation != required {
             throw BackpropError.invalidArchitecture(
                 "the \(loss.name) loss needs a \(required.name) output layer, not \(last.activation.name)")
@@ -51,10 +54,11 @@ public struct Network<S: Scalar>: Equatable, Sendable {
     ///   - outputActivation: g for the output layer; by default the one the loss needs
     ///     (softmax for cross-entropy, sigmoid for binary cross-entropy), else `activation`.
     ///   - initialization: by default He for ReLU-like activations, Xavier otherwise.
+    ///   - dropout: the dropout probability p of every hidden layer (0: none).
     ///   - seed: seeds the parameters; the same seed gives the same network.
     public init(
         sizes: [Int], activation: Activation = .sigmoid, outputActivation: Activation? = nil,
-        loss: Loss = .quadratic, initialization: Initialization? = nil, seed: UInt64 = 0
+        loss: Loss = .quadratic, initialization: Initialization? = nil, dropout: Double = 0, seed: UInt64 = 0
     ) throws {
         guard sizes.count >= 2 else {
             throw BackpropError.invalidArchitecture(
@@ -64,13 +68,17 @@ public struct Network<S: Scalar>: Equatable, Sendable {
             throw BackpropError.invalidArchitecture(
                 "layer \(index + 1) has width \(sizes[index]); every layer needs at least 1 neuron")
         }
+        guard dropout.isFinite, dropout >= 0, dropout < 1 else {
+            throw BackpropError.invalidHyperparameter(name: "dropout", value: "\(dropout)", expected: "a number ≥ 0 and < 1")
+        }
         let output = outputActivation ?? loss.requiredOutputActivation ?? activation
         var random = RandomSource(seed: seed)
         var layers: [Dense<S>] = []
         for l in 0..<(sizes.count - 1) {
-            let g = l == sizes.count - 2 ? output : activation
+            let isOutput = l == sizes.count - 2
             layers.append(Dense(
-                inputSize: sizes[l], outputSize: sizes[l + 1], activation: g,
+                inputSize: sizes[l], outputSize: sizes[l + 1], activation: isOutput ? output : activation,
+                dropout: isOutput ? 0 : dropout,
                 initialization: initialization ?? .default(for: activation), random: &random))
         }
         try self.init(layers: layers, loss: loss)

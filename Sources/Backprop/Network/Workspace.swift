@@ -4,12 +4,19 @@
 /// Index k holds the lecture's layer k + 1: `a[0]` is a^1 = x (the input batch), and for
 /// k ≥ 1, `z[k]`, `a[k]` and `delta[k]` hold Z^(k+1), A^(k+1) and Δ^(k+1), one example per row.
 /// (`z[0]` and `delta[0]` are unused: the input layer has neither.)
+///
+/// During training with dropout, `mask[k]` holds the scaled dropout mask of layer k + 1
+/// (0 or 1/(1 − p) per unit) and `dropped[k]` = A^(k+1) ⊙ mask, which the next layer reads.
 final class Workspace<S: Scalar> {
     let sizes: [Int]
     let capacity: Int
     let z: [UnsafeMutablePointer<S>]
     let a: [UnsafeMutablePointer<S>]
     let delta: [UnsafeMutablePointer<S>]
+    let mask: [UnsafeMutablePointer<S>]
+    let dropped: [UnsafeMutablePointer<S>]
+    /// Whether the last forward pass applied dropout to layer k + 1.
+    var dropoutApplied: [Bool]
     /// Y, the targets of the batch, shape (capacity × n_L).
     let y: UnsafeMutablePointer<S>
     /// A column of ones: ∂C/∂b = (1/m) Δᵀ 1 is a matrix-vector product.
@@ -29,6 +36,9 @@ final class Workspace<S: Scalar> {
         z = sizes.map(buffer)
         a = sizes.map(buffer)
         delta = sizes.map(buffer)
+        mask = sizes.map(buffer)
+        dropped = sizes.map(buffer)
+        dropoutApplied = sizes.map { _ in false }
         y = buffer(sizes[sizes.count - 1])
         ones = buffer(1)
         ones.update(repeating: 1, count: capacity)
@@ -40,7 +50,12 @@ final class Workspace<S: Scalar> {
     }
 
     deinit {
-        for pointer in z + a + delta + [y, ones] { pointer.deallocate() }
+        for pointer in z + a + delta + mask + dropped + [y, ones] { pointer.deallocate() }
+    }
+
+    /// The input the layer after layer k + 1 sees: A^(k+1), or its dropped-out version.
+    func output(_ k: Int) -> UnsafeMutablePointer<S> {
+        dropoutApplied[k] ? dropped[k] : a[k]
     }
 
     /// Copies the inputs and targets of the examples `indices` into a^1 and Y.

@@ -1,24 +1,77 @@
-/// Plain stochastic gradient descent: w ← w − η ∂C/∂w and b ← b − η ∂C/∂b.
+/// Stochastic gradient descent, optionally with momentum, Nesterov momentum and L2 weight decay.
 ///
-/// With C the mean cost of a mini-batch of m examples, this is the lecture's
-/// w ← w − (η/m) Σ_x ∂C_x/∂w.
-public struct SGD: Optimizer, Sendable {
-    /// η.
-    public let learningRate: Double
+/// With g = ∂C/∂w + λ w (λ = `weightDecay`, the L2 penalty's gradient):
+/// - plain: w ← w − η g, the lecture's w ← w − (η/m) Σ_x ∂C_x/∂w;
+/// - momentum μ: v ← μ v + g (v = g on the first step), w ← w − η v;
+/// - Nesterov: v as above, w ← w − η (g + μ v).
+/// These are PyTorch's `torch.optim.SGD` formulas (dampening 0).
+public struct SGD<S: Scalar>: Optimizer, Sendable {
+    public var learningRate: Double
+    /// μ.
+    public let momentum: Double
+    public let nesterov: Bool
+    /// λ.
+    public let weightDecay: Double
+    private var velocity: [[S]] = []
 
-    /// - Throws: `BackpropError.invalidHyperparameter` unless η is finite and positive.
-    public init(learningRate: Double) throws {
-        guard learningRate.isFinite, learningRate > 0 else {
+    /// - Throws: `BackpropError.invalidHyperparameter` for η ≤ 0, μ outside [0, 1), λ < 0,
+    ///   or Nesterov without momentum.
+    public init(learningRate: Double, momentum: Double = 0, nesterov: Bool = false, weightDecay: Double = 0) throws {
+        try checkHyperparameter("learning rate", learningRate, 0...Double.infinity, open: true)
+        try checkHyperparameter("momentum", momentum, 0...0.999_999)
+        try checkHyperparameter("weight decay", weightDecay, 0...Double.infinity)
+        if nesterov, momentum == 0 {
             throw BackpropError.invalidHyperparameter(
-                name: "learning rate", value: "\(learningRate)", expected: "a finite number > 0")
+                name: "momentum", value: "0", expected: "a number > 0 with Nesterov momentum")
         }
         self.learningRate = learningRate
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.weightDecay = weightDecay
     }
 
-    public mutating func update<S: Scalar>(_ network: inout Network<S>, with gradients: Gradients<S>) {
-        let step = -S(learningRate)
-        for l in network.layers.indices {
-            network.layers[l].add(step, weightStep: gradients.weight[l], biasStep: gradients.bias[l])
+    public mutating func update(_ network: inout Network<S>, with gradients: Gradients<S>) {
+        let eta = S(learningRate), lambda = S(weightDecay)
+        if momentum == 0 {
+            network.forEachParameter(with: gradients) { _, w, g, count in
+                sgdStep(w, g, count: count, eta: eta, lambda: lambda)
+            }
+            return
         }
+        let first = velocity.isEmpty
+        if first { velocity = network.zeroParameterBuffers() }
+        let mu = S(momentum), nesterov = nesterov
+        network.forEachParameter(with: gradients) { index, w, g, count in
+            withMutablePointer(&velocity[index]) { v in
+                momentumStep(w, g, v, count: count, eta: eta, mu: mu, lambda: lambda, nesterov: nesterov, first: first)
+            }
+        }
+    }
+}
+
+/// w ← w − η (g + λ w).
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func sgdStep<S: Scalar>(_ w: UnsafeMutablePointer<S>, _ g: UnsafePointer<S>, count: Int, eta: S, lambda: S) {
+    if lambda == 0 {
+        S.axpy(count: count, alpha: -eta, x: g, y: w)
+    } else {
+        for i in 0..<count { w[i] -= eta * (g[i] + lambda * w[i]) }
+    }
+}
+
+/// v ← μ v + g (v ← g on the first step); w ← w − η v, or w ← w − η (g + μ v) for Nesterov;
+/// with g + λ w in place of g.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func momentumStep<S: Scalar>(
+    _ w: UnsafeMutablePointer<S>, _ g: UnsafePointer<S>, _ v: UnsafeMutablePointer<S>, count: Int,
+    eta: S, mu: S, lambda: S, nesterov: Bool, first: Bool
+) {
+    for i in 0..<count {
+        let gi = g[i] + lambda * w[i]
+        let vi = first ? gi : mu * v[i] + gi
+        v[i] = vi
+        w[i] -= eta * (nesterov ? gi + mu * vi : vi)
     }
 }

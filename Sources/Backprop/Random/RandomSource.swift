@@ -49,9 +49,9 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable {
         return (-2 * Double.log(u1)).squareRoot() * cos(2 * .pi * u2)
     }
 
-    /// A uniform integer in 0 ..< bound, without modulo bias (Lemire's method).
+    /// A uniform integer in 0 ..< bound (0 when bound ≤ 1), without modulo bias (Lemire's method).
     mutating func integer(below bound: Int) -> Int {
-        precondition(bound > 0, "RandomSource.integer(below:) needs a positive bound")
+        guard bound > 1 else { return 0 }
         var m = next().multipliedFullWidth(by: UInt64(bound))
         if m.low < UInt64(bound) {
             let threshold = (0 &- UInt64(bound)) % UInt64(bound)

@@ -1,0 +1,94 @@
+import Foundation
+
+/// Adam (Kingma & Ba), and AdamW when the weight decay is decoupled.
+///
+/// With t the step number and g = ∂C/∂w (+ λ w for Adam's L2 weight decay):
+///     m ← β₁ m + (1 − β₁) g,  v ← β₂ v + (1 − β₂) g²,
+///     w ← w − η m̂ / (√v̂ + ε),  m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ).
+/// AdamW instead shrinks the weights directly, w ← w − η λ w, before the Adam step.
+/// These are PyTorch's `torch.optim.Adam` and `AdamW` formulas.
+public struct Adam<S: Scalar>: Optimizer, Sendable {
+    public var learningRate: Double
+    /// β₁, β₂.
+    public let beta1: Double, beta2: Double
+    /// ε.
+    public let epsilon: Double
+    /// λ.
+    public let weightDecay: Double
+    /// Whether λ shrinks the weights directly (AdamW) rather than adding λ w to the gradient.
+    public let decoupledWeightDecay: Bool
+    /// t, the number of steps taken.
+    public private(set) var step = 0
+    private var m: [[S]] = []
+    private var v: [[S]] = []
+
+    /// - Throws: `BackpropError.invalidHyperparameter` for η ≤ 0, β outside [0, 1), ε ≤ 0 or λ < 0.
+    public init(
+        learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
+        weightDecay: Double = 0, decoupledWeightDecay: Bool = false
+    ) throws {
+        try checkHyperparameter("learning rate", learningRate, 0...Double.infinity, open: true)
+        try checkHyperparameter("beta1", beta1, 0...0.999_999_999)
+        try checkHyperparameter("beta2", beta2, 0...0.999_999_999)
+        try checkHyperparameter("epsilon", epsilon, 0...Double.infinity, open: true)
+        try checkHyperparameter("weight decay", weightDecay, 0...Double.infinity)
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        self.decoupledWeightDecay = decoupledWeightDecay
+    }
+
+    /// AdamW: Adam with decoupled weight decay (PyTorch's default λ = 0.01).
+    public static func adamW(
+        learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
+        weightDecay: Double = 0.01
+    ) throws -> Adam {
+        try Adam(
+            learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay,
+            decoupledWeightDecay: true)
+    }
+
+    public mutating func update(_ network: inout Network<S>, with gradients: Gradients<S>) {
+        if m.isEmpty {
+            m = network.zeroParameterBuffers()
+            v = network.zeroParameterBuffers()
+        }
+        step += 1
+        let t = Double(step)
+        let settings = AdamSettings<S>(
+            eta: S(learningRate), beta1: S(beta1), beta2: S(beta2), epsilon: S(epsilon),
+            correction1: S(1 - pow(beta1, t)), correction2: S(1 - pow(beta2, t)),
+            lambda: S(weightDecay), decoupled: decoupledWeightDecay)
+        network.forEachParameter(with: gradients) { index, w, g, count in
+            withMutablePointer(&m[index]) { m in
+                withMutablePointer(&v[index]) { v in adamStep(w, g, m, v, count: count, settings) }
+            }
+        }
+    }
+}
+
+struct AdamSettings<S: Scalar> {
+    var eta, beta1, beta2, epsilon, correction1, correction2, lambda: S
+    var decoupled: Bool
+}
+
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func adamStep<S: Scalar>(
+    _ w: UnsafeMutablePointer<S>, _ g: UnsafePointer<S>, _ m: UnsafeMutablePointer<S>, _ v: UnsafeMutablePointer<S>,
+    count: Int, _ s: AdamSettings<S>
+) {
+    let coupled: S = s.decoupled ? 0 : s.lambda
+    let shrink: S = s.decoupled ? 1 - s.eta * s.lambda : 1
+    for i in 0..<count {
+        let gi = g[i] + coupled * w[i]
+        let mi = s.beta1 * m[i] + (1 - s.beta1) * gi
+        let vi = s.beta2 * v[i] + (1 - s.beta2) * gi * gi
+        m[i] = mi
+        v[i] = vi
+        let mHat = mi / s.correction1, vHat = vi / s.correction2
+        w[i] = shrink * w[i] - s.eta * mHat / (vHat.squareRoot() + s.epsilon)
+    }
+}

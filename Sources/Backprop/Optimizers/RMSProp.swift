@@ -1,0 +1,50 @@
+/// RMSProp: scales each step by a running root mean square of the gradients.
+///
+/// With g = ∂C/∂w + λ w:  s ← α s + (1 − α) g²,  w ← w − η g / (√s + ε)
+/// (PyTorch's `torch.optim.RMSprop`, without momentum or centering).
+public struct RMSProp<S: Scalar>: Optimizer, Sendable {
+    public var learningRate: Double
+    /// α, the decay of the running mean of g².
+    public let alpha: Double
+    /// ε.
+    public let epsilon: Double
+    /// λ.
+    public let weightDecay: Double
+    private var square: [[S]] = []
+
+    /// - Throws: `BackpropError.invalidHyperparameter` for η ≤ 0, α outside [0, 1), ε ≤ 0 or λ < 0.
+    public init(learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8, weightDecay: Double = 0) throws {
+        try checkHyperparameter("learning rate", learningRate, 0...Double.infinity, open: true)
+        try checkHyperparameter("alpha", alpha, 0...0.999_999_999)
+        try checkHyperparameter("epsilon", epsilon, 0...Double.infinity, open: true)
+        try checkHyperparameter("weight decay", weightDecay, 0...Double.infinity)
+        self.learningRate = learningRate
+        self.alpha = alpha
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+    }
+
+    public mutating func update(_ network: inout Network<S>, with gradients: Gradients<S>) {
+        if square.isEmpty { square = network.zeroParameterBuffers() }
+        let eta = S(learningRate), alpha = S(alpha), epsilon = S(epsilon), lambda = S(weightDecay)
+        network.forEachParameter(with: gradients) { index, w, g, count in
+            withMutablePointer(&square[index]) { s in
+                rmsPropStep(w, g, s, count: count, eta: eta, alpha: alpha, epsilon: epsilon, lambda: lambda)
+            }
+        }
+    }
+}
+
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func rmsPropStep<S: Scalar>(
+    _ w: UnsafeMutablePointer<S>, _ g: UnsafePointer<S>, _ s: UnsafeMutablePointer<S>, count: Int,
+    eta: S, alpha: S, epsilon: S, lambda: S
+) {
+    for i in 0..<count {
+        let gi = g[i] + lambda * w[i]
+        let si = alpha * s[i] + (1 - alpha) * gi * gi
+        s[i] = si
+        w[i] -= eta * gi / (si.squareRoot() + epsilon)
+    }
+}
