@@ -1,0 +1,88 @@
+/// What a model predicts.
+public enum Task: String, Codable, CaseIterable, Sendable {
+    case classification
+    case regression
+}
+
+/// How the label column's text maps to network targets.
+public struct LabelEncoding: Codable, Equatable, Sendable {
+    public let task: Task
+    /// For classification: the class names; class index i means `classNames[i]`.
+    public let classNames: [String]
+
+    /// Most distinct integer labels still read as classes when no task is given.
+    public static let maximumInferredClasses = 20
+
+    public init(task: Task, classNames: [String] = []) {
+        self.task = task
+        self.classNames = classNames
+    }
+
+    /// Infers the task and classes from training labels, as scikit-learn users expect:
+    /// text labels, or at most 20 distinct integers, mean classification; other numbers
+    /// mean regression. Classes are sorted (numerically when all are numbers).
+    /// - Throws: `DataError` for regression with non-numeric labels or classification with one class.
+    public static func infer(from labels: [String], task: Task?, path: String, column: String) throws -> LabelEncoding {
+        let numbers = labels.compactMap { Double($0) }.filter(\.isFinite)
+        let allNumeric = numbers.count == labels.count
+        let distinct = Set(labels)
+        let integral = allNumeric && numbers.allSatisfy { $0 == $0.rounded() }
+        let resolved = task ?? (!allNumeric || (integral && distinct.count <= maximumInferredClasses)
+            ? .classification : .regression)
+        switch resolved {
+        case .regression:
+            if let row = labels.firstIndex(where: { !(Double($0)?.isFinite ?? false) }) {
+                throw DataError.malformed(
+                    path: path, location: "line \(row + 2), column '\(column)'",
+                    message: "regression label '\(labels[row])' is not a finite number")
+            }
+            return LabelEncoding(task: .regression)
+        case .classification:
+            let names = allNumeric
+                ? distinct.sorted { (Double($0) ?? 0) < (Double($1) ?? 0) } : distinct.sorted()
+            guard names.count >= 2 else {
+                throw DataError.malformed(
+                    path: path, location: "column '\(column)'",
+                    message: "only one class ('\(names.first ?? "")'); classification needs at least 2")
+            }
+            return LabelEncoding(task: .classification, classNames: names)
+        }
+    }
+
+    /// The targets for these labels.
+    /// - Throws: `DataError` naming the line of a label that is not one of the classes or not a number.
+    public func targets<S: Scalar>(_ labels: [String], path: String, column: String) throws -> Targets<S> {
+        switch task {
+        case .classification:
+            let index = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, $0) })
+            var classes: [Int] = []
+            classes.reserveCapacity(labels.count)
+            for (row, label) in labels.enumerated() {
+                guard let c = index[label] ?? numericMatch(label, index) else {
+                    throw DataError.malformed(
+                        path: path, location: "line \(row + 2), column '\(column)'",
+                        message: "label '\(label)' is not one of the classes \(classNames.joined(separator: ", "))")
+                }
+                classes.append(c)
+            }
+            return .classes(classes)
+        case .regression:
+            var values: [S] = []
+            for (row, label) in labels.enumerated() {
+                guard let value = Double(label), value.isFinite else {
+                    throw DataError.malformed(
+                        path: path, location: "line \(row + 2), column '\(column)'",
+                        message: "label '\(label)' is not a finite number")
+                }
+                values.append(S(value))
+            }
+            return .values(try Matrix(rows: values.count, columns: 1, elements: values))
+        }
+    }
+
+    /// "1.0" matches the class "1".
+    private func numericMatch(_ label: String, _ index: [String: Int]) -> Int? {
+        guard let value = Double(label) else { return nil }
+        return classNames.firstIndex { Double($0) == value }
+    }
+}

@@ -1,0 +1,72 @@
+/// What a raw input row is: a row of a CSV table or the pixels of an image.
+public enum InputKind: String, Codable, Sendable {
+    case table
+    case images
+}
+
+/// How a model was trained, kept in its file for `backprop summary`.
+public struct TrainingRecord: Codable, Equatable, Sendable {
+    /// Settings by name, e.g. "optimizer": "adam", "learning_rate": "0.001".
+    public var settings: [String: String]
+    public var history: TrainingHistory
+
+    public init(settings: [String: String], history: TrainingHistory) {
+        self.settings = settings
+        self.history = history
+    }
+}
+
+/// A trained network with everything needed to use it on raw data: the feature scaling
+/// fitted on the training set, the label encoding, and the feature names.
+public struct Model<S: Scalar>: Equatable, Sendable {
+    public var network: Network<S>
+    public var labels: LabelEncoding
+    public var scaler: FeatureScaler
+    /// The CSV columns the network reads, in order (empty for images).
+    public var featureNames: [String]
+    /// The CSV label column it was trained on.
+    public var labelName: String?
+    public var input: InputKind
+    public var training: TrainingRecord?
+
+    /// - Throws: `BackpropError` if the scaler, feature names or classes do not fit the network.
+    public init(
+        network: Network<S>, labels: LabelEncoding, scaler: FeatureScaler, featureNames: [String] = [],
+        labelName: String? = nil, input: InputKind = .table, training: TrainingRecord? = nil
+    ) throws {
+        guard scaler.shift.count == network.inputSize else {
+            throw BackpropError.shapeMismatch(
+                what: "feature scaler", expected: "\(network.inputSize) features (the network's input size)",
+                got: "\(scaler.shift.count)")
+        }
+        guard featureNames.isEmpty || featureNames.count == network.inputSize else {
+            throw BackpropError.shapeMismatch(
+                what: "feature names", expected: "\(network.inputSize) (the network's input size)", got: "\(featureNames.count)")
+        }
+        if labels.task == .classification {
+            let classes = labels.classNames.count
+            guard classes == network.outputSize || (classes == 2 && network.outputSize == 1) else {
+                throw BackpropError.shapeMismatch(
+                    what: "class names", expected: "\(network.outputSize) (one per output)", got: "\(classes)")
+            }
+        }
+        self.network = network
+        self.labels = labels
+        self.scaler = scaler
+        self.featureNames = featureNames
+        self.labelName = labelName
+        self.input = input
+        self.training = training
+    }
+
+    /// The network's outputs for raw (unscaled) inputs: class probabilities for a
+    /// classifier, predicted values for a regressor.
+    public func predict(_ inputs: Matrix<S>) throws -> Matrix<S> {
+        try network.predict(scaler.transform(inputs))
+    }
+
+    /// The scaled dataset for raw inputs and their targets.
+    public func dataset(inputs: Matrix<S>, targets: Targets<S>) throws -> Dataset<S> {
+        try Dataset(inputs: scaler.transform(inputs), targets: targets)
+    }
+}
