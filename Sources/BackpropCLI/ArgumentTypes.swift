@@ -19,6 +19,8 @@ extension Loss: ExpressibleByArgument {
 }
 
 extension Initialization: ExpressibleByArgument {}
+extension Task: ExpressibleByArgument {}
+extension FeatureScaler.Kind: ExpressibleByArgument {}
 
 /// A comma-separated list such as `784,30,10`.
 struct List<Element: LosslessStringConvertible & Sendable>: ExpressibleByArgument {

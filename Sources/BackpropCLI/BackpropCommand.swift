@@ -7,7 +7,8 @@ struct BackpropCommand: ParsableCommand {
         commandName: "backprop",
         abstract: "Feed-forward neural networks trained by backpropagation.",
         subcommands: [
-            TrainCommand.self, GradcheckCommand.self, ExplainCommand.self,
+            TrainCommand.self, EvaluateCommand.self, PredictCommand.self, SummaryCommand.self,
+            GradcheckCommand.self, ExplainCommand.self,
         ]
     )
 }

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Backprop
+
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Report a saved model's loss and metrics on labelled data.",
+        discussion: "Classification: accuracy, per-class precision, recall and F1, and the confusion matrix. Regression: MSE, MAE and R²."
+    )
+
+    @Argument(help: "A model file written by `backprop train --output`.")
+    var model: String
+
+    @Argument(help: "Labelled data: a CSV file with the model's columns, or an IDX images file.")
+    var data: String
+
+    @Option(help: "IDX labels for DATA (default: derived from its name).")
+    var labels: String?
+
+    @Option(help: "CSV label column (default: the one the model was trained on).")
+    var label: String?
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        let trained: Model<Float> = try ModelFile.read(from: model)
+        let loaded = try LoadedData.load(data, labelsPath: labels, labelColumn: label, model: trained, needsLabels: true)
+        let dataset = try trained.dataset(inputs: loaded.features, targets: loaded.targets(trained.labels))
+        let report = try Report(model: trained, data: dataset)
+        if json {
+            printJSON(report.json)
+        } else {
+            print(report.text, terminator: "")
+        }
+    }
+}

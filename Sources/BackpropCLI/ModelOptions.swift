@@ -1,0 +1,54 @@
+import ArgumentParser
+import Backprop
+
+/// Flags that shape the network `train` builds.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "Hidden layer widths, comma-separated.")
+    var hidden = List([100])
+
+    @Option(help: "Activation of the hidden layers (\(Activation.elementwise.map(\.name).joined(separator: ", "))).")
+    var activation: Activation = .relu
+
+    @Option(help: "Activation of the output layer (default: softmax for cross-entropy, sigmoid for binary cross-entropy and for classification with the quadratic loss, identity for regression).")
+    var outputActivation: Activation?
+
+    @Option(help: "Loss: \(Loss.allValueStrings.joined(separator: ", ")) (default: cross-entropy for classification, quadratic for regression).")
+    var loss: Loss?
+
+    @Option(name: .customLong("init"), help: "Initialization: normal, xavier or he (default: he for ReLU, else xavier).")
+    var initialization: Initialization?
+
+    @Option(help: "Dropout probability for every hidden layer, 0 ≤ p < 1.")
+    var dropout: Double = 0
+
+    func check() throws {
+        if let bad = hidden.values.first(where: { $0 < 1 }) {
+            throw ValidationError("--hidden: every width must be at least 1, got \(bad)")
+        }
+        guard dropout >= 0, dropout < 1 else {
+            throw ValidationError("--dropout must be at least 0 and below 1, got \(dropout)")
+        }
+        if activation == .softmax {
+            throw ValidationError("--activation softmax is allowed only as --output-activation")
+        }
+    }
+
+    /// The network for `inputSize` features and the task and classes of `encoding`.
+    func makeNetwork(inputSize: Int, encoding: LabelEncoding, seed: UInt64) throws -> Network<Float> {
+        let classification = encoding.task == .classification
+        let loss = self.loss ?? (classification ? .crossEntropy : .quadratic)
+        if !classification, loss != .quadratic {
+            throw CLIError("--loss \(loss.name) needs a classification task; regression uses the quadratic loss")
+        }
+        let outputs = !classification ? 1 : (loss == .binaryCrossEntropy ? binaryOutputs(encoding) : encoding.classNames.count)
+        let output = outputActivation ?? loss.requiredOutputActivation ?? (classification ? .sigmoid : .identity)
+        return try Network(
+            sizes: [inputSize] + hidden.values + [outputs], activation: activation, outputActivation: output,
+            loss: loss, initialization: initialization, dropout: dropout, seed: seed)
+    }
+
+    private func binaryOutputs(_ encoding: LabelEncoding) -> Int {
+        // Two classes: one sigmoid output. More: one independent sigmoid per class.
+        encoding.classNames.count == 2 ? 1 : encoding.classNames.count
+    }
+}
