@@ -20,18 +20,39 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-## Runs every test: the library's and the command line's (which need the built binary).
+CONTRACT := ../shared/contract/check-cli.sh
+
+## Runs every test: the library's and the command line's (which need the built binary),
+## then the command-line contract check when the shared folder is beside the checkout.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	@if [ -f $(CONTRACT) ]; then bash $(CONTRACT) .build/debug/backprop; \
+	else echo "note: $(CONTRACT) not found; command-line contract check not run"; fi
 
-## Trains the lecture's network — [784, 30, 10], sigmoid, quadratic cost, plain SGD with
-## η = 3 and mini-batches of 10, N(0, 1) initialization — on the full Fashion-MNIST,
-## printing test accuracy after each epoch.
+TRAIN := $(DATA)/train-images-idx3-ubyte.gz
+TEST  := $(DATA)/t10k-images-idx3-ubyte.gz
+MODEL := out/fashion-mlp.safetensors
+
+## 1. The lecture's network — [784, 30, 10], sigmoid, quadratic cost, plain SGD with η = 3
+##    and mini-batches of 10, N(0, 1) initialization — on the full Fashion-MNIST, printing
+##    test accuracy after each epoch.
+## 2. A modern MLP — 784-256-128-10, ReLU, dropout 0.2, Adam, cosine schedule — trained,
+##    saved, evaluated and used for prediction from the saved model.
 demo: deps-data release
-	$(BIN) train $(DATA)/train-images-idx3-ubyte.gz --test $(DATA)/t10k-images-idx3-ubyte.gz \
+	@echo "== The lecture's network =="
+	$(BIN) train $(TRAIN) --test $(TEST) \
 	  --hidden 30 --activation sigmoid --output-activation sigmoid --loss quadratic \
 	  --optimizer sgd --learning-rate 3 --batch-size 10 --init normal --epochs $(EPOCHS) --seed 1
+	@echo; echo "== A modern MLP: train, save, evaluate, predict =="
+	@mkdir -p out
+	$(BIN) train $(TRAIN) --test $(TEST) --hidden 256,128 --activation relu --dropout 0.2 \
+	  --optimizer adam --batch-size 64 --epochs 20 --schedule cosine --seed 1 \
+	  --output $(MODEL) --plot out/fashion-mlp.svg
+	$(BIN) evaluate $(MODEL) $(TEST)
+	$(BIN) predict $(MODEL) $(TEST) --probabilities --output out/predictions.csv
+	@echo "predictions for $$(($$(wc -l < out/predictions.csv) - 1)) test images in out/predictions.csv; first rows:"
+	@head -4 out/predictions.csv
 
 clean:
 	rm -rf .build

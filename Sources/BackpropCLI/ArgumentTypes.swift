@@ -43,10 +43,13 @@ struct List<Element: LosslessStringConvertible & Sendable>: ExpressibleByArgumen
     var defaultValueDescription: String { values.map(String.init(describing:)).joined(separator: ",") }
 }
 
-/// Options that describe a fresh network, shared by `gradcheck` and `explain`.
+/// Options that describe a fresh network, or name a saved one, shared by `gradcheck` and `explain`.
 struct NetworkOptions: ParsableArguments {
     @Option(help: "Every layer's width from input to output, e.g. 784,30,10.")
-    var layers: List<Int>
+    var layers: List<Int>?
+
+    @Option(help: "Use the network of this model file instead of a fresh one (inputs are the network's, after feature scaling).")
+    var model: String?
 
     @Option(help: "Activation of the hidden layers (\(Activation.allValueStrings.joined(separator: ", "))).")
     var activation: Activation = .sigmoid
@@ -65,9 +68,19 @@ struct NetworkOptions: ParsableArguments {
     @Option(help: "Seed for the parameters and the generated data.")
     var seed: UInt64 = 1
 
+    func validate() throws {
+        guard (layers == nil) != (model == nil) else {
+            throw ValidationError("give either --layers (a fresh network) or --model FILE (a saved one)")
+        }
+    }
+
     func makeNetwork<S: Scalar>(_: S.Type) throws -> Network<S> {
-        try Network<S>(
-            sizes: layers.values, activation: activation, outputActivation: outputActivation,
+        if let model {
+            let saved: Model<S> = try ModelFile.read(from: model)
+            return saved.network
+        }
+        return try Network<S>(
+            sizes: layers?.values ?? [], activation: activation, outputActivation: outputActivation,
             loss: loss, initialization: initialization, seed: seed)
     }
 }

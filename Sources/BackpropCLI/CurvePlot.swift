@@ -28,12 +28,14 @@ struct CurvePlot {
         svg += panel(
             title: "loss", x: 0, width: panelWidth, height: height,
             series: [("training", "#1f77b4", records.map(\.trainLoss)),
-                     ("validation", "#ff7f0e", records.compactMap(\.validationLoss))])
+                     ("validation", "#ff7f0e", records.compactMap(\.validationLoss)),
+                     ("test", "#2ca02c", records.compactMap(\.testLoss))])
         if hasAccuracy {
             svg += panel(
                 title: "accuracy", x: panelWidth, width: panelWidth, height: height,
-                series: [("training", "#1f77b4", records.compactMap(\.trainAccuracy)),
-                         ("validation", "#ff7f0e", records.compactMap(\.validationAccuracy))])
+                    series: [("training", "#1f77b4", records.compactMap(\.trainAccuracy)),
+                         ("validation", "#ff7f0e", records.compactMap(\.validationAccuracy)),
+                         ("test", "#2ca02c", records.compactMap(\.testAccuracy))])
         }
         return svg + "</svg>\n"
     }

@@ -45,6 +45,8 @@ final class ProgressReporter {
                 object["train_accuracy"] = record.trainAccuracy
                 object["validation_loss"] = record.validationLoss
                 object["validation_accuracy"] = record.validationAccuracy
+                object["test_loss"] = record.testLoss
+                object["test_accuracy"] = record.testAccuracy
                 printJSON(object)
             case .terminal, .plain:
                 if mode == .terminal { print("\r\u{1B}[K", terminator: "") }
@@ -79,6 +81,8 @@ final class ProgressReporter {
         if let accuracy = r.trainAccuracy { line += "  accuracy \(percent(accuracy))" }
         if let loss = r.validationLoss { line += "  val loss \(fixed(loss, 4))" }
         if let accuracy = r.validationAccuracy { line += "  val accuracy \(percent(accuracy))" }
+        if let loss = r.testLoss { line += "  test loss \(fixed(loss, 4))" }
+        if let accuracy = r.testAccuracy { line += "  test accuracy \(percent(accuracy))" }
         return line + "  (\(fixed(r.seconds, 2)) s)"
     }
 

@@ -25,7 +25,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "IDX labels for DATA (default: derived from its name).")
     var labels: String?
 
-    @Option(help: "Test data, evaluated after training.")
+    @Option(help: "Test data, reported after every epoch and at the end (never used to steer training).")
     var test: String?
 
     @Option(help: "IDX labels for --test (default: derived from its name).")
@@ -96,6 +96,7 @@ struct TrainCommand: ParsableCommand {
             labelName: training.labelName, input: training.input)
         let trainSet = try trained.dataset(inputs: training.features, targets: training.targets(encoding))
         let validationSet = try validation.map { try trained.dataset(inputs: $0.features, targets: $0.targets(encoding)) }
+        let testSet = try testing.map { try trained.dataset(inputs: $0.features, targets: $0.targets(encoding)) }
         let trainer = try optimization.makeTrainer(examples: trainSet.count, seed: seed, hasValidation: validationSet != nil)
 
         let reporter = ProgressReporter(mode: json ? .json : (isatty(STDOUT_FILENO) != 0 ? .terminal : .plain), epochs: trainer.epochs)
@@ -104,7 +105,8 @@ struct TrainCommand: ParsableCommand {
         let clock = ContinuousClock()
         let started = clock.now
         let history = try optimization.withOptimizer { optimizer in
-            try trainer.fit(&net, on: trainSet, validation: validationSet, optimizer: &optimizer, onEvent: reporter.report)
+            try trainer.fit(
+                &net, on: trainSet, validation: validationSet, test: testSet, optimizer: &optimizer, onEvent: reporter.report)
         }
         let seconds = (clock.now - started).seconds
         trained.network = net
@@ -112,8 +114,7 @@ struct TrainCommand: ParsableCommand {
 
         var final: [String: Any] = ["final": true, "seconds": seconds, "epochs": history.epochs.count]
         if history.stoppedEarly { final["best_epoch"] = history.bestEpoch }
-        if let testing {
-            let testSet = try trained.dataset(inputs: testing.features, targets: testing.targets(encoding))
+        if let testSet {
             final.merge(try Report(model: trained, data: testSet).fields(prefix: "test_")) { $1 }
         }
         if let output {

@@ -57,6 +57,14 @@ func jsonLines(_ text: String) throws -> [[String: Any]] {
 
         let summary = try backprop("summary", model)
         #expect(summary.status == 0 && summary.output.contains("setosa") && summary.output.contains("16×4"))
+
+        // The saved network's gradients check out, and explain walks through it.
+        let check = try backprop("gradcheck", "--model", model)
+        #expect(check.status == 0 && check.output.contains("PASSED"), "\(check.output)\(check.error)")
+        let walk = try backprop("explain", "--model", model, "--json")
+        #expect(walk.status == 0)
+        let activations = try jsonObject(walk.output)["a"] as? [[Double]]
+        #expect(activations?.count == 3)
     }
 
     @Test func regressionReportsMSEAndR2() throws {

@@ -22,7 +22,26 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var trainAccuracy: Double?
     public var validationLoss: Double?
     public var validationAccuracy: Double?
+    /// The test set's figures, when one is reported each epoch (never used for decisions).
+    public var testLoss: Double?
+    public var testAccuracy: Double?
     public var seconds: Double
+
+    public init(
+        epoch: Int, learningRate: Double, trainLoss: Double, trainAccuracy: Double? = nil,
+        validationLoss: Double? = nil, validationAccuracy: Double? = nil, testLoss: Double? = nil,
+        testAccuracy: Double? = nil, seconds: Double
+    ) {
+        self.epoch = epoch
+        self.learningRate = learningRate
+        self.trainLoss = trainLoss
+        self.trainAccuracy = trainAccuracy
+        self.validationLoss = validationLoss
+        self.validationAccuracy = validationAccuracy
+        self.testLoss = testLoss
+        self.testAccuracy = testAccuracy
+        self.seconds = seconds
+    }
 }
 
 /// The epochs of one training run.
@@ -68,17 +87,20 @@ public struct Trainer: Sendable {
     ///
     /// The monitored loss, for early stopping and reduce-on-plateau, is the validation loss
     /// when `validation` is given and the training loss otherwise.
-    /// - Parameter onEvent: called after every batch and epoch; throwing stops training.
+    /// - Parameters:
+    ///   - test: evaluated after every epoch for the record only; it never steers training.
+    ///   - onEvent: called after every batch and epoch; throwing stops training.
     /// - Throws: `BackpropError` for invalid settings or data, or when training diverges.
     public func fit<S: Scalar, O: Optimizer<S>>(
         _ network: inout Network<S>, on data: Dataset<S>, validation: Dataset<S>? = nil,
-        optimizer: inout O, onEvent: (TrainingEvent) throws -> Void = { _ in }
+        test: Dataset<S>? = nil, optimizer: inout O, onEvent: (TrainingEvent) throws -> Void = { _ in }
     ) throws -> TrainingHistory {
         guard epochs >= 1 else {
             throw BackpropError.invalidHyperparameter(name: "epochs", value: "\(epochs)", expected: "an integer ≥ 1")
         }
         try schedule.validate()
         if let validation { try validation.validate(for: network) }
+        if let test { try test.validate(for: network) }
         if let earlyStopping, earlyStopping.patience < 0 || !(earlyStopping.minimumImprovement >= 0) {
             throw BackpropError.invalidHyperparameter(
                 name: "early stopping", value: "patience \(earlyStopping.patience)",
@@ -96,11 +118,13 @@ public struct Trainer: Sendable {
             let train = try network.trainEpoch(
                 on: data, batchSize: batchSize, optimizer: &optimizer, random: &random, epoch: epoch,
                 clipNorm: clipNorm, onBatch: { try onEvent(.batch($0)) })
-            let checked = try validation.map { try network.evaluate(on: $0) }
             let elapsed = clock.now - started
+            let checked = try validation.map { try network.evaluate(on: $0) }
+            let tested = try test.map { try network.evaluate(on: $0) }
             let record = EpochRecord(
                 epoch: epoch, learningRate: optimizer.learningRate, trainLoss: train.loss,
                 trainAccuracy: train.accuracy, validationLoss: checked?.loss, validationAccuracy: checked?.accuracy,
+                testLoss: tested?.loss, testAccuracy: tested?.accuracy,
                 seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
             history.epochs.append(record)
             history.bestEpoch = epoch
