@@ -63,6 +63,24 @@ import Testing
         expectClose(try run(&rms), [0.35288556631620405, -0.32974273752955435, 0.7548670179031249], "w")
     }
 
+    /// Where gradients stop (dead units), Adam's moments decay; they must reach exactly 0
+    /// instead of lingering as slow subnormal numbers, and the weight must stop moving.
+    @Test func vanishedMomentsFlushToZero() throws {
+        var network = try Network(
+            layers: [Dense<Float>(weight: Matrix(rows: 1, columns: 1, elements: [1]), bias: [0], activation: .identity)],
+            loss: .quadratic)
+        var adam = try Adam<Float>(learningRate: 0.01)
+        var gradients = Gradients<Float>(sizes: [1, 1])
+        gradients.weight[0].elements = [1]
+        adam.update(&network, with: gradients)
+        gradients.weight[0].elements = [0]
+        for _ in 0..<1000 { adam.update(&network, with: gradients) }
+        let settled = network.layers[0].weight.elements[0]
+        adam.update(&network, with: gradients)
+        #expect(network.layers[0].weight.elements[0] == settled)
+        #expect(!network.layers[0].weight.elements[0].isSubnormal)
+    }
+
     @Test func invalidHyperparametersAreErrors() {
         #expect(throws: BackpropError.self) { try SGD<Float>(learningRate: 0.1, momentum: 1) }
         #expect(throws: BackpropError.self) { try SGD<Float>(learningRate: 0.1, nesterov: true) }

@@ -43,7 +43,7 @@ func rmsPropStep<S: Scalar>(
 ) {
     for i in 0..<count {
         let gi = g[i] + lambda * w[i]
-        let si = alpha * s[i] + (1 - alpha) * gi * gi
+        let si = flushTiny(alpha * s[i] + (1 - alpha) * gi * gi)
         s[i] = si
         w[i] -= eta * gi / (si.squareRoot() + epsilon)
     }
