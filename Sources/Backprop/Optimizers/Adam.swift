@@ -19,8 +19,8 @@ public struct Adam<S: Scalar>: Optimizer, Sendable {
     public let decoupledWeightDecay: Bool
     /// t, the number of steps taken.
     public private(set) var step = 0
-    private var m: [[S]] = []
-    private var v: [[S]] = []
+    private(set) var m: [[S]] = []
+    private(set) var v: [[S]] = []
 
     /// - Throws: `BackpropError.invalidHyperparameter` for η ≤ 0, β outside [0, 1), ε ≤ 0 or λ < 0.
     public init(
