@@ -50,10 +50,28 @@ public struct Adam<S: Scalar>: Optimizer, Sendable {
             decoupledWeightDecay: true)
     }
 
+    public var state: OptimizerState<S> {
+        OptimizerState(step: step, buffers: m.isEmpty ? [:] : ["m": m, "v": v])
+    }
+
+    public mutating func restore(_ state: OptimizerState<S>, for network: Network<S>) throws {
+        let m = try state.buffer("m", expected: ["m", "v"], for: network)
+        let v = try state.buffer("v", expected: ["m", "v"], for: network)
+        guard m.isEmpty == v.isEmpty, state.step >= 0, (state.step == 0) == m.isEmpty else {
+            throw BackpropError.shapeMismatch(
+                what: "Adam state", expected: "both m and v after at least one step", got: "step \(state.step)")
+        }
+        self.m = m
+        self.v = v
+        step = state.step
+    }
+
     public mutating func update(_ network: inout Network<S>, with gradients: Gradients<S>) {
-        if m.isEmpty {
+        // A network of another shape than the last one starts afresh.
+        if m.isEmpty || !network.fits(m) {
             m = network.zeroParameterBuffers()
             v = network.zeroParameterBuffers()
+            step = 0
         }
         step += 1
         let t = Double(step)

@@ -7,6 +7,42 @@ public protocol Optimizer<S> {
     /// η, the step size; learning-rate schedules change it between epochs.
     var learningRate: Double { get set }
     mutating func update(_ network: inout Network<S>, with gradients: Gradients<S>)
+    /// Everything the optimizer has accumulated, for checkpoints.
+    var state: OptimizerState<S> { get }
+    /// Continues from a checkpoint's state for `network`.
+    /// - Throws: `BackpropError` if the state is of another optimizer or another network.
+    mutating func restore(_ state: OptimizerState<S>, for network: Network<S>) throws
+}
+
+/// An optimizer's accumulated state: its step count and named buffers, each holding one
+/// array per parameter tensor (W^1, b^1, W^2, …), e.g. Adam's "m" and "v".
+public struct OptimizerState<S: Scalar>: Equatable, Sendable {
+    public var step: Int
+    public var buffers: [String: [[S]]]
+
+    public init(step: Int = 0, buffers: [String: [[S]]] = [:]) {
+        self.step = step
+        self.buffers = buffers
+    }
+
+    /// The buffer `name`, checked against the names the optimizer expects and the shapes
+    /// of `network`'s parameters (an absent buffer is empty: no step taken yet).
+    func buffer(_ name: String, expected: Set<String>, for network: Network<S>) throws -> [[S]] {
+        guard Set(buffers.keys).isSubset(of: expected) else {
+            throw BackpropError.shapeMismatch(
+                what: "optimizer state", expected: "buffers \(expected.sorted())", got: "\(buffers.keys.sorted())")
+        }
+        let buffer = buffers[name] ?? []
+        guard buffer.isEmpty || network.fits(buffer) else {
+            throw BackpropError.shapeMismatch(
+                what: "optimizer state '\(name)'", expected: "one array per parameter tensor of the network",
+                got: "\(buffer.map(\.count))")
+        }
+        if let bad = buffer.joined().first(where: { !$0.isFinite }) {
+            throw BackpropError.invalidHyperparameter(name: "optimizer state '\(name)'", value: "\(bad)", expected: "finite values")
+        }
+        return buffer
+    }
 }
 
 /// Checks a hyperparameter and throws `BackpropError.invalidHyperparameter` if it is out of range.
@@ -33,6 +69,11 @@ extension Network {
                 withPointer(gradients.bias[l]) { body(2 * l + 1, b, $0, biasCount) }
             }
         }
+    }
+
+    /// Whether `buffers` hold one array per parameter tensor, each of its length.
+    func fits(_ buffers: [[S]]) -> Bool {
+        buffers.map(\.count) == layers.flatMap { [$0.weight.elements.count, $0.bias.count] }
     }
 
     /// Zero buffers shaped like each parameter tensor, in `forEachParameter` order.

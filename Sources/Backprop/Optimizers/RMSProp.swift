@@ -24,8 +24,17 @@ public struct RMSProp<S: Scalar>: Optimizer, Sendable {
         self.weightDecay = weightDecay
     }
 
+    public var state: OptimizerState<S> {
+        OptimizerState(buffers: square.isEmpty ? [:] : ["square": square])
+    }
+
+    public mutating func restore(_ state: OptimizerState<S>, for network: Network<S>) throws {
+        square = try state.buffer("square", expected: ["square"], for: network)
+    }
+
     public mutating func update(_ network: inout Network<S>, with gradients: Gradients<S>) {
-        if square.isEmpty { square = network.zeroParameterBuffers() }
+        // A network of another shape than the last one starts afresh.
+        if square.isEmpty || !network.fits(square) { square = network.zeroParameterBuffers() }
         let eta = S(learningRate), alpha = S(alpha), epsilon = S(epsilon), lambda = S(weightDecay)
         network.forEachParameter(with: gradients) { index, w, g, count in
             withMutablePointer(&square[index]) { s in

@@ -30,6 +30,14 @@ public struct SGD<S: Scalar>: Optimizer, Sendable {
         self.weightDecay = weightDecay
     }
 
+    public var state: OptimizerState<S> {
+        OptimizerState(buffers: velocity.isEmpty ? [:] : ["velocity": velocity])
+    }
+
+    public mutating func restore(_ state: OptimizerState<S>, for network: Network<S>) throws {
+        velocity = try state.buffer("velocity", expected: ["velocity"], for: network)
+    }
+
     public mutating func update(_ network: inout Network<S>, with gradients: Gradients<S>) {
         let eta = S(learningRate), lambda = S(weightDecay)
         if momentum == 0 {
@@ -38,7 +46,8 @@ public struct SGD<S: Scalar>: Optimizer, Sendable {
             }
             return
         }
-        let first = velocity.isEmpty
+        // A network of another shape than the last one starts afresh.
+        let first = velocity.isEmpty || !network.fits(velocity)
         if first { velocity = network.zeroParameterBuffers() }
         let mu = S(momentum), nesterov = nesterov
         network.forEachParameter(with: gradients) { index, w, g, count in

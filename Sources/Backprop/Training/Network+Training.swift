@@ -37,25 +37,47 @@ extension Network {
             throw BackpropError.shapeMismatch(what: "training data", expected: "at least 1 example", got: "0")
         }
         if let clipNorm { try checkHyperparameter("gradient clipping norm", clipNorm, 0...Double.infinity, open: true) }
-        let workspace = Workspace(for: self, capacity: Swift.min(batchSize, data.count))
         var order = Array(0..<data.count)
         random.shuffle(&order)
+        var batch = 0, loss = 0.0, correct = 0
+        try runBatches(
+            of: data, order: order, batchSize: batchSize, epoch: epoch, batch: &batch, random: &random,
+            loss: &loss, correct: &correct, optimizer: &optimizer, clipNorm: clipNorm
+        ) { progress in
+            try onBatch(progress)
+            return true
+        }
+        if let (l, what) = firstNonFiniteParameter() {
+            throw BackpropError.diverged(epoch: epoch, batch: batch, what: "a \(what) of layer \(l)")
+        }
+        var accuracy: Double?
+        if case .classes = data.targets { accuracy = Double(correct) / Double(data.count) }
+        return Evaluation(loss: loss / Double(data.count), accuracy: accuracy, count: data.count)
+    }
+
+    /// Runs the mini-batches of one epoch's `order` from batch index `batch` on, until the
+    /// epoch ends or `onBatch` returns false. `batch`, `loss` (Σ of per-example costs) and
+    /// `correct` advance with every batch; `random` draws the dropout masks.
+    mutating func runBatches<O: Optimizer<S>>(
+        of data: Dataset<S>, order: [Int], batchSize: Int, epoch: Int, batch: inout Int,
+        random: inout RandomSource, loss: inout Double, correct: inout Int, optimizer: inout O,
+        clipNorm: Double?, onBatch: (BatchProgress) throws -> Bool
+    ) throws {
+        let workspace = Workspace(for: self, capacity: Swift.min(batchSize, data.count))
         let batchCount = (data.count + batchSize - 1) / batchSize
-        var total: Double = 0
-        var correct = 0
         let width = outputSize
         try order.withUnsafeBufferPointer { order in
             try withUnsafeMutablePointer(to: &random) { random in
-                for batch in 0..<batchCount {
+                while batch < batchCount {
                     let start = batch * batchSize
                     let m = Swift.min(batchSize, order.count - start)
                     workspace.load(data, indices: UnsafeBufferPointer(rebasing: order[start ..< start + m]))
                     forward(workspace, rows: m, dropout: random)
-                    let loss = batchLoss(workspace, rows: m)
-                    guard loss.isFinite else {
+                    let batchLoss = batchLoss(workspace, rows: m)
+                    guard batchLoss.isFinite else {
                         throw BackpropError.diverged(epoch: epoch, batch: batch + 1, what: "the loss")
                     }
-                    total += loss * Double(m)
+                    loss += batchLoss * Double(m)
                     if case .classes(let labels) = data.targets {
                         let a = workspace.a[layers.count]
                         for r in 0..<m where predictedClass(a + r * width, width) == labels[order[start + r]] {
@@ -65,18 +87,14 @@ extension Network {
                     backward(workspace, rows: m)
                     if let clipNorm { workspace.gradients.clip(toNorm: S(clipNorm)) }
                     optimizer.update(&self, with: workspace.gradients)
-                    try onBatch(BatchProgress(
-                        epoch: epoch, batch: batch + 1, batchCount: batchCount, examples: start + m,
-                        runningLoss: total / Double(start + m)))
+                    batch += 1
+                    let proceed = try onBatch(BatchProgress(
+                        epoch: epoch, batch: batch, batchCount: batchCount, examples: start + m,
+                        runningLoss: loss / Double(start + m)))
+                    if !proceed { return }
                 }
             }
         }
-        if let (l, what) = firstNonFiniteParameter() {
-            throw BackpropError.diverged(epoch: epoch, batch: batchCount, what: "a \(what) of layer \(l)")
-        }
-        var accuracy: Double?
-        if case .classes = data.targets { accuracy = Double(correct) / Double(data.count) }
-        return Evaluation(loss: total / Double(data.count), accuracy: accuracy, count: data.count)
     }
 
     /// The lecture's index l and "weight"/"bias" of the first parameter that is NaN or ±∞.

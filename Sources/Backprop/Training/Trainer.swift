@@ -83,7 +83,7 @@ public struct Trainer: Sendable {
         self.earlyStopping = earlyStopping
     }
 
-    /// Trains `network` on `data`.
+    /// Trains `network` on `data` from scratch to the end.
     ///
     /// The monitored loss, for early stopping and reduce-on-plateau, is the validation loss
     /// when `validation` is given and the training loss otherwise.
@@ -95,10 +95,75 @@ public struct Trainer: Sendable {
         _ network: inout Network<S>, on data: Dataset<S>, validation: Dataset<S>? = nil,
         test: Dataset<S>? = nil, optimizer: inout O, onEvent: (TrainingEvent) throws -> Void = { _ in }
     ) throws -> TrainingHistory {
+        var state = TrainingState(network: network, trainer: self, learningRate: optimizer.learningRate)
+        try run(&state, on: data, validation: validation, test: test, optimizer: &optimizer) { event in
+            try onEvent(event)
+            return .proceed
+        }
+        network = state.network
+        return state.history
+    }
+
+    /// Continues `state` until training ends or `onEvent` asks to pause.
+    ///
+    /// A paused state, with the optimizer's state, is a checkpoint: running it on the same
+    /// data gives the same parameters, bit for bit, as never pausing.
+    /// - Returns: whether training has finished.
+    @discardableResult
+    public func run<S: Scalar, O: Optimizer<S>>(
+        _ state: inout TrainingState<S>, on data: Dataset<S>, validation: Dataset<S>? = nil,
+        test: Dataset<S>? = nil, optimizer: inout O, onEvent: (TrainingEvent) throws -> TrainingControl
+    ) throws -> Bool {
+        try check(state.network, data: data, validation: validation, test: test)
+        let clock = ContinuousClock()
+        while !state.isFinished {
+            let started = clock.now
+            if state.batch == 0 {
+                state.epochRandom = state.random
+                _ = state.scheduler.rate(forEpoch: state.epoch, previousLoss: state.previousLoss)
+            }
+            optimizer.learningRate = state.scheduler.rate
+            var order = Array(0..<data.count)
+            var shuffler = state.epochRandom
+            shuffler.shuffle(&order)
+            if state.batch == 0 { state.random = shuffler }
+
+            var paused = false
+            try state.network.runBatches(
+                of: data, order: order, batchSize: batchSize, epoch: state.epoch, batch: &state.batch,
+                random: &state.random, loss: &state.partialLoss, correct: &state.partialCorrect,
+                optimizer: &optimizer, clipNorm: clipNorm
+            ) { progress in
+                paused = try onEvent(.batch(progress)) == .pause
+                return !paused
+            }
+            state.partialSeconds += (clock.now - started).seconds
+            if paused, state.batch < (data.count + batchSize - 1) / batchSize { return false }
+
+            var classTargets = false
+            if case .classes = data.targets { classTargets = true }
+            let record = try finishEpoch(
+                &state, count: data.count, classTargets: classTargets, validation: validation, test: test)
+            if try onEvent(.epoch(record)) == .pause { return state.isFinished }
+        }
+        return true
+    }
+
+    private func check<S: Scalar>(
+        _ network: Network<S>, data: Dataset<S>, validation: Dataset<S>?, test: Dataset<S>?
+    ) throws {
         guard epochs >= 1 else {
             throw BackpropError.invalidHyperparameter(name: "epochs", value: "\(epochs)", expected: "an integer ≥ 1")
         }
+        guard batchSize >= 1 else {
+            throw BackpropError.invalidHyperparameter(name: "batch size", value: "\(batchSize)", expected: "an integer ≥ 1")
+        }
+        if let clipNorm { try checkHyperparameter("gradient clipping norm", clipNorm, 0...Double.infinity, open: true) }
         try schedule.validate()
+        try data.validate(for: network)
+        guard data.count > 0 else {
+            throw BackpropError.shapeMismatch(what: "training data", expected: "at least 1 example", got: "0")
+        }
         if let validation { try validation.validate(for: network) }
         if let test { try test.validate(for: network) }
         if let earlyStopping, earlyStopping.patience < 0 || !(earlyStopping.minimumImprovement >= 0) {
@@ -106,44 +171,45 @@ public struct Trainer: Sendable {
                 name: "early stopping", value: "patience \(earlyStopping.patience)",
                 expected: "patience ≥ 0 and a minimum improvement ≥ 0")
         }
-        var random = RandomSource(seed: seed)
-        var scheduler = LearningRateScheduler(schedule, initialRate: optimizer.learningRate)
-        var history = TrainingHistory()
-        var best: (loss: Double, epoch: Int, network: Network<S>)?
-        var previousLoss: Double?
-        let clock = ContinuousClock()
-        for epoch in 1...epochs {
-            let started = clock.now
-            optimizer.learningRate = scheduler.rate(forEpoch: epoch, previousLoss: previousLoss)
-            let train = try network.trainEpoch(
-                on: data, batchSize: batchSize, optimizer: &optimizer, random: &random, epoch: epoch,
-                clipNorm: clipNorm, onBatch: { try onEvent(.batch($0)) })
-            let elapsed = clock.now - started
-            let checked = try validation.map { try network.evaluate(on: $0) }
-            let tested = try test.map { try network.evaluate(on: $0) }
-            let record = EpochRecord(
-                epoch: epoch, learningRate: optimizer.learningRate, trainLoss: train.loss,
-                trainAccuracy: train.accuracy, validationLoss: checked?.loss, validationAccuracy: checked?.accuracy,
-                testLoss: tested?.loss, testAccuracy: tested?.accuracy,
-                seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
-            history.epochs.append(record)
-            history.bestEpoch = epoch
-            try onEvent(.epoch(record))
-            let monitored = checked?.loss ?? train.loss
-            previousLoss = monitored
+    }
 
-            guard let stopping = earlyStopping else { continue }
-            if monitored < (best?.loss ?? .infinity) - stopping.minimumImprovement {
-                best = (monitored, epoch, network)
-            } else if let kept = best, epoch - kept.epoch >= stopping.patience {
+    /// Records the finished epoch, applies early stopping and moves `state` to the next epoch.
+    private func finishEpoch<S: Scalar>(
+        _ state: inout TrainingState<S>, count: Int, classTargets: Bool, validation: Dataset<S>?, test: Dataset<S>?
+    ) throws -> EpochRecord {
+        if let (l, what) = state.network.firstNonFiniteParameter() {
+            throw BackpropError.diverged(epoch: state.epoch, batch: state.batch, what: "a \(what) of layer \(l)")
+        }
+        let checked = try validation.map { try state.network.evaluate(on: $0) }
+        let tested = try test.map { try state.network.evaluate(on: $0) }
+        let trainLoss = state.partialLoss / Double(count)
+        let record = EpochRecord(
+            epoch: state.epoch, learningRate: state.scheduler.rate, trainLoss: trainLoss,
+            trainAccuracy: classTargets ? Double(state.partialCorrect) / Double(count) : nil,
+            validationLoss: checked?.loss, validationAccuracy: checked?.accuracy,
+            testLoss: tested?.loss, testAccuracy: tested?.accuracy, seconds: state.partialSeconds)
+        state.history.epochs.append(record)
+        state.history.bestEpoch = state.epoch
+        let monitored = checked?.loss ?? trainLoss
+        state.previousLoss = monitored
+        if let stopping = earlyStopping {
+            if monitored < (state.best?.loss ?? .infinity) - stopping.minimumImprovement {
+                state.best = BestEpoch(loss: monitored, epoch: state.epoch, network: state.network)
+            } else if let best = state.best, state.epoch - best.epoch >= stopping.patience {
                 if stopping.restoresBestWeights {
-                    network = kept.network
-                    history.bestEpoch = kept.epoch
+                    state.network = best.network
+                    state.history.bestEpoch = best.epoch
                 }
-                history.stoppedEarly = true
-                break
+                state.history.stoppedEarly = true
+                state.isFinished = true
             }
         }
-        return history
+        state.epoch += 1
+        state.batch = 0
+        state.partialLoss = 0
+        state.partialCorrect = 0
+        state.partialSeconds = 0
+        if state.epoch > epochs { state.isFinished = true }
+        return record
     }
 }
