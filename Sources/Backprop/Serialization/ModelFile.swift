@@ -9,30 +9,67 @@ import Foundation
 public enum ModelFile {
     public static let formatVersion = 1
 
+    typealias Tensor = (name: String, dtype: SafeTensors.DType, shape: [Int], data: [UInt8])
+
     /// Writes `model` to `path` atomically (a temporary file renamed into place).
     /// - Parameter double: store F64 rather than F32 tensors (default: the model's own precision).
     public static func write<S: Scalar>(_ model: Model<S>, to path: String, double: Bool? = nil) throws {
-        let dtype: SafeTensors.DType = (double ?? (S.self == Double.self)) ? .f64 : .f32
-        var tensors: [(name: String, dtype: SafeTensors.DType, shape: [Int], data: [UInt8])] = []
-        for (i, layer) in model.network.layers.enumerated() {
-            tensors.append(("layers.\(i).weight", dtype, [layer.outputSize, layer.inputSize], layer.weight.elements.littleEndianBytes(dtype)))
-            tensors.append(("layers.\(i).bias", dtype, [layer.outputSize], layer.bias.littleEndianBytes(dtype)))
+        try write(model, extraTensors: [], extraMetadata: [:], to: path, double: double)
+    }
+
+    static func write<S: Scalar>(
+        _ model: Model<S>, extraTensors: [Tensor], extraMetadata: [String: String], to path: String, double: Bool?
+    ) throws {
+        let dtype = self.dtype(S.self, double: double)
+        let json = try encodedJSON(ModelDescription(model))
+        var metadata = ["format": "backprop", "format_version": "\(formatVersion)", "model": json]
+        metadata.merge(extraMetadata) { $1 }
+        try writeAtomically(SafeTensors.encode(tensors(of: model.network, dtype: dtype) + extraTensors, metadata: metadata), to: path)
+    }
+
+    static func dtype<S: Scalar>(_: S.Type, double: Bool?) -> SafeTensors.DType {
+        (double ?? (S.self == Double.self)) ? .f64 : .f32
+    }
+
+    /// `{prefix}layers.{i}.weight` and `{prefix}layers.{i}.bias` for every layer.
+    static func tensors<S: Scalar>(of network: Network<S>, prefix: String = "", dtype: SafeTensors.DType) -> [Tensor] {
+        network.layers.enumerated().flatMap { i, layer -> [Tensor] in
+            [("\(prefix)layers.\(i).weight", dtype, [layer.outputSize, layer.inputSize], layer.weight.elements.littleEndianBytes(dtype)),
+             ("\(prefix)layers.\(i).bias", dtype, [layer.outputSize], layer.bias.littleEndianBytes(dtype))]
         }
-        let description = ModelDescription(model)
+    }
+
+    static func encodedJSON<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys]
-        let json = String(decoding: try encoder.encode(description), as: UTF8.self)
-        let metadata = ["format": "backprop", "format_version": "\(formatVersion)", "model": json]
-        try writeAtomically(SafeTensors.encode(tensors, metadata: metadata), to: path)
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decodedJSON<T: Decodable>(_ type: T.Type, _ text: String, path: String, field: String) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do {
+            return try decoder.decode(type, from: Data(text.utf8))
+        } catch let error as BackpropError {
+            throw DataError.malformed(path: path, location: field, message: error.description)
+        } catch {
+            throw DataError.malformed(path: path, location: field, message: "not a valid description (\(error))")
+        }
     }
 
     /// Reads a model, validating everything before trusting it: the container (see
     /// `SafeTensors`), the metadata, every expected tensor present and no other, shapes
-    /// that match the architecture, and finite values.
-    /// - Throws: `DataError` naming the file and the field at fault, or `BackpropError`
-    ///   (prefixed with the path) for an inconsistent architecture.
+    /// that match the architecture, and finite values. A checkpoint file reads as its model.
+    /// - Throws: `DataError` naming the file and the field at fault.
     public static func read<S: Scalar>(from path: String, as _: S.Type = S.self) throws -> Model<S> {
+        try readFile(path, as: S.self).model
+    }
+
+    /// The container, the model description and the model of a model or checkpoint file.
+    static func readFile<S: Scalar>(
+        _ path: String, as _: S.Type
+    ) throws -> (file: SafeTensors, description: ModelDescription, model: Model<S>) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError.unreadable(path: path, reason: "no such file, or permission denied")
         }
@@ -47,24 +84,39 @@ public enum ModelFile {
             throw fail("__metadata__.format_version", "version \(file.metadata["format_version"] ?? "none") is not supported, expected \(formatVersion)")
         }
         guard let json = file.metadata["model"] else { throw fail("__metadata__.model", "missing") }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        let description: ModelDescription
-        do {
-            description = try decoder.decode(ModelDescription.self, from: Data(json.utf8))
-        } catch {
-            throw fail("__metadata__.model", "not a valid model description (\(error))")
-        }
+        let description = try decodedJSON(ModelDescription.self, json, path: path, field: "__metadata__.model")
         guard !description.layers.isEmpty else { throw fail("__metadata__.model.layers", "no layers") }
+        let isCheckpoint = file.metadata["checkpoint"] != nil
         let expected = Set(description.layers.indices.flatMap { ["layers.\($0).weight", "layers.\($0).bias"] })
-        if let extra = Set(file.tensors.keys).subtracting(expected).sorted().first {
-            throw fail(extra, "unexpected tensor for a \(description.layers.count)-layer model")
+        let extra = Set(file.tensors.keys).subtracting(expected)
+            .filter { !(isCheckpoint && ($0.hasPrefix("best.") || $0.hasPrefix("optimizer."))) }
+        if let name = extra.sorted().first {
+            throw fail(name, "unexpected tensor for a \(description.layers.count)-layer model")
+        }
+        let network: Network<S> = try self.network(from: file, description: description, path: path)
+        do {
+            let model = try Model(
+                network: network, labels: description.labels, scaler: description.scaler,
+                featureNames: description.featureNames, labelName: description.labelName, input: description.input,
+                training: description.training)
+            return (file, description, model)
+        } catch let error as BackpropError {
+            throw fail("model", error.description)
+        }
+    }
+
+    /// The network whose parameters are the tensors `{prefix}layers.*`.
+    static func network<S: Scalar>(
+        from file: SafeTensors, description: ModelDescription, prefix: String = "", path: String
+    ) throws -> Network<S> {
+        func fail(_ location: String, _ message: String) -> DataError {
+            DataError.malformed(path: path, location: location, message: message)
         }
         do {
             var layers: [Dense<S>] = []
             for (i, layer) in description.layers.enumerated() {
-                let weight: [S] = try tensor(file, "layers.\(i).weight", shape: [layer.outputSize, layer.inputSize], path: path)
-                let bias: [S] = try tensor(file, "layers.\(i).bias", shape: [layer.outputSize], path: path)
+                let weight: [S] = try tensor(file, "\(prefix)layers.\(i).weight", shape: [layer.outputSize, layer.inputSize], path: path)
+                let bias: [S] = try tensor(file, "\(prefix)layers.\(i).bias", shape: [layer.outputSize], path: path)
                 guard let activation = Activation(name: layer.activation, slope: layer.slope ?? 0.01) else {
                     throw fail("__metadata__.model.layers[\(i)].activation", "unknown activation '\(layer.activation)'")
                 }
@@ -75,16 +127,13 @@ public enum ModelFile {
             guard let loss = Loss(name: description.loss) else {
                 throw fail("__metadata__.model.loss", "unknown loss '\(description.loss)'")
             }
-            return try Model(
-                network: Network(layers: layers, loss: loss), labels: description.labels, scaler: description.scaler,
-                featureNames: description.featureNames, labelName: description.labelName, input: description.input,
-                training: description.training)
+            return try Network(layers: layers, loss: loss)
         } catch let error as BackpropError {
-            throw fail("model", error.description)
+            throw fail("\(prefix)model", error.description)
         }
     }
 
-    private static func tensor<S: Scalar>(_ file: SafeTensors, _ name: String, shape: [Int], path: String) throws -> [S] {
+    static func tensor<S: Scalar>(_ file: SafeTensors, _ name: String, shape: [Int], path: String) throws -> [S] {
         guard let tensor = file.tensors[name] else {
             throw DataError.malformed(path: path, location: name, message: "missing tensor")
         }

@@ -2,7 +2,7 @@ import Foundation
 
 /// How the learning rate η changes from epoch to epoch (e = 1, 2, …; η₀ the optimizer's
 /// initial learning rate).
-public enum LearningRateSchedule: Equatable, Sendable {
+public enum LearningRateSchedule: Codable, Equatable, Sendable {
     /// η_e = η₀.
     case constant
     /// η_e = η₀ · factor^⌊(e − 1) / every⌋ (PyTorch's `StepLR`).
@@ -44,12 +44,12 @@ public enum LearningRateSchedule: Equatable, Sendable {
 }
 
 /// Applies a schedule, keeping the state that reduce-on-plateau needs.
-public struct LearningRateScheduler: Equatable, Sendable {
+public struct LearningRateScheduler: Codable, Equatable, Sendable {
     public let schedule: LearningRateSchedule
     public let initialRate: Double
     /// The rate for the current epoch.
     public private(set) var rate: Double
-    private var best = Double.infinity
+    private var best: Double?
     private var badEpochs = 0
 
     public init(_ schedule: LearningRateSchedule, initialRate: Double) {
@@ -73,7 +73,7 @@ public struct LearningRateScheduler: Equatable, Sendable {
             rate = minimum + 0.5 * (initialRate - minimum) * (1 + cos(.pi * progress))
         case .reduceOnPlateau(let factor, let patience, let minimum):
             guard let loss = previousLoss else { break }
-            if loss < best * (1 - 1e-4) {
+            if loss < (best ?? .infinity) * (1 - 1e-4) {
                 best = loss
                 badEpochs = 0
             } else {

@@ -1,5 +1,5 @@
 /// Stops training once the monitored loss stops improving.
-public struct EarlyStopping: Equatable, Sendable {
+public struct EarlyStopping: Codable, Equatable, Sendable {
     /// Epochs without an improvement of at least `minimumImprovement` before stopping.
     public var patience: Int
     /// The smallest decrease of the monitored loss that counts as an improvement.
@@ -61,7 +61,7 @@ public enum TrainingEvent: Sendable {
 
 /// Trains a network for a number of epochs of shuffled mini-batches, with an optional
 /// validation set, learning-rate schedule, gradient clipping and early stopping.
-public struct Trainer: Sendable {
+public struct Trainer: Codable, Equatable, Sendable {
     public var epochs: Int
     public var batchSize: Int
     /// Seeds shuffling and dropout: the same seed, data and network give bitwise-identical results.

@@ -1,0 +1,158 @@
+import Foundation
+
+/// A paused training run: the model being trained, the trainer's settings and state, and
+/// the optimizer's state. Resuming it gives the same parameters, bit for bit, as a run that
+/// never paused.
+public struct Checkpoint<S: Scalar>: Equatable, Sendable {
+    /// The model whose network is `state.network` (scaling, labels and settings included).
+    public var model: Model<S>
+    public var state: TrainingState<S>
+    public var optimizer: OptimizerState<S>
+    public var trainer: Trainer
+
+    public init(model: Model<S>, state: TrainingState<S>, optimizer: OptimizerState<S>, trainer: Trainer) {
+        var model = model
+        model.network = state.network
+        self.model = model
+        self.state = state
+        self.optimizer = optimizer
+        self.trainer = trainer
+    }
+}
+
+/// Reads and writes checkpoints as safetensors files, in the model file format plus:
+/// - tensors `optimizer.{buffer}.{k}` (e.g. `optimizer.m.0`, one per parameter tensor k
+///   in the order W^1, b^1, W^2, …) and, with early stopping, `best.layers.{i}.weight|bias`;
+/// - metadata `checkpoint`: a JSON string with the trainer's settings, the epoch and batch
+///   reached, the random generators' states, the schedule's state, the partial sums of the
+///   epoch in progress, early stopping's best epoch and the history so far.
+/// A checkpoint is also a model file: `evaluate`, `predict` and `summary` read it.
+public enum CheckpointFile {
+    /// Writes `checkpoint` atomically, in the network's precision (tensors stay exact).
+    public static func write<S: Scalar>(_ checkpoint: Checkpoint<S>, to path: String) throws {
+        let dtype = ModelFile.dtype(S.self, double: nil)
+        var extra: [ModelFile.Tensor] = []
+        for (name, buffer) in checkpoint.optimizer.buffers.sorted(by: { $0.key < $1.key }) {
+            for (k, values) in buffer.enumerated() {
+                extra.append(("optimizer.\(name).\(k)", dtype, [values.count], values.littleEndianBytes(dtype)))
+            }
+        }
+        if let best = checkpoint.state.best {
+            extra += ModelFile.tensors(of: best.network, prefix: "best.", dtype: dtype)
+        }
+        let json = try ModelFile.encodedJSON(CheckpointDescription(checkpoint))
+        try ModelFile.write(checkpoint.model, extraTensors: extra, extraMetadata: ["checkpoint": json], to: path, double: nil)
+    }
+
+    /// Reads and validates a checkpoint (everything a model file's reader checks, and the
+    /// optimizer buffers against the network's parameter shapes).
+    /// - Throws: `DataError` naming the file and the field at fault.
+    public static func read<S: Scalar>(from path: String, as _: S.Type = S.self) throws -> Checkpoint<S> {
+        let (file, description, model) = try ModelFile.readFile(path, as: S.self)
+        func fail(_ location: String, _ message: String) -> DataError {
+            DataError.malformed(path: path, location: location, message: message)
+        }
+        guard let json = file.metadata["checkpoint"] else {
+            throw fail("__metadata__.checkpoint", "missing: this is a model file, not a checkpoint")
+        }
+        let saved = try ModelFile.decodedJSON(CheckpointDescription.self, json, path: path, field: "__metadata__.checkpoint")
+        let network = model.network
+        var buffers: [String: [[S]]] = [:]
+        let parameterCounts = network.layers.flatMap { [$0.weight.elements.count, $0.bias.count] }
+        for name in saved.optimizerBuffers {
+            buffers[name] = try parameterCounts.enumerated().map { k, count in
+                try ModelFile.tensor(file, "optimizer.\(name).\(k)", shape: [count], path: path)
+            }
+        }
+        let optimizerTensors = file.tensors.keys.filter { $0.hasPrefix("optimizer.") }
+        if optimizerTensors.count != saved.optimizerBuffers.count * parameterCounts.count {
+            throw fail("optimizer", "\(optimizerTensors.count) optimizer tensors, expected \(saved.optimizerBuffers.count * parameterCounts.count)")
+        }
+        var best: BestEpoch<S>?
+        if let loss = saved.bestLoss, let epoch = saved.bestEpoch {
+            best = BestEpoch(loss: loss, epoch: epoch, network: try ModelFile.network(from: file, description: description, prefix: "best.", path: path))
+        } else if file.tensors.keys.contains(where: { $0.hasPrefix("best.") }) {
+            throw fail("best", "best-epoch tensors without a best epoch in the metadata")
+        }
+        guard let epochRandom = RandomSource(hex: saved.epochRandom), let random = RandomSource(hex: saved.random) else {
+            throw fail("__metadata__.checkpoint.random", "expected four 64-bit hexadecimal numbers")
+        }
+        do {
+            try saved.scheduler.schedule.validate()
+            try checkHyperparameter("learning rate", saved.scheduler.rate, 0...Double.infinity, open: true)
+        } catch let error as BackpropError {
+            throw fail("__metadata__.checkpoint.scheduler", error.description)
+        }
+        guard saved.epoch >= 1, saved.batch >= 0, saved.partialCorrect >= 0, saved.partialLoss.isFinite, saved.partialLoss >= 0 else {
+            throw fail("__metadata__.checkpoint", "epoch \(saved.epoch), batch \(saved.batch): out of range")
+        }
+        var state = TrainingState(network: network, trainer: saved.trainer, learningRate: saved.scheduler.initialRate)
+        state.epoch = saved.epoch
+        state.batch = saved.batch
+        state.isFinished = saved.finished
+        state.history = saved.history
+        state.epochRandom = epochRandom
+        state.random = random
+        state.scheduler = saved.scheduler
+        state.partialLoss = saved.partialLoss
+        state.partialCorrect = saved.partialCorrect
+        state.partialSeconds = saved.partialSeconds
+        state.previousLoss = saved.previousLoss
+        state.best = best
+        return Checkpoint(model: model, state: state, optimizer: OptimizerState(step: saved.optimizerStep, buffers: buffers), trainer: saved.trainer)
+    }
+}
+
+/// The `checkpoint` metadata of a checkpoint file.
+struct CheckpointDescription: Codable {
+    var trainer: Trainer
+    var epoch: Int
+    var batch: Int
+    var finished: Bool
+    var epochRandom: [String]
+    var random: [String]
+    var scheduler: LearningRateScheduler
+    var partialLoss: Double
+    var partialCorrect: Int
+    var partialSeconds: Double
+    var previousLoss: Double?
+    var bestLoss: Double?
+    var bestEpoch: Int?
+    var history: TrainingHistory
+    var optimizerStep: Int
+    var optimizerBuffers: [String]
+
+    init<S: Scalar>(_ c: Checkpoint<S>) {
+        trainer = c.trainer
+        epoch = c.state.epoch
+        batch = c.state.batch
+        finished = c.state.isFinished
+        epochRandom = c.state.epochRandom.hex
+        random = c.state.random.hex
+        scheduler = c.state.scheduler
+        partialLoss = c.state.partialLoss
+        partialCorrect = c.state.partialCorrect
+        partialSeconds = c.state.partialSeconds
+        previousLoss = c.state.previousLoss
+        bestLoss = c.state.best?.loss
+        bestEpoch = c.state.best?.epoch
+        history = c.state.history
+        optimizerStep = c.optimizer.step
+        optimizerBuffers = c.optimizer.buffers.keys.sorted()
+    }
+}
+
+extension RandomSource {
+    /// The state as four hexadecimal strings (JSON numbers lose bits above 2^53).
+    var hex: [String] {
+        let (a, b, c, d) = state
+        return [a, b, c, d].map { String($0, radix: 16) }
+    }
+
+    init?(hex: [String]) {
+        let words = hex.compactMap { UInt64($0, radix: 16) }
+        guard hex.count == 4, words.count == 4, words.contains(where: { $0 != 0 }) else { return nil }
+        self.init(seed: 0)
+        state = (words[0], words[1], words[2], words[3])
+    }
+}
