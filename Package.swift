@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Backprop",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Backprop", targets: ["Backprop"]),
         .executable(name: "backprop", targets: ["BackpropCLI"]),
@@ -47,5 +47,7 @@ let package = Package(
         ),
         // Runs the built `backprop` binary (`swift build` first; `make test` does).
         .testTarget(name: "BackpropCLITests"),
+        // A helper the kill-while-saving test runs and SIGKILLs; not a product.
+        .executableTarget(name: "SaveStress", dependencies: ["Backprop"], path: "Tests/SaveStress"),
     ]
 )

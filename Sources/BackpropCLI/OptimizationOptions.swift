@@ -79,15 +79,10 @@ struct OptimizationOptions: ParsableArguments {
         }
     }
 
-    var rate: Double { learningRate ?? optimizer.defaultLearningRate }
-
-    func makeOptimizer() throws -> any Optimizer<Float> {
-        switch optimizer {
-        case .sgd: try SGD<Float>(learningRate: rate, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay ?? 0)
-        case .adam: try Adam<Float>(learningRate: rate, weightDecay: weightDecay ?? 0)
-        case .adamw: try Adam<Float>.adamW(learningRate: rate, weightDecay: weightDecay ?? 0.01)
-        case .rmsprop: try RMSProp<Float>(learningRate: rate, weightDecay: weightDecay ?? 0)
-        }
+    var spec: OptimizerSpec {
+        OptimizerSpec(
+            name: optimizer, learningRate: learningRate ?? optimizer.defaultLearningRate, momentum: momentum,
+            nesterov: nesterov, weightDecay: weightDecay)
     }
 
     /// The trainer; without --epochs, about 20,000 optimizer steps (10 to 200 epochs) with
@@ -109,19 +104,61 @@ struct OptimizationOptions: ParsableArguments {
         return Trainer(epochs: count, batchSize: batchSize, seed: seed, schedule: plan, clipNorm: clipNorm, earlyStopping: stopping)
     }
 
-    /// Runs `body` with a fresh optimizer.
-    func withOptimizer<R>(_ body: (inout any Optimizer<Float>) throws -> R) throws -> R {
-        var optimizer = try makeOptimizer()
-        return try body(&optimizer)
-    }
-
     /// The settings, for the model file.
     var settings: [String: String] {
-        var result = ["optimizer": optimizer.rawValue, "learning_rate": "\(rate)", "schedule": schedule.rawValue]
+        var result = spec.settings
+        result["schedule"] = schedule.rawValue
+        if let clipNorm { result["clip_norm"] = "\(clipNorm)" }
+        return result
+    }
+}
+
+/// Which optimizer, with which hyperparameters: from the flags, or from a checkpoint's settings.
+struct OptimizerSpec {
+    var name: OptimizationOptions.OptimizerName
+    var learningRate: Double
+    var momentum: Double
+    var nesterov: Bool
+    var weightDecay: Double?
+
+    /// The optimizer a checkpoint was trained with, from its recorded settings.
+    init(settings: [String: String], path: String) throws {
+        func number(_ key: String) throws -> Double? {
+            guard let text = settings[key] else { return nil }
+            guard let value = Double(text) else { throw CLIError("\(path): setting \(key) = '\(text)' is not a number") }
+            return value
+        }
+        guard let raw = settings["optimizer"], let name = OptimizationOptions.OptimizerName(rawValue: raw) else {
+            throw CLIError("\(path): the checkpoint does not say which optimizer it used")
+        }
+        self.init(
+            name: name, learningRate: try number("learning_rate") ?? name.defaultLearningRate,
+            momentum: try number("momentum") ?? 0, nesterov: settings["nesterov"] == "true",
+            weightDecay: try number("weight_decay"))
+    }
+
+    init(name: OptimizationOptions.OptimizerName, learningRate: Double, momentum: Double, nesterov: Bool, weightDecay: Double?) {
+        self.name = name
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.weightDecay = weightDecay
+    }
+
+    func make() throws -> any Optimizer<Float> {
+        switch name {
+        case .sgd: try SGD<Float>(learningRate: learningRate, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay ?? 0)
+        case .adam: try Adam<Float>(learningRate: learningRate, weightDecay: weightDecay ?? 0)
+        case .adamw: try Adam<Float>.adamW(learningRate: learningRate, weightDecay: weightDecay ?? 0.01)
+        case .rmsprop: try RMSProp<Float>(learningRate: learningRate, weightDecay: weightDecay ?? 0)
+        }
+    }
+
+    var settings: [String: String] {
+        var result = ["optimizer": name.rawValue, "learning_rate": "\(learningRate)"]
         if momentum > 0 { result["momentum"] = "\(momentum)" }
         if nesterov { result["nesterov"] = "true" }
         if let weightDecay { result["weight_decay"] = "\(weightDecay)" }
-        if let clipNorm { result["clip_norm"] = "\(clipNorm)" }
         return result
     }
 }

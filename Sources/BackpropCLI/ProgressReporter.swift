@@ -56,6 +56,15 @@ final class ProgressReporter {
         fflush(nil)
     }
 
+    func checkpoint(_ path: String, epoch: Int) {
+        if mode == .json {
+            printJSON(["checkpoint": path, "after_epoch": epoch])
+        } else {
+            print("checkpoint written to \(path)")
+        }
+        fflush(nil)
+    }
+
     func finish(_ final: [String: Any], stoppedEarly: Bool, bestEpoch: Int?) {
         if mode == .json {
             printJSON(final)

@@ -55,6 +55,15 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Write the trained model to this file (safetensors).")
     var output: String?
 
+    @Option(help: "Write a checkpoint every N epochs.")
+    var checkpointEvery: Int?
+
+    @Option(help: "Folder for checkpoints (default: the folder of --output, else the current one).")
+    var checkpointDir: String?
+
+    @Option(help: "Continue the run saved in this checkpoint (same DATA; the checkpoint's settings apply).")
+    var resume: String?
+
     @Option(help: "Write the loss and accuracy curves to this SVG file.")
     var plot: String?
 
@@ -65,8 +74,8 @@ struct TrainCommand: ParsableCommand {
         if let validationSplit, !(validationSplit > 0 && validationSplit < 1) {
             throw ValidationError("--validation-split must be between 0 and 1 (exclusive), got \(validationSplit)")
         }
-        if validationSplit != nil, test != nil {
-            // Allowed: --test is evaluated once at the end, the split every epoch.
+        if let checkpointEvery, checkpointEvery < 1 {
+            throw ValidationError("--checkpoint-every must be at least 1 epoch, got \(checkpointEvery)")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         try model.check()
@@ -75,42 +84,72 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         if let threads { setBLASThreadCount(threads) }
-        var training = try LoadedData.load(data, labelsPath: labels, labelColumn: label, needsLabels: true)
-        let encoding = try LabelEncoding.infer(
+        let resumed: Checkpoint<Float>? = try resume.map { try CheckpointFile.read(from: $0) }
+        let recorded = resumed?.model.training?.settings ?? [:]
+        let seed = resumed?.trainer.seed ?? self.seed
+
+        var training = try LoadedData.load(
+            data, labelsPath: labels, labelColumn: label, model: resumed?.model, needsLabels: true)
+        let encoding = try resumed?.model.labels ?? LabelEncoding.infer(
             from: training.labels ?? [], task: task, path: data, column: training.labelName ?? "label")
         let testing = try test.map {
-            try LoadedData.load($0, labelsPath: testLabels, labelColumn: training.labelName ?? label, needsLabels: true)
+            try LoadedData.load($0, labelsPath: testLabels, labelColumn: training.labelName ?? label, model: resumed?.model, needsLabels: true)
         }
         if let testing, testing.features.columns != training.features.columns {
             throw CLIError("\(testing.path): \(testing.features.columns) features, but \(data) has \(training.features.columns)")
         }
         var validation: LoadedData?
-        if let fraction = validationSplit {
-            (training, validation) = try split(training, fraction: fraction)
+        if let fraction = resumed == nil ? validationSplit : recorded["validation_split"].flatMap(Double.init) {
+            (training, validation) = try split(training, fraction: fraction, seed: seed)
         }
 
-        let scaler = FeatureScaler.fit(scale ?? (training.input == .images ? .none : .standardize), to: training.features)
-        let network = try model.makeNetwork(inputSize: training.features.columns, encoding: encoding, seed: seed)
-        var trained = try Model(
-            network: network, labels: encoding, scaler: scaler, featureNames: training.featureNames,
-            labelName: training.labelName, input: training.input)
+        let scaler = resumed?.model.scaler
+            ?? FeatureScaler.fit(scale ?? (training.input == .images ? .none : .standardize), to: training.features)
+        var trained = try resumed?.model ?? Model(
+            network: model.makeNetwork(inputSize: training.features.columns, encoding: encoding, seed: seed),
+            labels: encoding, scaler: scaler, featureNames: training.featureNames, labelName: training.labelName,
+            input: training.input)
         let trainSet = try trained.dataset(inputs: training.features, targets: training.targets(encoding))
         let validationSet = try validation.map { try trained.dataset(inputs: $0.features, targets: $0.targets(encoding)) }
         let testSet = try testing.map { try trained.dataset(inputs: $0.features, targets: $0.targets(encoding)) }
-        let trainer = try optimization.makeTrainer(examples: trainSet.count, seed: seed, hasValidation: validationSet != nil)
+        let trainer = try resumed?.trainer
+            ?? optimization.makeTrainer(examples: trainSet.count, seed: seed, hasValidation: validationSet != nil)
+        let spec = try resume.map { try OptimizerSpec(settings: recorded, path: $0) } ?? optimization.spec
+        var optimizer = try spec.make()
+        var state = resumed?.state ?? TrainingState(network: trained.network, trainer: trainer, learningRate: optimizer.learningRate)
+        if let resumed { try optimizer.restore(resumed.optimizer, for: state.network) }
+        let settings = resumed == nil ? self.settings(trainer, scaler: scaler) : recorded
 
         let reporter = ProgressReporter(mode: json ? .json : (isatty(STDOUT_FILENO) != 0 ? .terminal : .plain), epochs: trainer.epochs)
-        reporter.start(describe(network), examples: trainSet.count, validation: validationSet?.count)
-        var net = network
+        if let resume, !json { print("Resuming \(resume) at epoch \(state.epoch), batch \(state.batch)") }
+        reporter.start(describe(state.network), examples: trainSet.count, validation: validationSet?.count)
+        Interruption.install()
         let clock = ContinuousClock()
         let started = clock.now
-        let history = try optimization.withOptimizer { optimizer in
-            try trainer.fit(
-                &net, on: trainSet, validation: validationSet, test: testSet, optimizer: &optimizer, onEvent: reporter.report)
+        while true {
+            let finished = try trainer.run(
+                &state, on: trainSet, validation: validationSet, test: testSet, optimizer: &optimizer
+            ) { event in
+                reporter.report(event)
+                if Interruption.received != nil { return .pause }
+                if case .epoch(let record) = event, let every = checkpointEvery, record.epoch % every == 0 { return .pause }
+                return .proceed
+            }
+            if finished { break }
+            trained.training = TrainingRecord(settings: settings, history: state.history)
+            let path = checkpointPath(state)
+            try CheckpointFile.write(Checkpoint(model: trained, state: state, optimizer: optimizer.state, trainer: trainer), to: path)
+            if let signal = Interruption.received {
+                FileHandle.standardError.write(Data(
+                    "interrupted: checkpoint written to \(path); continue with --resume \(path)\n".utf8))
+                throw ExitCode(Interruption.exitCode(signal))
+            }
+            reporter.checkpoint(path, epoch: state.epoch - 1)
         }
         let seconds = (clock.now - started).seconds
-        trained.network = net
-        trained.training = TrainingRecord(settings: settings(trainer, scaler: scaler), history: history)
+        trained.network = state.network
+        trained.training = TrainingRecord(settings: settings, history: state.history)
+        let history = state.history
 
         var final: [String: Any] = ["final": true, "seconds": seconds, "epochs": history.epochs.count]
         if history.stoppedEarly { final["best_epoch"] = history.bestEpoch }
@@ -127,7 +166,17 @@ struct TrainCommand: ParsableCommand {
         reporter.finish(final, stoppedEarly: history.stoppedEarly, bestEpoch: history.bestEpoch)
     }
 
-    private func split(_ data: LoadedData, fraction: Double) throws -> (LoadedData, LoadedData) {
+    /// `DIR/checkpoint-epoch-E.safetensors` at the end of epoch E, or
+    /// `DIR/checkpoint-epoch-E-batch-B.safetensors` within it.
+    private func checkpointPath(_ state: TrainingState<Float>) -> String {
+        let folder = checkpointDir ?? output.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? "."
+        let name = state.batch == 0
+            ? "checkpoint-epoch-\(state.epoch - 1).safetensors"
+            : "checkpoint-epoch-\(state.epoch)-batch-\(state.batch).safetensors"
+        return URL(fileURLWithPath: folder).appendingPathComponent(name).path
+    }
+
+    private func split(_ data: LoadedData, fraction: Double, seed: UInt64) throws -> (LoadedData, LoadedData) {
         var random = RandomSource(seed: seed ^ 0xA11D_A7E5)
         var order = Array(0..<data.count)
         random.shuffle(&order)

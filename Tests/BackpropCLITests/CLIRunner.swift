@@ -15,7 +15,7 @@ func backprop(_ arguments: String...) throws -> CLIResult {
 
 func backprop(_ arguments: [String]) throws -> CLIResult {
     let process = Process()
-    process.executableURL = try binaryURL()
+    process.executableURL = try binaryURL(named: "backprop")
     process.arguments = arguments
     let output = Pipe(), error = Pipe()
     process.standardOutput = output
@@ -32,15 +32,15 @@ func backprop(_ arguments: [String]) throws -> CLIResult {
 
 struct MissingBinary: Error, CustomStringConvertible {
     var searched: [String]
-    var description: String { "no backprop binary in \(searched); run `swift build` first" }
+    var description: String { "no such binary: \(searched); run `swift build` first" }
 }
 
-private func binaryURL() throws -> URL {
-    // The test bundle lives in the build products folder, next to the executable.
+/// An executable built beside this test bundle (the build products folder).
+func binaryURL(named name: String) throws -> URL {
     var candidates: [URL] = []
     let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    candidates.append(exe.deletingLastPathComponent().appendingPathComponent("backprop"))
-    candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("backprop"))
+    candidates.append(exe.deletingLastPathComponent().appendingPathComponent(name))
+    candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent(name))
     if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) {
         return found
     }
