@@ -23,10 +23,12 @@ release: deps
 CONTRACT := ../shared/contract/check-cli.sh
 
 ## Runs every test: the library's and the command line's (which need the built binary),
-## then the command-line contract check when the shared folder is beside the checkout.
+## the interoperability tests against safetensors, NumPy and ONNX Runtime, then the
+## command-line contract check when the shared folder is beside the checkout.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	BACKPROP=.build/debug/backprop $$(scripts/python-env.sh) -m pytest -q Tests/Python
 	@if [ -f $(CONTRACT) ]; then bash $(CONTRACT) .build/debug/backprop; \
 	else echo "note: $(CONTRACT) not found; command-line contract check not run"; fi
 

@@ -7,7 +7,7 @@ struct BackpropCommand: ParsableCommand {
         commandName: "backprop",
         abstract: "Feed-forward neural networks trained by backpropagation.",
         subcommands: [
-            TrainCommand.self, EvaluateCommand.self, PredictCommand.self, SummaryCommand.self,
+            TrainCommand.self, EvaluateCommand.self, PredictCommand.self, SummaryCommand.self, ExportCommand.self,
             GradcheckCommand.self, ExplainCommand.self,
         ]
     )

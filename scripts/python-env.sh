@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Prints the path of a Python that has what the interoperability tests need (NumPy,
+# safetensors, ONNX Runtime, pytest), creating a virtual environment in .build/python
+# with them from PyPI when the system Python lacks them.
+set -euo pipefail
+need="import numpy, safetensors, onnxruntime, pytest"
+if python3 -c "$need" 2>/dev/null; then command -v python3; exit 0; fi
+venv=.build/python
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "$need" 2>/dev/null; then
+  if ! python3 -m venv --system-site-packages "$venv" >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+      apt-get install -y -qq python3-venv >/dev/null
+      python3 -m venv --system-site-packages "$venv"
+    else
+      echo "error: python3 cannot create a virtual environment; install python3-venv" >&2
+      exit 1
+    fi
+  fi
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check numpy safetensors onnxruntime pytest >&2
+fi
+echo "$venv/bin/python"
