@@ -126,19 +126,21 @@ struct TrainCommand: ParsableCommand {
         Interruption.install()
         let clock = ContinuousClock()
         let started = clock.now
+        var lastCheckpoint = resume
         while true {
-            let finished = try trainer.run(
+            let finished = try keepingCheckpoint(lastCheckpoint) { try trainer.run(
                 &state, on: trainSet, validation: validationSet, test: testSet, optimizer: &optimizer
             ) { event in
                 reporter.report(event)
                 if Interruption.received != nil { return .pause }
                 if case .epoch(let record) = event, let every = checkpointEvery, record.epoch % every == 0 { return .pause }
                 return .proceed
-            }
+            } }
             if finished { break }
             trained.training = TrainingRecord(settings: settings, history: state.history)
             let path = checkpointPath(state)
             try CheckpointFile.write(Checkpoint(model: trained, state: state, optimizer: optimizer.state, trainer: trainer), to: path)
+            lastCheckpoint = path
             if let signal = Interruption.received {
                 FileHandle.standardError.write(Data(
                     "interrupted: checkpoint written to \(path); continue with --resume \(path)\n".utf8))
@@ -164,6 +166,16 @@ struct TrainCommand: ParsableCommand {
             try CurvePlot(history: history).write(to: plot)
         }
         reporter.finish(final, stoppedEarly: history.stoppedEarly, bestEpoch: history.bestEpoch)
+    }
+
+    /// Runs `body`; if training diverges, the error also names the last good checkpoint.
+    private func keepingCheckpoint<R>(_ checkpoint: String?, _ body: () throws -> R) throws -> R {
+        do {
+            return try body()
+        } catch let error as BackpropError {
+            guard case .diverged = error, let checkpoint else { throw error }
+            throw CLIError("\(error); the last good checkpoint is \(checkpoint)")
+        }
     }
 
     /// `DIR/checkpoint-epoch-E.safetensors` at the end of epoch E, or

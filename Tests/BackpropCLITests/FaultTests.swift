@@ -33,16 +33,10 @@ import Testing
 
     /// Ctrl-C during training: the current batch finishes, a checkpoint is written, the
     /// process exits with 130, and resuming ends exactly where an uninterrupted run does.
-    @Test func interruptCheckpointsAndResumeMatchesAnUninterruptedRun() throws {
+    @Test(arguments: [SIGINT, SIGTERM])
+    func interruptCheckpointsAndResumeMatchesAnUninterruptedRun(_ signal: Int32) throws {
         let folder = try temporaryFolder()
-        let data = folder.appendingPathComponent("data.csv").path
-        var csv = (0..<20).map { "x\($0)" }.joined(separator: ",") + ",label\n"
-        var random = SplitMix(seed: 1)
-        for i in 0..<4000 {
-            csv += (0..<20).map { j in String(format: "%.3f", random.normal() + (j % 3 == 0 ? Double(i % 3) : 0)) }.joined(separator: ",")
-            csv += ",\(["a", "b", "c"][i % 3])\n"
-        }
-        try Data(csv.utf8).write(to: URL(fileURLWithPath: data))
+        let data = try makeData(in: folder)
         let flags = ["--hidden", "32", "--epochs", "12", "--dropout", "0.1", "--seed", "2"]
         let full = folder.appendingPathComponent("full.safetensors").path
         #expect(try backprop(["train", data] + flags + ["--output", full]).status == 0)
@@ -60,10 +54,10 @@ import Testing
             if chunk.isEmpty { break }
             printed += String(decoding: chunk, as: UTF8.self)
         }
-        kill(process.processIdentifier, SIGINT)
+        kill(process.processIdentifier, signal)
         process.waitUntilExit()
         let message = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 130, "\(message)")
+        #expect(process.terminationStatus == 128 + signal, "\(message)")
         let checkpoint = try #require(
             message.components(separatedBy: "--resume ").last?.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(FileManager.default.fileExists(atPath: checkpoint))
@@ -74,6 +68,92 @@ import Testing
         let a = try backprop("predict", full, data, "--probabilities").output
         let b = try backprop("predict", resumed, data, "--probabilities").output
         #expect(!a.isEmpty && a == b)
+    }
+
+    /// SIGKILL during training loses only the work since the last checkpoint: resuming from
+    /// it ends where an uninterrupted run does.
+    @Test func killDuringTrainingResumesFromTheLastCheckpoint() throws {
+        let folder = try temporaryFolder()
+        let data = try makeData(in: folder)
+        let flags = ["--hidden", "32", "--epochs", "12", "--seed", "5"]
+        let full = folder.appendingPathComponent("full.safetensors").path
+        #expect(try backprop(["train", data] + flags + ["--output", full]).status == 0)
+
+        let process = Process()
+        process.executableURL = try binaryURL(named: "backprop")
+        process.arguments = ["train", data] + flags + ["--checkpoint-every", "1", "--checkpoint-dir", folder.path]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var printed = ""
+        while !printed.contains("checkpoint written to") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            printed += String(decoding: chunk, as: UTF8.self)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        let checkpoints = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            .filter { $0.hasPrefix("checkpoint-epoch-") && $0.hasSuffix(".safetensors") }.sorted()
+        let last = try #require(checkpoints.max { epochNumber($0) < epochNumber($1) })
+        let resumed = folder.appendingPathComponent("resumed.safetensors").path
+        let rest = try backprop("train", data, "--resume", folder.appendingPathComponent(last).path, "--output", resumed)
+        #expect(rest.status == 0, "\(rest.error)")
+        #expect(try backprop("predict", full, data, "--probabilities").output == backprop("predict", resumed, data, "--probabilities").output)
+    }
+
+    /// Divergence stops training with the epoch, batch and layer, and keeps the last good checkpoint.
+    @Test func divergenceNamesWhereAndKeepsTheLastCheckpoint() throws {
+        let folder = try temporaryFolder()
+        let result = try backprop(
+            "train", iris, "--optimizer", "sgd", "--learning-rate", "30", "--epochs", "8", "--checkpoint-every", "1",
+            "--checkpoint-dir", folder.path)
+        #expect(result.status == 1)
+        let message = result.error
+        #expect(message.contains("diverged in epoch") && message.contains("batch") && message.contains("(layer"), "\(message)")
+        let checkpoint = try #require(message.components(separatedBy: "the last good checkpoint is ").last?
+            .trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(try backprop("summary", checkpoint).status == 0)
+    }
+
+    /// A full disk or a read-only folder makes saving fail with a clear error and leaves the
+    /// previous model intact (a real tmpfs, mounted in a private mount namespace).
+    @Test func fullDiskAndReadOnlyFolderLoseNothing() throws {
+        let folder = try temporaryFolder()
+        let mountPoint = folder.appendingPathComponent("disk").path
+        let original = folder.appendingPathComponent("original.safetensors").path
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        let binary = try binaryURL(named: "backprop").path
+        let script = """
+            set -u
+            mount -t tmpfs -o size=64k tmpfs '\(mountPoint)' || exit 90
+            '\(binary)' train '\(iris)' --hidden 4 --epochs 1 --output '\(mountPoint)/m.safetensors' >/dev/null || exit 91
+            cp '\(mountPoint)/m.safetensors' '\(original)'
+            '\(binary)' train '\(iris)' --hidden 4000 --epochs 1 --output '\(mountPoint)/m.safetensors' >/dev/null 2>'\(folder.path)/full.err'
+            echo "full=$?"
+            cmp -s '\(mountPoint)/m.safetensors' '\(original)' && echo "full-intact"
+            ls -a '\(mountPoint)' | grep -c tmp
+            mount -o remount,ro '\(mountPoint)' || exit 92
+            '\(binary)' train '\(iris)' --hidden 4 --epochs 2 --output '\(mountPoint)/m.safetensors' >/dev/null 2>'\(folder.path)/ro.err'
+            echo "readonly=$?"
+            cmp -s '\(mountPoint)/m.safetensors' '\(original)' && echo "readonly-intact"
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        process.arguments = ["--mount", "--map-root-user", "sh", "-c", script]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "mount namespace script failed (\(process.terminationStatus)): \(printed)")
+        let lines = printed.split(separator: "\n").map(String.init)
+        #expect(lines == ["full=1", "full-intact", "0", "readonly=1", "readonly-intact"], "\(printed)")
+        let full = try String(contentsOfFile: folder.path + "/full.err", encoding: .utf8)
+        let readOnly = try String(contentsOfFile: folder.path + "/ro.err", encoding: .utf8)
+        #expect(full.contains("m.safetensors") && full.contains("No space left on device"), "\(full)")
+        #expect(readOnly.contains("m.safetensors") && readOnly.contains("Read-only file system"), "\(readOnly)")
     }
 
     @Test func checkpointEveryNEpochsResumesExactly() throws {
@@ -92,6 +172,24 @@ import Testing
         // A checkpoint is a model file too.
         #expect(try backprop("evaluate", checkpoints[1], iris).status == 0)
     }
+}
+
+/// 4,000 rows of 20 features in 3 classes: training on it takes about a second in debug builds.
+func makeData(in folder: URL) throws -> String {
+    let data = folder.appendingPathComponent("data.csv").path
+    var csv = (0..<20).map { "x\($0)" }.joined(separator: ",") + ",label\n"
+    var random = SplitMix(seed: 1)
+    for i in 0..<4000 {
+        csv += (0..<20).map { j in String(format: "%.3f", random.normal() + (j % 3 == 0 ? Double(i % 3) : 0)) }.joined(separator: ",")
+        csv += ",\(["a", "b", "c"][i % 3])\n"
+    }
+    try Data(csv.utf8).write(to: URL(fileURLWithPath: data))
+    return data
+}
+
+/// The epoch number in `checkpoint-epoch-E….safetensors`.
+func epochNumber(_ name: String) -> Int {
+    Int(name.dropFirst("checkpoint-epoch-".count).prefix { $0.isNumber }) ?? 0
 }
 
 /// A tiny seeded generator for test data (the tests do not import Backprop's).

@@ -75,7 +75,8 @@ extension Network {
                     forward(workspace, rows: m, dropout: random)
                     let batchLoss = batchLoss(workspace, rows: m)
                     guard batchLoss.isFinite else {
-                        throw BackpropError.diverged(epoch: epoch, batch: batch + 1, what: "the loss")
+                        throw BackpropError.diverged(
+                            epoch: epoch, batch: batch + 1, what: firstNonFiniteOutput(workspace, rows: m))
                     }
                     loss += batchLoss * Double(m)
                     if case .classes(let labels) = data.targets {
@@ -95,6 +96,17 @@ extension Network {
                 }
             }
         }
+    }
+
+    /// Where a forward pass first produced NaN or ±∞, in the lecture's notation.
+    func firstNonFiniteOutput(_ workspace: Workspace<S>, rows m: Int) -> String {
+        for (k, layer) in layers.enumerated() {
+            let z = UnsafeBufferPointer(start: workspace.z[k + 1], count: m * layer.outputSize)
+            if z.contains(where: { !$0.isFinite }) {
+                return "z^\(k + 2) = W^\(k + 1) a^\(k + 1) + b^\(k + 1) (layer \(k + 1))"
+            }
+        }
+        return "the loss"
     }
 
     /// The lecture's index l and "weight"/"bias" of the first parameter that is NaN or ±∞.
