@@ -47,6 +47,9 @@ let package = Package(
         ),
         // Runs the built `backprop` binary (`swift build` first; `make test` does).
         .testTarget(name: "BackpropCLITests"),
+        // Fuzz targets for the readers (`make fuzz` builds them with libFuzzer); not a product.
+        .executableTarget(
+            name: "backprop-fuzz", dependencies: ["Backprop"], path: "Tests/Fuzz", exclude: ["Seeds", "Regressions"]),
         // A helper the kill-while-saving test runs and SIGKILLs; not a product.
         .executableTarget(name: "SaveStress", dependencies: ["Backprop"], path: "Tests/SaveStress"),
     ]

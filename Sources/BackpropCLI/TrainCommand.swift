@@ -123,6 +123,13 @@ struct TrainCommand: ParsableCommand {
         let reporter = ProgressReporter(mode: json ? .json : (isatty(STDOUT_FILENO) != 0 ? .terminal : .plain), epochs: trainer.epochs)
         if let resume, !json { print("Resuming \(resume) at epoch \(state.epoch), batch \(state.batch)") }
         reporter.start(describe(state.network), examples: trainSet.count, validation: validationSet?.count)
+        if checkpointEvery != nil, let checkpointDir {
+            do {
+                try FileManager.default.createDirectory(atPath: checkpointDir, withIntermediateDirectories: true)
+            } catch {
+                throw CLIError("--checkpoint-dir \(checkpointDir): cannot create the folder (\(error.localizedDescription))")
+            }
+        }
         Interruption.install()
         let clock = ContinuousClock()
         let started = clock.now

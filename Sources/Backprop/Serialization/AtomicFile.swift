@@ -8,13 +8,13 @@ import Darwin
 /// Writes `bytes` to `path` atomically: into a temporary file in the same folder, flushed
 /// to disk, then renamed over `path`. A crash at any moment leaves either the old file or
 /// the new one, never a mixture; on failure the temporary file is removed.
-/// - Throws: `DataError.unreadable` naming the path and the system's reason.
+/// - Throws: `DataError.unwritable` naming the path and the system's reason.
 func writeAtomically(_ bytes: [UInt8], to path: String) throws {
     let url = URL(fileURLWithPath: path)
     let folder = url.deletingLastPathComponent().path
     let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())"
     func failure(_ what: String) -> DataError {
-        DataError.unreadable(path: path, reason: "cannot write (\(what): \(String(cString: strerror(errno))))")
+        DataError.unwritable(path: path, reason: "\(String(cString: strerror(errno))) (\(what))")
     }
     let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     guard fd >= 0 else { throw failure("create") }
