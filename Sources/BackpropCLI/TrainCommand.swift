@@ -110,6 +110,10 @@ struct TrainCommand: ParsableCommand {
             labels: encoding, scaler: scaler, featureNames: training.featureNames, labelName: training.labelName,
             input: training.input)
         let trainSet = try trained.dataset(inputs: training.features, targets: training.targets(encoding))
+        if resumed == nil, optimization.batchSize > trainSet.count {
+            throw ValidationError(
+                "--batch-size \(optimization.batchSize) is larger than the \(trainSet.count) training examples; use 1 ... \(trainSet.count)")
+        }
         let validationSet = try validation.map { try trained.dataset(inputs: $0.features, targets: $0.targets(encoding)) }
         let testSet = try testing.map { try trained.dataset(inputs: $0.features, targets: $0.targets(encoding)) }
         let trainer = try resumed?.trainer
