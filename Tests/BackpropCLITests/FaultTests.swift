@@ -41,19 +41,7 @@ import Testing
         let full = folder.appendingPathComponent("full.safetensors").path
         #expect(try backprop(["train", data] + flags + ["--output", full]).status == 0)
 
-        let process = Process()
-        process.executableURL = try binaryURL(named: "backprop")
-        process.arguments = ["train", data] + flags + ["--checkpoint-dir", folder.path]
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        var printed = ""
-        while !printed.contains("epoch 1/") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            printed += String(decoding: chunk, as: UTF8.self)
-        }
+        let (process, error) = try startBackprop(["train", data] + flags + ["--checkpoint-dir", folder.path], until: "epoch 1/")
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
         let message = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -79,18 +67,8 @@ import Testing
         let full = folder.appendingPathComponent("full.safetensors").path
         #expect(try backprop(["train", data] + flags + ["--output", full]).status == 0)
 
-        let process = Process()
-        process.executableURL = try binaryURL(named: "backprop")
-        process.arguments = ["train", data] + flags + ["--checkpoint-every", "1", "--checkpoint-dir", folder.path]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var printed = ""
-        while !printed.contains("checkpoint written to") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            printed += String(decoding: chunk, as: UTF8.self)
-        }
+        let (process, _) = try startBackprop(
+            ["train", data] + flags + ["--checkpoint-every", "1", "--checkpoint-dir", folder.path], until: "checkpoint written to")
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
@@ -172,6 +150,25 @@ import Testing
         // A checkpoint is a model file too.
         #expect(try backprop("evaluate", checkpoints[1], iris).status == 0)
     }
+}
+
+/// Starts `backprop` and returns once its standard output has shown `marker` (or closed),
+/// with the pipe of its standard error.
+func startBackprop(_ arguments: [String], until marker: String) throws -> (Process, Pipe) {
+    let process = Process()
+    process.executableURL = try binaryURL(named: "backprop")
+    process.arguments = arguments
+    let output = Pipe(), error = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    var printed = ""
+    while !printed.contains(marker) {
+        let chunk = output.fileHandleForReading.availableData
+        if chunk.isEmpty { break }
+        printed += String(decoding: chunk, as: UTF8.self)
+    }
+    return (process, error)
 }
 
 /// 4,000 rows of 20 features in 3 classes: training on it takes about a second in debug builds.
