@@ -86,6 +86,19 @@ import Testing
         #expect(state.history.stoppedEarly == whole.history.stoppedEarly)
     }
 
+    /// A pause asked for at an epoch's last batch takes effect once that epoch is recorded.
+    @Test func pauseAtTheLastBatchStopsAfterTheEpoch() throws {
+        let trainer = Trainer(epochs: 3, batchSize: 30)  // 90 examples: 3 batches per epoch
+        var sgd = try SGD<Float>(learningRate: 0.1)
+        var state = TrainingState(network: try network(), trainer: trainer, learningRate: sgd.learningRate)
+        let finished = try trainer.run(&state, on: Self.data.train, optimizer: &sgd) { event in
+            if case .batch(let progress) = event, progress.batch == progress.batchCount { return .pause }
+            return .proceed
+        }
+        #expect(!finished)
+        #expect(state.epoch == 2 && state.batch == 0 && state.history.epochs.count == 1)
+    }
+
     @Test func checkpointReadsAsAModelButAModelIsNoCheckpoint() throws {
         let trainer = Trainer(epochs: 1, batchSize: 8)
         var adam = try Adam<Float>()

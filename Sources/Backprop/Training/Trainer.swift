@@ -140,11 +140,12 @@ public struct Trainer: Codable, Equatable, Sendable {
             state.partialSeconds += (clock.now - started).seconds
             if paused, state.batch < (data.count + batchSize - 1) / batchSize { return false }
 
+            // The epoch is complete (a pause asked for at its last batch takes effect after it).
             var classTargets = false
             if case .classes = data.targets { classTargets = true }
             let record = try finishEpoch(
                 &state, count: data.count, classTargets: classTargets, validation: validation, test: test)
-            if try onEvent(.epoch(record)) == .pause { return state.isFinished }
+            if try onEvent(.epoch(record)) == .pause || paused { return state.isFinished }
         }
         return true
     }
