@@ -4,7 +4,7 @@ DATA  ?= /usr/share/datasets/fashion-mnist
 BIN   := .build/release/backprop
 EPOCHS ?= 10
 
-.PHONY: all deps deps-data build release test demo fuzz clean
+.PHONY: all deps deps-data build release test demo bench bench-peers fuzz clean
 
 all: build
 
@@ -61,6 +61,19 @@ demo: deps-data release
 	$(BIN) predict $(MODEL) $(TEST) --probabilities --output out/predictions.csv
 	@echo "predictions for $$(($$(wc -l < out/predictions.csv) - 1)) test images in out/predictions.csv; first rows:"
 	@head -4 out/predictions.csv
+
+PEERS_PYTHON ?= $(HOME)/.peers-venv/bin/python
+
+## Runs W1–W4 with Backprop beside the PyTorch and NumPy peers (when installed: make
+## bench-peers) and prints one table, then a width and batch-size sweep.
+bench: deps-data
+	$(SWIFT) build -c release --product backprop-bench
+	LD_PRELOAD=$$(ls .build/release/libMallocInterposerSwift.so) .build/release/backprop-bench \
+	  $$( [ -x $(PEERS_PYTHON) ] && echo --peers $(PEERS_PYTHON) ) --sweep
+
+## Installs the peers (PyTorch, NumPy, JAX) in ~/.peers-venv.
+bench-peers:
+	bash ../shared/bench/setup.sh
 
 ## Fuzzes the CSV, IDX and model-file readers (FUZZ_SECONDS per reader, default 60).
 fuzz: deps

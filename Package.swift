@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.0"),
     ],
     targets: [
         // OpenBLAS on Linux; Apple platforms use Accelerate instead.
@@ -50,6 +51,15 @@ let package = Package(
         // Fuzz targets for the readers (`make fuzz` builds them with libFuzzer); not a product.
         .executableTarget(
             name: "backprop-fuzz", dependencies: ["Backprop"], path: "Tests/Fuzz", exclude: ["Seeds", "Regressions"]),
+        // `make bench`: W1–W4 beside the PyTorch and NumPy peers; not a product.
+        .executableTarget(
+            name: "backprop-bench",
+            dependencies: [
+                "Backprop",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ],
+            path: "Benchmarks/BackpropBench"),
         // A helper the kill-while-saving test runs and SIGKILLs; not a product.
         .executableTarget(name: "SaveStress", dependencies: ["Backprop"], path: "Tests/SaveStress"),
     ]

@@ -19,6 +19,17 @@ public func setBLASThreadCount(_ count: Int) {
     #endif
 }
 
+/// Which BLAS runs the matrix products, e.g. "OpenBLAS 0.3.21 … (core: Haswell, 2 threads)".
+public func blasDescription() -> String {
+    #if canImport(Accelerate)
+    return "Accelerate"
+    #else
+    let config = openblas_get_config().map { String(cString: $0) } ?? "OpenBLAS"
+    let core = openblas_get_corename().map { String(cString: $0) } ?? "?"
+    return "\(config) (core: \(core), \(openblas_get_num_threads()) threads)"
+    #endif
+}
+
 extension Float: Scalar {
     public static func exp(_ x: Float) -> Float { Foundation.exp(x) }
     public static func log(_ x: Float) -> Float { Foundation.log(x) }

@@ -68,7 +68,8 @@ public struct Matrix<Element: Scalar>: Equatable, Sendable {
 
     /// The first (row, column) holding NaN or ±∞, if any.
     public func firstNonFinite() -> (row: Int, column: Int)? {
-        guard let index = elements.firstIndex(where: { !$0.isFinite }) else { return nil }
+        let count = elements.count
+        guard let index = withPointer({ firstNonFiniteIndex($0, count: count) }) else { return nil }
         return (index / columns, index % columns)
     }
 }
@@ -107,4 +108,12 @@ func withPointer<T, R>(_ array: [T], _ body: (UnsafePointer<T>) throws -> R) ret
 @inline(__always)
 func withMutablePointer<T, R>(_ array: inout [T], _ body: (UnsafeMutablePointer<T>) throws -> R) rethrows -> R {
     try array.withUnsafeMutableBufferPointer { try body($0.baseAddress ?? emptyPointer()) }
+}
+
+/// The index of the first NaN or ±∞ among `count` values, if any.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func firstNonFiniteIndex<S: Scalar>(_ x: UnsafePointer<S>, count: Int) -> Int? {
+    for i in 0..<count where !x[i].isFinite { return i }
+    return nil
 }

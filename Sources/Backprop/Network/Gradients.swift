@@ -7,6 +7,10 @@ public struct Gradients<S: Scalar>: Equatable, Sendable {
 
     /// Zero gradients for a network of widths `sizes`.
     init(sizes: [Int]) {
+        guard sizes.count >= 2 else {
+            (weight, bias) = ([], [])
+            return
+        }
         weight = (1..<sizes.count).map { Matrix(rows: sizes[$0], columns: sizes[$0 - 1]) }
         bias = (1..<sizes.count).map { [S](repeating: 0, count: sizes[$0]) }
     }

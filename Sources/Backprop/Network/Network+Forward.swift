@@ -33,7 +33,7 @@ extension Network {
     public func predict(_ inputs: Matrix<S>) throws -> Matrix<S> {
         try checkInputs(inputs)
         let chunk = Swift.min(inputs.rows, 1024)
-        let workspace = Workspace(for: self, capacity: chunk)
+        let workspace = Workspace(for: self, capacity: chunk, training: false)
         var outputs = Matrix<S>(rows: inputs.rows, columns: outputSize)
         let width = outputSize
         for start in stride(from: 0, to: inputs.rows, by: Swift.max(1, chunk)) {

@@ -24,7 +24,9 @@ final class Workspace<S: Scalar> {
     /// ∂C/∂W^l and ∂C/∂b^l of the last backward pass.
     var gradients: Gradients<S>
 
-    init(sizes: [Int], capacity: Int) {
+    /// Buffers for `capacity` examples; with `training` false only z and a (inference needs
+    /// neither δ, dropout masks nor gradients).
+    init(sizes: [Int], capacity: Int, training: Bool = true) {
         let capacity = max(1, capacity)
         self.sizes = sizes
         self.capacity = capacity
@@ -35,18 +37,19 @@ final class Workspace<S: Scalar> {
         }
         z = sizes.map(buffer)
         a = sizes.map(buffer)
-        delta = sizes.map(buffer)
-        mask = sizes.map(buffer)
-        dropped = sizes.map(buffer)
+        let trainingSizes = training ? sizes : sizes.map { _ in 0 }
+        delta = trainingSizes.map(buffer)
+        mask = trainingSizes.map(buffer)
+        dropped = trainingSizes.map(buffer)
         dropoutApplied = sizes.map { _ in false }
         y = buffer(sizes[sizes.count - 1])
         ones = buffer(1)
         ones.update(repeating: 1, count: capacity)
-        gradients = Gradients(sizes: sizes)
+        gradients = training ? Gradients(sizes: sizes) : Gradients(sizes: [])
     }
 
-    convenience init(for network: Network<S>, capacity: Int) {
-        self.init(sizes: network.sizes, capacity: capacity)
+    convenience init(for network: Network<S>, capacity: Int, training: Bool = true) {
+        self.init(sizes: network.sizes, capacity: capacity, training: training)
     }
 
     deinit {

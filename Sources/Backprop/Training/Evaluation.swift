@@ -13,7 +13,7 @@ extension Network {
     public func evaluate(on data: Dataset<S>) throws -> Evaluation {
         try data.validate(for: self)
         let chunk = Swift.max(1, Swift.min(data.count, 1024))
-        let workspace = Workspace(for: self, capacity: chunk)
+        let workspace = Workspace(for: self, capacity: chunk, training: false)
         let order = Array(0..<data.count)
         var total: Double = 0
         var correct = 0

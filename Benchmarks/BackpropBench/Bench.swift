@@ -1,0 +1,98 @@
+import ArgumentParser
+import Backprop
+import Foundation
+
+/// Runs the benchmark workloads W1–W4 (shared/bench/README.md) with Backprop, measures the
+/// machine's sgemm rate through the same BLAS, runs the PyTorch and NumPy peers when a
+/// Python with them is given, and prints one table of figures and ratios.
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "backprop-bench")
+
+    @Option(help: "Workloads to run, comma-separated.")
+    var workloads = "W1,W2,W3,W4"
+
+    @Option(help: "Timed repetitions (epochs for W1 and W3, rounds for W4).")
+    var repeats = 3
+
+    @Option(help: "A Python with torch and numpy, to run the peers (e.g. ~/.peers-venv/bin/python).")
+    var peers: String?
+
+    @Option(help: "The folder of the peer scripts.")
+    var peerFolder = "../shared/bench"
+
+    @Option(help: "The Fashion-MNIST folder.")
+    var data = "/usr/share/datasets/fashion-mnist"
+
+    @Option(help: "BLAS threads (default: OpenBLAS's choice).")
+    var threads: Int?
+
+    @Flag(help: "Also sweep throughput over layer width and batch size.")
+    var sweep = false
+
+    func run() throws {
+        if let threads { setBLASThreadCount(threads) }
+        let chosen = Set(workloads.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() })
+        print("Backprop benchmark, \(Date()), \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print("BLAS: \(blasDescription())")
+        let peak = sgemmPeak()
+        print("sgemm 1024³ through the same BLAS: \(fixed(peak, 1)) GFLOP/s (best of 5)")
+        let fashion = try FashionMNIST(folder: data)
+        let counter = AllocationCounter()
+        if !counter.works { print("note: allocation counts need LD_PRELOAD=…/libMallocInterposerSwift.so (make bench sets it)") }
+        let ours = Workloads(data: fashion, repeats: repeats, allocations: counter)
+        let peerRunner = peers.map { Peers(python: $0, folder: peerFolder) }
+        var results: [Result] = []
+        for workload in ["W1", "W2", "W3", "W4"] where chosen.contains(workload) {
+            switch workload {
+            case "W1": results.append(try ours.w1())
+            case "W2": results.append(try ours.w2())
+            case "W3": results.append(try ours.w3())
+            default: results += try ours.w4()
+            }
+            if let peerRunner {
+                let epochs: Int? = workload == "W2" ? 5 : workload == "W4" ? nil : repeats
+                results += peerRunner.run("peer_numpy.py", workload: workload, epochs: epochs)
+                results += peerRunner.run("peer_torch.py", workload: workload, epochs: epochs)
+                if workload == "W2" || workload == "W3" {
+                    results += peerRunner.run("peer_torch.py", workload: workload, epochs: epochs, extra: ["--compile"])
+                }
+            }
+        }
+        print("")
+        Table(results: results, peak: peak).print()
+        if sweep { try Sweep(peak: peak).run() }
+    }
+}
+
+/// The best rate of a 1024×1024×1024 single-precision matrix product, in GFLOP/s.
+func sgemmPeak() -> Double {
+    let n = 1024
+    let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
+    var c = [Float](repeating: 0, count: n * n)
+    var best = Double.infinity
+    for _ in 0..<5 {
+        let t = Timing.measure {
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    c.withUnsafeMutableBufferPointer { c in
+                        Float.gemm(transposeA: false, transposeB: false, m: n, n: n, k: n, alpha: 1,
+                                   a: a.baseAddress!, lda: n, b: b.baseAddress!, ldb: n, beta: 0, c: c.baseAddress!, ldc: n)
+                    }
+                }
+            }
+        }
+        best = min(best, t.seconds)
+    }
+    return 2 * Double(n * n * n) / best / 1e9
+}
+
+func cpuModel() -> String {
+    let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    let line = text.split(separator: "\n").first { $0.hasPrefix("model name") }
+    return line.map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
+}
+
+func fixed(_ x: Double, _ digits: Int) -> String {
+    x.isFinite ? String(format: "%.\(digits)f", x) : "–"
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// The PyTorch and NumPy implementations in shared/bench, run in the same session.
+struct Peers {
+    let python: String
+    let folder: String
+
+    /// Runs one peer script and turns its JSON line into results (nil if it failed).
+    func run(_ script: String, workload: String, epochs: Int?, extra: [String] = []) -> [Result] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        var arguments = [folder + "/" + script, "--workload", workload, "--seed", "1"] + extra
+        if let epochs { arguments += ["--epochs", "\(epochs)"] }
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return [] }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last(where: { $0.hasPrefix("{") }),
+              let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        else { return [] }
+        let name = record["peer"] as? String ?? script
+        if workload == "W4" {
+            guard let latency = record["latency_us_median"] as? Double,
+                  let throughput = record["batch1000_ex_per_s_max"] as? Double
+            else { return [] }
+            let latencyOther = record["latency_other_cores"] as? Double ?? 0
+            let throughputOther = record["throughput_other_cores"] as? Double ?? 0
+            return [
+                Result(workload: "W4 latency", implementation: name,
+                       seconds: Samples(timings: [Timing(seconds: latency * 1e-6, otherCores: latencyOther)]),
+                       examplesPerSecond: 1e6 / latency),
+                Result(workload: "W4 batch 1000", implementation: name,
+                       seconds: Samples(timings: [Timing(seconds: 10_000 / throughput, otherCores: throughputOther)]),
+                       examplesPerSecond: throughput),
+            ]
+        }
+        guard let rows = record["epochs"] as? [[String: Any]], !rows.isEmpty else { return [] }
+        var samples = Samples()
+        for row in rows {
+            if let seconds = row["train_s"] as? Double {
+                samples.timings.append(Timing(seconds: seconds, otherCores: row["other_cores"] as? Double ?? 0))
+            }
+        }
+        let accuracy = rows.last?["test_acc"] as? Double
+        var result = Result(
+            workload: workload, implementation: name, seconds: samples, examplesPerSecond: 60_000 / samples.best,
+            accuracy: accuracy)
+        if workload == "W3" { result.gflops = 6 * Double(parameterCount([784, 1024, 1024, 10])) * result.examplesPerSecond / 1e9 }
+        return [result]
+    }
+}

@@ -1,0 +1,127 @@
+import Backprop
+import Foundation
+
+/// Fashion-MNIST, as the peers load it: pixels / 255 as Float, 60,000 + 10,000 examples.
+struct FashionMNIST {
+    let train: Dataset<Float>
+    let test: Dataset<Float>
+
+    init(folder: String) throws {
+        train = try Dataset.idx(
+            images: folder + "/train-images-idx3-ubyte.gz", labels: folder + "/train-labels-idx1-ubyte.gz")
+        test = try Dataset.idx(
+            images: folder + "/t10k-images-idx3-ubyte.gz", labels: folder + "/t10k-labels-idx1-ubyte.gz")
+    }
+}
+
+/// One row of the results table.
+struct Result {
+    var workload: String
+    var implementation: String
+    /// Seconds per epoch (training) or per example (latency).
+    var seconds: Samples
+    var examplesPerSecond: Double
+    var gflops: Double?
+    var accuracy: Double?
+    var allocationsPerStep: Double?
+    var note = ""
+}
+
+func parameterCount(_ sizes: [Int]) -> Int {
+    zip(sizes, sizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 + $1.1 }
+}
+
+/// The workloads of shared/bench/README.md, run with Backprop.
+struct Workloads {
+    let data: FashionMNIST
+    let repeats: Int
+    let allocations: AllocationCounter
+
+    /// W1: [784, 30, 10], sigmoid, quadratic cost, N(0, 1), plain SGD η = 3, batch 10.
+    func w1() throws -> Result {
+        var network = try Network<Float>(
+            sizes: [784, 30, 10], activation: .sigmoid, loss: .quadratic, initialization: .normal, seed: 1)
+        var sgd = try SGD<Float>(learningRate: 3)
+        return try train(&network, optimizer: &sgd, batchSize: 10, epochs: repeats, name: "W1")
+    }
+
+    /// W2: [784, 256, 128, 10], ReLU, softmax cross-entropy, Adam 1e-3, batch 64, 5 epochs.
+    func w2() throws -> Result {
+        var network = try Network<Float>(sizes: [784, 256, 128, 10], activation: .relu, loss: .crossEntropy, seed: 1)
+        var adam = try Adam<Float>(learningRate: 1e-3)
+        return try train(&network, optimizer: &adam, batchSize: 64, epochs: 5, name: "W2")
+    }
+
+    /// W3: [784, 1024, 1024, 10], ReLU, softmax cross-entropy, SGD 0.01, batch 512, 1 epoch per repeat.
+    func w3() throws -> Result {
+        var network = try Network<Float>(sizes: [784, 1024, 1024, 10], activation: .relu, loss: .crossEntropy, seed: 1)
+        var sgd = try SGD<Float>(learningRate: 0.01)
+        var result = try train(&network, optimizer: &sgd, batchSize: 512, epochs: repeats, name: "W3")
+        result.gflops = 6 * Double(parameterCount([784, 1024, 1024, 10])) * result.examplesPerSecond / 1e9
+        return result
+    }
+
+    /// W4: the W2 network, inference: one example at a time (latency), and the test set in
+    /// batches of 1,000 (throughput).
+    func w4() throws -> [Result] {
+        let network = try Network<Float>(sizes: [784, 256, 128, 10], activation: .relu, loss: .crossEntropy, seed: 1)
+        let inputs = data.test.inputs
+        let one = inputs.row(0)
+        var single = Samples()
+        for _ in 0..<repeats {
+            var latencies: [Double] = []
+            for i in 0..<200 {
+                let x = i == 0 ? one : inputs.row(i)
+                let t = try Timing.measure { _ = try network.predictClasses(Matrix(rows: 1, columns: 784, elements: x)) }
+                latencies.append(t.seconds)
+            }
+            latencies.sort()
+            single.timings.append(Timing(seconds: latencies[latencies.count / 2], otherCores: 0))
+        }
+        var batched = Samples()
+        let chunks = try stride(from: 0, to: inputs.rows, by: 1000).map { start in
+            try Matrix(rows: 1000, columns: 784, elements: Array(inputs.elements[(start * 784)..<((start + 1000) * 784)]))
+        }
+        for _ in 0..<repeats {
+            batched.timings.append(try Timing.measure { for chunk in chunks { _ = try network.predictClasses(chunk) } })
+        }
+        return [
+            Result(workload: "W4 latency", implementation: "backprop", seconds: single, examplesPerSecond: 1 / single.median,
+                   note: "median of 200 single predictions"),
+            Result(workload: "W4 batch 1000", implementation: "backprop", seconds: batched,
+                   examplesPerSecond: Double(inputs.rows) / batched.best),
+        ]
+    }
+
+    /// Trains `epochs` epochs, timing each; counts allocations over one more epoch.
+    private func train<O: Optimizer<Float>>(
+        _ network: inout Network<Float>, optimizer: inout O, batchSize: Int, epochs: Int, name: String
+    ) throws -> Result {
+        var random = RandomSource(seed: 1)
+        var samples = Samples()
+        for epoch in 1...epochs {
+            var caught: Error?
+            var net = network, opt = optimizer, rng = random
+            samples.timings.append(Timing.measure {
+                do { _ = try net.trainEpoch(on: data.train, batchSize: batchSize, optimizer: &opt, random: &rng, epoch: epoch) }
+                catch { caught = error }
+            })
+            if let caught { throw caught }
+            network = net
+            optimizer = opt
+            random = rng
+        }
+        let accuracy = try network.evaluate(on: data.test).accuracy
+        // Allocations in the steady state: counted over batches 11 … 110 of one more epoch.
+        var net = network, opt = optimizer, rng = random
+        let counter = allocations
+        _ = try net.trainEpoch(on: data.train, batchSize: batchSize, optimizer: &opt, random: &rng, epoch: epochs + 1) { progress in
+            if progress.batch == 10 { counter.start() }
+            if progress.batch == 110 { counter.stop() }
+        }
+        return Result(
+            workload: name, implementation: "backprop", seconds: samples,
+            examplesPerSecond: Double(data.train.count) / samples.best, accuracy: accuracy,
+            allocationsPerStep: counter.count.map { Double($0) / 100 })
+    }
+}
