@@ -72,6 +72,15 @@ struct NetworkOptions: ParsableArguments {
         guard (layers == nil) != (model == nil) else {
             throw ValidationError("give either --layers (a fresh network) or --model FILE (a saved one)")
         }
+        if let widths = layers?.values {
+            guard widths.count >= 2 else {
+                throw ValidationError("--layers needs at least two widths (input and output), got \(widths.count)")
+            }
+            if let bad = widths.first(where: { $0 < 1 }) {
+                throw ValidationError("--layers: every width must be at least 1, got \(bad)")
+            }
+        }
+        try checkOutputActivation(outputActivation, loss: loss)
     }
 
     func makeNetwork<S: Scalar>(_: S.Type) throws -> Network<S> {
@@ -83,4 +92,11 @@ struct NetworkOptions: ParsableArguments {
             sizes: layers?.values ?? [], activation: activation, outputActivation: outputActivation,
             loss: loss, initialization: initialization, seed: seed)
     }
+}
+
+/// Rejects an --output-activation that the loss cannot use.
+func checkOutputActivation(_ output: Activation?, loss: Loss?) throws {
+    guard let output, let loss, let required = loss.requiredOutputActivation, output != required else { return }
+    throw ValidationError(
+        "--output-activation \(output.name) does not fit --loss \(loss.name), which needs \(required.name) (or leave it out)")
 }

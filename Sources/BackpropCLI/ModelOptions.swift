@@ -31,6 +31,7 @@ struct ModelOptions: ParsableArguments {
         if activation == .softmax {
             throw ValidationError("--activation softmax is allowed only as --output-activation")
         }
+        try checkOutputActivation(outputActivation, loss: loss)
     }
 
     /// The network for `inputSize` features and the task and classes of `encoding`.

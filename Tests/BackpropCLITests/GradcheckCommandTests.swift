@@ -29,6 +29,8 @@ import Testing
         let result = try backprop(["gradcheck"] + flags)
         #expect(result.status != 0 && result.status < 128)
         #expect(!result.error.isEmpty)
+        // The message names the flag at fault.
+        #expect(result.error.contains(flags[flags.count - 2]), "\(result.error)")
         #expect(!result.error.contains("Fatal error"))
     }
 }
