@@ -19,8 +19,8 @@ public struct Adam<S: Scalar>: Optimizer, Sendable {
     public let decoupledWeightDecay: Bool
     /// t, the number of steps taken.
     public private(set) var step = 0
-    private(set) var m: [[S]] = []
-    private(set) var v: [[S]] = []
+    private(set) var m: ParameterBuffer<S>?
+    private(set) var v: ParameterBuffer<S>?
 
     /// - Throws: `BackpropError.invalidHyperparameter` for η ≤ 0, β outside [0, 1), ε ≤ 0 or λ < 0.
     public init(
@@ -51,7 +51,8 @@ public struct Adam<S: Scalar>: Optimizer, Sendable {
     }
 
     public var state: OptimizerState<S> {
-        OptimizerState(step: step, buffers: m.isEmpty ? [:] : ["m": m, "v": v])
+        guard let m, let v else { return OptimizerState(step: step) }
+        return OptimizerState(step: step, buffers: ["m": m.tensors, "v": v.tensors])
     }
 
     public mutating func restore(_ state: OptimizerState<S>, for network: Network<S>) throws {
@@ -61,27 +62,40 @@ public struct Adam<S: Scalar>: Optimizer, Sendable {
             throw BackpropError.shapeMismatch(
                 what: "Adam state", expected: "both m and v after at least one step", got: "step \(state.step)")
         }
-        self.m = m
-        self.v = v
+        self.m = m.isEmpty ? nil : ParameterBuffer(tensors: m)
+        self.v = v.isEmpty ? nil : ParameterBuffer(tensors: v)
         step = state.step
     }
 
     public mutating func update(_ network: inout Network<S>, with gradients: Gradients<S>) {
         // A network of another shape than the last one starts afresh.
-        if m.isEmpty || !network.fits(m) {
-            m = network.zeroParameterBuffers()
-            v = network.zeroParameterBuffers()
+        // Taken out of self while updated, so that they stay uniquely referenced (no copy).
+        var m: ParameterBuffer<S>, v: ParameterBuffer<S>
+        if let oldM = self.m, let oldV = self.v, oldM.fits(network) {
+            (m, v) = (oldM, oldV)
+        } else {
+            (m, v) = (ParameterBuffer(zerosFor: network), ParameterBuffer(zerosFor: network))
             step = 0
+        }
+        self.m = nil
+        self.v = nil
+        defer {
+            self.m = m
+            self.v = v
         }
         step += 1
         let t = Double(step)
-        let settings = AdamSettings<S>(
-            eta: S(learningRate), beta1: S(beta1), beta2: S(beta2), epsilon: S(epsilon),
-            correction1: S(1 - pow(beta1, t)), correction2: S(1 - pow(beta2, t)),
-            lambda: S(weightDecay), decoupled: decoupledWeightDecay)
-        network.forEachParameter(with: gradients) { index, w, g, count in
-            withMutablePointer(&m[index]) { m in
-                withMutablePointer(&v[index]) { v in adamStep(w, g, m, v, count: count, settings) }
+        // Doubles, not S: a closure that captures a value of generic size boxes it on the heap.
+        let settings = AdamSettings(
+            eta: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+            correction1: 1 - pow(beta1, t), correction2: 1 - pow(beta2, t),
+            lambda: weightDecay, decoupled: decoupledWeightDecay)
+        let offsets = m.offsets
+        m.withBase { m in
+            v.withBase { v in
+                network.forEachParameter(with: gradients) { index, w, g, count in
+                    adamStep(w, g, m + offsets[index], v + offsets[index], count: count, settings)
+                }
             }
         }
     }
@@ -97,8 +111,8 @@ func flushTiny<S: Scalar>(_ x: S) -> S {
     abs(x) < 1e-30 ? 0 : x
 }
 
-struct AdamSettings<S: Scalar> {
-    var eta, beta1, beta2, epsilon, correction1, correction2, lambda: S
+struct AdamSettings {
+    var eta, beta1, beta2, epsilon, correction1, correction2, lambda: Double
     var decoupled: Bool
 }
 
@@ -106,17 +120,19 @@ struct AdamSettings<S: Scalar> {
 @_specialize(where S == Double)
 func adamStep<S: Scalar>(
     _ w: UnsafeMutablePointer<S>, _ g: UnsafePointer<S>, _ m: UnsafeMutablePointer<S>, _ v: UnsafeMutablePointer<S>,
-    count: Int, _ s: AdamSettings<S>
+    count: Int, _ s: AdamSettings
 ) {
-    let coupled: S = s.decoupled ? 0 : s.lambda
-    let shrink: S = s.decoupled ? 1 - s.eta * s.lambda : 1
+    let coupled = S(s.decoupled ? 0 : s.lambda)
+    let shrink = S(s.decoupled ? 1 - s.eta * s.lambda : 1)
+    let beta1 = S(s.beta1), beta2 = S(s.beta2), eta = S(s.eta), epsilon = S(s.epsilon)
+    let correction1 = S(s.correction1), correction2 = S(s.correction2)
     for i in 0..<count {
         let gi = g[i] + coupled * w[i]
-        let mi = flushTiny(s.beta1 * m[i] + (1 - s.beta1) * gi)
-        let vi = flushTiny(s.beta2 * v[i] + (1 - s.beta2) * gi * gi)
+        let mi = flushTiny(beta1 * m[i] + (1 - beta1) * gi)
+        let vi = flushTiny(beta2 * v[i] + (1 - beta2) * gi * gi)
         m[i] = mi
         v[i] = vi
-        let mHat = mi / s.correction1, vHat = vi / s.correction2
-        w[i] = shrink * w[i] - s.eta * mHat / (vHat.squareRoot() + s.epsilon)
+        let mHat = mi / correction1, vHat = vi / correction2
+        w[i] = shrink * w[i] - eta * mHat / (vHat.squareRoot() + epsilon)
     }
 }

@@ -75,9 +75,4 @@ extension Network {
     func fits(_ buffers: [[S]]) -> Bool {
         buffers.map(\.count) == layers.flatMap { [$0.weight.elements.count, $0.bias.count] }
     }
-
-    /// Zero buffers shaped like each parameter tensor, in `forEachParameter` order.
-    func zeroParameterBuffers() -> [[S]] {
-        layers.flatMap { [[S](repeating: 0, count: $0.weight.elements.count), [S](repeating: 0, count: $0.bias.count)] }
-    }
 }

@@ -10,7 +10,7 @@ public struct RMSProp<S: Scalar>: Optimizer, Sendable {
     public let epsilon: Double
     /// λ.
     public let weightDecay: Double
-    private var square: [[S]] = []
+    private var square: ParameterBuffer<S>?
 
     /// - Throws: `BackpropError.invalidHyperparameter` for η ≤ 0, α outside [0, 1), ε ≤ 0 or λ < 0.
     public init(learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8, weightDecay: Double = 0) throws {
@@ -25,20 +25,25 @@ public struct RMSProp<S: Scalar>: Optimizer, Sendable {
     }
 
     public var state: OptimizerState<S> {
-        OptimizerState(buffers: square.isEmpty ? [:] : ["square": square])
+        OptimizerState(buffers: square.map { ["square": $0.tensors] } ?? [:])
     }
 
     public mutating func restore(_ state: OptimizerState<S>, for network: Network<S>) throws {
-        square = try state.buffer("square", expected: ["square"], for: network)
+        let square = try state.buffer("square", expected: ["square"], for: network)
+        self.square = square.isEmpty ? nil : ParameterBuffer(tensors: square)
     }
 
     public mutating func update(_ network: inout Network<S>, with gradients: Gradients<S>) {
         // A network of another shape than the last one starts afresh.
-        if square.isEmpty || !network.fits(square) { square = network.zeroParameterBuffers() }
+        var square: ParameterBuffer<S>
+        if let old = self.square, old.fits(network) { square = old } else { square = ParameterBuffer(zerosFor: network) }
+        self.square = nil  // keeps `square` uniquely referenced while it is updated
+        defer { self.square = square }
         let eta = S(learningRate), alpha = S(alpha), epsilon = S(epsilon), lambda = S(weightDecay)
-        network.forEachParameter(with: gradients) { index, w, g, count in
-            withMutablePointer(&square[index]) { s in
-                rmsPropStep(w, g, s, count: count, eta: eta, alpha: alpha, epsilon: epsilon, lambda: lambda)
+        let offsets = square.offsets
+        square.withBase { s in
+            network.forEachParameter(with: gradients) { index, w, g, count in
+                rmsPropStep(w, g, s + offsets[index], count: count, eta: eta, alpha: alpha, epsilon: epsilon, lambda: lambda)
             }
         }
     }

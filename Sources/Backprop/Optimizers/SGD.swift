@@ -12,7 +12,7 @@ public struct SGD<S: Scalar>: Optimizer, Sendable {
     public let nesterov: Bool
     /// λ.
     public let weightDecay: Double
-    private var velocity: [[S]] = []
+    private var velocity: ParameterBuffer<S>?
 
     /// - Throws: `BackpropError.invalidHyperparameter` for η ≤ 0, μ outside [0, 1), λ < 0,
     ///   or Nesterov without momentum.
@@ -31,11 +31,12 @@ public struct SGD<S: Scalar>: Optimizer, Sendable {
     }
 
     public var state: OptimizerState<S> {
-        OptimizerState(buffers: velocity.isEmpty ? [:] : ["velocity": velocity])
+        OptimizerState(buffers: velocity.map { ["velocity": $0.tensors] } ?? [:])
     }
 
     public mutating func restore(_ state: OptimizerState<S>, for network: Network<S>) throws {
-        velocity = try state.buffer("velocity", expected: ["velocity"], for: network)
+        let velocity = try state.buffer("velocity", expected: ["velocity"], for: network)
+        self.velocity = velocity.isEmpty ? nil : ParameterBuffer(tensors: velocity)
     }
 
     public mutating func update(_ network: inout Network<S>, with gradients: Gradients<S>) {
@@ -47,12 +48,19 @@ public struct SGD<S: Scalar>: Optimizer, Sendable {
             return
         }
         // A network of another shape than the last one starts afresh.
-        let first = velocity.isEmpty || !network.fits(velocity)
-        if first { velocity = network.zeroParameterBuffers() }
-        let mu = S(momentum), nesterov = nesterov
-        network.forEachParameter(with: gradients) { index, w, g, count in
-            withMutablePointer(&velocity[index]) { v in
-                momentumStep(w, g, v, count: count, eta: eta, mu: mu, lambda: lambda, nesterov: nesterov, first: first)
+        var velocity: ParameterBuffer<S>
+        let first: Bool
+        if let old = self.velocity, old.fits(network) {
+            (velocity, first) = (old, false)
+        } else {
+            (velocity, first) = (ParameterBuffer(zerosFor: network), true)
+        }
+        self.velocity = nil  // keeps `velocity` uniquely referenced while it is updated
+        defer { self.velocity = velocity }
+        let mu = S(momentum), nesterov = nesterov, offsets = velocity.offsets
+        velocity.withBase { v in
+            network.forEachParameter(with: gradients) { index, w, g, count in
+                momentumStep(w, g, v + offsets[index], count: count, eta: eta, mu: mu, lambda: lambda, nesterov: nesterov, first: first)
             }
         }
     }
