@@ -35,9 +35,13 @@ import Testing
         for path in seeds { try Self.read(reader, path) }
     }
 
+    /// The empty input is the one the fuzzers stopped on (a 4 KiB leak inside Foundation's
+    /// file reader under LeakSanitizer, not a crash); it must give a clear error.
     @Test(arguments: ["csv", "idx", "model"])
     func regressionsEndInAValueOrAClearError(_ reader: String) {
-        for path in Self.files("Regressions", reader) {
+        let regressions = Self.files("Regressions", reader)
+        #expect(!regressions.isEmpty)
+        for path in regressions {
             do {
                 try Self.read(reader, path)
             } catch {
