@@ -17,7 +17,7 @@ struct Report {
         let outputs = try model.network.predict(data.inputs)
         switch data.targets {
         case .classes(let actual):
-            let predicted = try model.network.predictClasses(data.inputs)
+            let predicted = model.network.classes(from: outputs)
             classification = try ClassificationMetrics(
                 predicted: predicted, actual: actual, classCount: max(model.labels.classNames.count, 2))
             regression = nil

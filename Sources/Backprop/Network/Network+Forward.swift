@@ -55,7 +55,12 @@ extension Network {
     /// The predicted class of each input row: the largest output, or for a single
     /// output, 1 when it exceeds ½ (a sigmoid probability) and 0 otherwise.
     public func predictClasses(_ inputs: Matrix<S>) throws -> [Int] {
-        let outputs = try predict(inputs)
+        classes(from: try predict(inputs))
+    }
+
+    /// The class each row of outputs a^L predicts (see `predictClasses`), without another
+    /// forward pass.
+    public func classes(from outputs: Matrix<S>) -> [Int] {
         let width = outputs.columns
         return outputs.withPointer { a in (0..<outputs.rows).map { predictedClass(a + $0 * width, width) } }
     }

@@ -41,7 +41,7 @@ public enum Targets<S: Scalar>: Equatable, Sendable {
             if outputSize == 1 {
                 for (r, index) in indices.enumerated() { y[r] = S(labels[index]) }
             } else {
-                (y).update(repeating: 0, count: indices.count * outputSize)
+                y.update(repeating: 0, count: indices.count * outputSize)
                 for (r, index) in indices.enumerated() { y[r * outputSize + labels[index]] = 1 }
             }
         case .values(let matrix):
