@@ -49,7 +49,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed for initialization, shuffling, dropout and the validation split.")
     var seed: UInt64 = 1
 
-    @Option(help: "BLAS threads for matrix products (default: OpenBLAS's choice).")
+    @Option(help: "Most BLAS threads per matrix product (default: one per core; small products use one).")
     var threads: Int?
 
     @Option(help: "Write the trained model to this file (safetensors).")

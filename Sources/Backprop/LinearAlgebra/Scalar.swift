@@ -5,7 +5,7 @@ import Foundation
 ///
 /// The requirements are the few scalar functions and BLAS routines whose spelling
 /// differs between precisions; everything else is written once, generically.
-public protocol Scalar: BinaryFloatingPoint, Codable, Sendable, CustomStringConvertible
+public protocol Scalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable, CustomStringConvertible
 where RawSignificand: FixedWidthInteger {
     static func exp(_ x: Self) -> Self
     static func log(_ x: Self) -> Self

@@ -5,7 +5,8 @@ extension Network {
     /// With `dropout` (training only), each hidden layer with p > 0 then keeps each unit
     /// with probability 1 − p, scaled by 1/(1 − p), so inference needs no rescaling.
     func forward(_ workspace: Workspace<S>, rows m: Int, dropout random: UnsafeMutablePointer<RandomSource>? = nil) {
-        for (k, layer) in layers.enumerated() {
+        for k in layers.indices {  // not enumerated(): its iterator allocates in generic code
+            let layer = layers[k]
             let nIn = layer.inputSize, nOut = layer.outputSize
             let z = workspace.z[k + 1], a = workspace.a[k + 1]
             layer.weight.withPointer { w in

@@ -116,6 +116,8 @@ struct AdamSettings {
     var decoupled: Bool
 }
 
+/// One Adam step over `count` parameters, eight at a time, with the formulas above
+/// (PyTorch's arrangement: w ← w − (η / (1 − β₁ᵗ)) m / (√v / √(1 − β₂ᵗ) + ε)).
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func adamStep<S: Scalar>(
@@ -124,15 +126,26 @@ func adamStep<S: Scalar>(
 ) {
     let coupled = S(s.decoupled ? 0 : s.lambda)
     let shrink = S(s.decoupled ? 1 - s.eta * s.lambda : 1)
-    let beta1 = S(s.beta1), beta2 = S(s.beta2), eta = S(s.eta), epsilon = S(s.epsilon)
-    let correction1 = S(s.correction1), correction2 = S(s.correction2)
-    for i in 0..<count {
+    let beta1 = S(s.beta1), beta2 = S(s.beta2), epsilon = S(s.epsilon)
+    let stepSize = S(s.eta / s.correction1), rootCorrection2 = S(s.correction2.squareRoot())
+    var i = 0
+    while i + 8 <= count {
+        let wi = w.vector8(at: i)
+        let gi = g.vector8(at: i) + coupled * wi
+        let mi = flushTiny(beta1 * m.vector8(at: i) + (1 - beta1) * gi)
+        let vi = flushTiny(beta2 * v.vector8(at: i) + (1 - beta2) * gi * gi)
+        m.store(mi, at: i)
+        v.store(vi, at: i)
+        w.store(shrink * wi - stepSize * mi / (vi.squareRoot() / rootCorrection2 + epsilon), at: i)
+        i += 8
+    }
+    while i < count {
         let gi = g[i] + coupled * w[i]
         let mi = flushTiny(beta1 * m[i] + (1 - beta1) * gi)
         let vi = flushTiny(beta2 * v[i] + (1 - beta2) * gi * gi)
         m[i] = mi
         v[i] = vi
-        let mHat = mi / correction1, vHat = vi / correction2
-        w[i] = shrink * w[i] - eta * mHat / (vHat.squareRoot() + epsilon)
+        w[i] = shrink * w[i] - stepSize * mi / (vi.squareRoot() / rootCorrection2 + epsilon)
+        i += 1
     }
 }
