@@ -25,7 +25,7 @@ extension Float: Scalar {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        useThreads(forOperations: 2 * m * n * k)
+        useThreads(operations: 2 * m * n * k)
         cblas_sgemm(
             CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB),
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
@@ -35,14 +35,14 @@ extension Float: Scalar {
         transpose: Bool, m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
         x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>
     ) {
-        useThreads(forOperations: 2 * m * n)
+        useThreads(elements: m * n)
         cblas_sgemv(
             CblasRowMajor, blasTranspose(transpose), Int32(m), Int32(n), alpha, a, Int32(lda),
             x, 1, beta, y, 1)
     }
 
     public static func axpy(count: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        useThreads(forOperations: 2 * count)
+        useThreads(elements: count)
         cblas_saxpy(Int32(count), alpha, x, 1, y, 1)
     }
 }
@@ -59,7 +59,7 @@ extension Double: Scalar {
         b: UnsafePointer<Double>, ldb: Int,
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
-        useThreads(forOperations: 2 * m * n * k)
+        useThreads(operations: 2 * m * n * k)
         cblas_dgemm(
             CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB),
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
@@ -69,14 +69,14 @@ extension Double: Scalar {
         transpose: Bool, m: Int, n: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
         x: UnsafePointer<Double>, beta: Double, y: UnsafeMutablePointer<Double>
     ) {
-        useThreads(forOperations: 2 * m * n)
+        useThreads(elements: m * n)
         cblas_dgemv(
             CblasRowMajor, blasTranspose(transpose), Int32(m), Int32(n), alpha, a, Int32(lda),
             x, 1, beta, y, 1)
     }
 
     public static func axpy(count: Int, alpha: Double, x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>) {
-        useThreads(forOperations: 2 * count)
+        useThreads(elements: count)
         cblas_daxpy(Int32(count), alpha, x, 1, y, 1)
     }
 }

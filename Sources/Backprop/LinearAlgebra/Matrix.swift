@@ -114,6 +114,20 @@ func withMutablePointer<T, R>(_ array: inout [T], _ body: (UnsafeMutablePointer<
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func firstNonFiniteIndex<S: Scalar>(_ x: UnsafePointer<S>, count: Int) -> Int? {
-    for i in 0..<count where !x[i].isFinite { return i }
+    // x − x is 0 for every finite x and NaN for ±∞ and NaN, so a sum of them finds a block
+    // holding a non-finite value with vector arithmetic alone; the scalar loop then finds
+    // the index, from that block on.
+    let block = 512
+    var start = 0
+    while start + block <= count {
+        var sum = SIMD8<S>()
+        for i in stride(from: start, to: start + block, by: 8) {
+            let v = x.vector8(at: i)
+            sum += v - v
+        }
+        if !(sum.sum() == 0) { break }
+        start += block
+    }
+    for i in start..<count where !x[i].isFinite { return i }
     return nil
 }

@@ -1,18 +1,23 @@
 extension Network {
-    /// Forward propagation of the first `rows` examples already in `workspace.a[0]`:
+    /// Forward propagation of `rows` examples, from `inputs` (one example per row) or else
+    /// from those already in `workspace.a[0]`:
     /// Z^(l+1) = A^l (W^l)ᵀ + 1 (b^l)ᵀ and A^(l+1) = g(Z^(l+1)), one matrix product per layer.
     ///
     /// With `dropout` (training only), each hidden layer with p > 0 then keeps each unit
     /// with probability 1 − p, scaled by 1/(1 − p), so inference needs no rescaling.
-    func forward(_ workspace: Workspace<S>, rows m: Int, dropout random: UnsafeMutablePointer<RandomSource>? = nil) {
+    func forward(
+        _ workspace: Workspace<S>, rows m: Int, inputs: UnsafePointer<S>? = nil,
+        dropout random: UnsafeMutablePointer<RandomSource>? = nil
+    ) {
         for k in layers.indices {  // not enumerated(): its iterator allocates in generic code
             let layer = layers[k]
             let nIn = layer.inputSize, nOut = layer.outputSize
             let z = workspace.z[k + 1], a = workspace.a[k + 1]
+            let input = k == 0 ? inputs ?? UnsafePointer(workspace.a[0]) : UnsafePointer(workspace.output(k))
             layer.weight.withPointer { w in
                 S.gemm(
                     transposeA: false, transposeB: true, m: m, n: nOut, k: nIn,
-                    alpha: 1, a: workspace.output(k), lda: nIn, b: w, ldb: nIn, beta: 0, c: z, ldc: nOut)
+                    alpha: 1, a: input, lda: nIn, b: w, ldb: nIn, beta: 0, c: z, ldc: nOut)
             }
             withPointer(layer.bias) { b in
                 addBiasAndActivate(layer.activation, z: z, a: a, bias: b, rows: m, columns: nOut)
@@ -34,15 +39,16 @@ extension Network {
     public func predict(_ inputs: Matrix<S>) throws -> Matrix<S> {
         try checkInputs(inputs)
         let chunk = Swift.min(inputs.rows, 1024)
-        let workspace = Workspace(for: self, capacity: chunk, training: false)
+        let workspace = Workspace(for: self, capacity: chunk, training: false, storesInputs: false)
         var outputs = Matrix<S>(rows: inputs.rows, columns: outputSize)
-        let width = outputSize
-        for start in stride(from: 0, to: inputs.rows, by: Swift.max(1, chunk)) {
-            let range = start ..< Swift.min(start + chunk, inputs.rows)
-            workspace.load(inputs, rows: range)
-            forward(workspace, rows: range.count)
-            outputs.withMutablePointer { out in
-                (out + start * width).update(from: workspace.a[layers.count], count: range.count * width)
+        let width = outputSize, inputWidth = inputSize
+        inputs.withPointer { x in
+            for start in stride(from: 0, to: inputs.rows, by: Swift.max(1, chunk)) {
+                let count = Swift.min(chunk, inputs.rows - start)
+                forward(workspace, rows: count, inputs: x + start * inputWidth)
+                outputs.withMutablePointer { out in
+                    (out + start * width).update(from: workspace.a[layers.count], count: count * width)
+                }
             }
         }
         return outputs

@@ -25,8 +25,9 @@ final class Workspace<S: Scalar> {
     var gradients: Gradients<S>
 
     /// Buffers for `capacity` examples; with `training` false only z and a (inference needs
-    /// neither δ, dropout masks nor gradients).
-    init(sizes: [Int], capacity: Int, training: Bool = true) {
+    /// neither δ, dropout masks nor gradients), and without `storesInputs` no a^1 either
+    /// (the forward pass then reads the caller's inputs in place).
+    init(sizes: [Int], capacity: Int, training: Bool = true, storesInputs: Bool = true) {
         let capacity = max(1, capacity)
         self.sizes = sizes
         self.capacity = capacity
@@ -35,8 +36,8 @@ final class Workspace<S: Scalar> {
             pointer.initialize(repeating: 0, count: capacity * width)
             return pointer
         }
-        z = sizes.map(buffer)
-        a = sizes.map(buffer)
+        z = sizes.enumerated().map { k, width in buffer(k == 0 ? 0 : width) }
+        a = sizes.enumerated().map { k, width in buffer(k == 0 && !storesInputs ? 0 : width) }
         let trainingSizes = training ? sizes : sizes.map { _ in 0 }
         delta = trainingSizes.map(buffer)
         mask = trainingSizes.map(buffer)
@@ -48,8 +49,8 @@ final class Workspace<S: Scalar> {
         gradients = training ? Gradients(sizes: sizes) : Gradients(sizes: [])
     }
 
-    convenience init(for network: Network<S>, capacity: Int, training: Bool = true) {
-        self.init(sizes: network.sizes, capacity: capacity, training: training)
+    convenience init(for network: Network<S>, capacity: Int, training: Bool = true, storesInputs: Bool = true) {
+        self.init(sizes: network.sizes, capacity: capacity, training: training, storesInputs: storesInputs)
     }
 
     deinit {
@@ -70,13 +71,5 @@ final class Workspace<S: Scalar> {
             }
         }
         data.targets.gather(indices, into: y, outputSize: sizes[sizes.count - 1])
-    }
-
-    /// Copies rows `range` of `inputs` into a^1.
-    func load(_ inputs: Matrix<S>, rows range: Range<Int>) {
-        let width = sizes[0]
-        inputs.withPointer { x in
-            a[0].update(from: x + range.lowerBound * width, count: range.count * width)
-        }
     }
 }

@@ -1,0 +1,59 @@
+/// Predictions for one example at a time with nothing allocated or set up per call: the
+/// buffers for z and a are made once, and each layer is one matrix-vector product
+/// z^(l+1) = W^l a^l + b^l (BLAS gemv onto a copy of the bias) then a^(l+1) = g(z^(l+1)).
+/// The input is read in place.
+///
+/// A predictor writes to its buffers on every call: use one per thread.
+public final class Predictor<S: Scalar> {
+    public let network: Network<S>
+    private let workspace: Workspace<S>
+
+    public init(_ network: Network<S>) {
+        self.network = network
+        workspace = Workspace(for: network, capacity: 1, training: false, storesInputs: false)
+    }
+
+    /// The output a^L for one input x, valid until the next call.
+    /// - Throws: `BackpropError` if x does not have the network's input size or is not finite.
+    public func predict(_ input: UnsafeBufferPointer<S>) throws -> UnsafeBufferPointer<S> {
+        guard input.count == network.inputSize, let x = input.baseAddress else {
+            throw BackpropError.shapeMismatch(
+                what: "input", expected: "\(network.inputSize) values (the network's input size)",
+                got: "\(input.count)")
+        }
+        if let column = firstNonFiniteIndex(x, count: input.count) {
+            throw BackpropError.nonFinite(what: "input", row: 0, column: column)
+        }
+        var a = x
+        for k in network.layers.indices {
+            let layer = network.layers[k]
+            let z = workspace.z[k + 1], next = workspace.a[k + 1]
+            withPointer(layer.bias) { b in z.update(from: b, count: layer.outputSize) }
+            layer.weight.withPointer { w in
+                S.gemv(
+                    transpose: false, m: layer.outputSize, n: layer.inputSize, alpha: 1, a: w,
+                    lda: layer.inputSize, x: a, beta: 1, y: z)
+            }
+            activate(layer.activation, z: z, a: next, rows: 1, columns: layer.outputSize)
+            a = UnsafePointer(next)
+        }
+        return UnsafeBufferPointer(start: a, count: network.outputSize)
+    }
+
+    /// The output a^L for one input x.
+    public func predict(_ input: [S]) throws -> [S] {
+        try Array(input.withUnsafeBufferPointer { try predict($0) })
+    }
+
+    /// The class one input x predicts (as `Network.predictClasses` decides it), without
+    /// allocating.
+    public func predictClass(_ input: UnsafeBufferPointer<S>) throws -> Int {
+        let output = try predict(input)
+        return output.baseAddress.map { predictedClass($0, output.count) } ?? 0
+    }
+
+    /// The class one input x predicts.
+    public func predictClass(_ input: [S]) throws -> Int {
+        try input.withUnsafeBufferPointer { try predictClass($0) }
+    }
+}

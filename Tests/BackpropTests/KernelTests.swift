@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+@testable import Backprop
+
+/// The speed-minded kernels against plain scalar formulas: the eight-lane loops, their
+/// scalar tails, and the BLAS set-up.
+@Suite struct KernelTests {
+    /// Adam's vector loop and tail against the per-element formula in Double, over 37
+    /// parameters (four vectors and a tail of five), with zero and tiny gradients so that
+    /// the flush of |m|, |v| < 1e-30 is exercised.
+    @Test(arguments: [false, true]) func adamStepMatchesTheScalarFormula(decoupled: Bool) {
+        let count = 37
+        var random = RandomSource(seed: 4)
+        var w = (0..<count).map { _ in Float(random.normal()) }
+        var m = [Float](repeating: 0, count: count), v = [Float](repeating: 0, count: count)
+        var (wRef, mRef, vRef) = (w.map(Double.init), [Double](repeating: 0, count: count), [Double](repeating: 0, count: count))
+        let (eta, beta1, beta2, epsilon, lambda) = (0.01, 0.9, 0.999, 1e-8, 0.05)
+        for t in 1...3 {
+            let g: [Float] = (0..<count).map { i in
+                i % 5 == 0 ? 0 : i % 7 == 0 ? 1e-33 : Float(random.normal())
+            }
+            let settings = AdamSettings(
+                eta: eta, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                correction1: 1 - pow(beta1, Double(t)), correction2: 1 - pow(beta2, Double(t)),
+                lambda: lambda, decoupled: decoupled)
+            adamStep(&w, g, &m, &v, count: count, settings)
+            for i in 0..<count {
+                let gi = Double(g[i]) + (decoupled ? 0 : lambda * wRef[i])
+                mRef[i] = beta1 * mRef[i] + (1 - beta1) * gi
+                vRef[i] = beta2 * vRef[i] + (1 - beta2) * gi * gi
+                if abs(mRef[i]) < 1e-30 { mRef[i] = 0 }
+                if abs(vRef[i]) < 1e-30 { vRef[i] = 0 }
+                let mHat = mRef[i] / settings.correction1, vHat = vRef[i] / settings.correction2
+                wRef[i] = (decoupled ? 1 - eta * lambda : 1) * wRef[i] - eta * mHat / (vHat.squareRoot() + epsilon)
+            }
+        }
+        expectClose(w.map(Double.init), wRef, tolerance: 1e-6, "w after 3 steps")
+        expectClose(m.map(Double.init), mRef, tolerance: 1e-6, "m after 3 steps")
+        expectClose(v.map(Double.init), vRef, tolerance: 1e-6, "v after 3 steps")
+        if decoupled {  // without decay in the gradient, m of a zero gradient stays 0
+            #expect(m.enumerated().allSatisfy { i, x in i % 5 != 0 || x == 0 })
+        }
+    }
+
+    /// The bit-pattern flush against the scalar comparison, lane by lane, for values around
+    /// the 1e-30 limit, both signs, zero, ±∞ and NaN.
+    @Test func vectorFlushMatchesTheScalarFlush() {
+        let floats: [Float] = [0, -0, 1e-30, -1e-30, 0.99e-30, -0.99e-30, 1.01e-30, 1e-45, 1e-38, 2, -3.5,
+                               .infinity, -.infinity, .greatestFiniteMagnitude, 1e-31, -1e-29]
+        let doubles = floats.map(Double.init) + [1e-300, -1e-300, 1e-30, 0.999999e-30]
+        func check<S: Scalar>(_ values: [S]) {
+            var padded = values
+            while padded.count % 8 != 0 { padded.append(.nan) }
+            for start in stride(from: 0, to: padded.count, by: 8) {
+                let lanes = SIMD8<S>(padded[start..<start + 8])
+                let flushed = flushTiny(lanes)
+                for i in 0..<8 {
+                    let expected = flushTiny(lanes[i])
+                    #expect(
+                        flushed[i] == expected || (flushed[i].isNaN && expected.isNaN),
+                        "\(S.self) \(lanes[i]): \(flushed[i]), expected \(expected)")
+                }
+            }
+        }
+        check(floats)
+        check(doubles)
+    }
+
+    /// The block-summing search for NaN and ±∞ finds the first one wherever it is: in the
+    /// first block, deep in a later one, in the tail, or nowhere.
+    @Test func firstNonFiniteIndexFindsTheFirstOne() {
+        let count = 3 * 512 + 13
+        for (position, value) in [(0, Float.nan), (700, .infinity), (1100, -.infinity), (count - 1, .nan), (-1, 0)] {
+            var x = [Float](repeating: 1.5, count: count)
+            if position >= 0 { x[position] = value }
+            if position >= 0, position + 40 < count { x[position + 40] = .nan }  // a later one must not win
+            let found = x.withUnsafeBufferPointer { firstNonFiniteIndex($0.baseAddress!, count: count) }
+            #expect(found == (position >= 0 ? position : nil), "\(value) at \(position)")
+        }
+    }
+
+    /// The one-example path (gemv onto the bias) gives the batch forward pass's outputs and
+    /// classes, and rejects inputs of the wrong size or with NaN.
+    @Test func predictorMatchesBatchPrediction() throws {
+        let network = try Network<Float>(sizes: [20, 16, 8, 5], activation: .tanh, loss: .crossEntropy, seed: 9)
+        var random = RandomSource(seed: 10)
+        let inputs = try Matrix<Float>(rows: 6, columns: 20, elements: (0..<120).map { _ in Float(random.normal()) })
+        let batch = try network.predict(inputs)
+        let classes = try network.predictClasses(inputs)
+        let predictor = Predictor(network)
+        for r in 0..<inputs.rows {
+            expectClose(try predictor.predict(inputs.row(r)).map(Double.init), batch.row(r).map(Double.init),
+                        tolerance: 1e-5, "row \(r)")
+            #expect(try predictor.predictClass(inputs.row(r)) == classes[r])
+        }
+        #expect(throws: BackpropError.self) { try predictor.predict([Float](repeating: 0, count: 19)) }
+        var bad = inputs.row(0)
+        bad[3] = .nan
+        #expect(throws: BackpropError.nonFinite(what: "input", row: 0, column: 3)) { try predictor.predict(bad) }
+    }
+
+    /// A product large enough for several threads gives the one-thread result.
+    @Test func threadCountDoesNotChangeProducts() throws {
+        let (m, n, k) = (96, 256, 400)  // 2mnk ≈ 19.7 M operations: above the parallel threshold
+        #expect(2 * m * n * k >= parallelOperationThreshold)
+        var random = RandomSource(seed: 11)
+        let a = (0..<(m * k)).map { _ in Float(random.normal()) }
+        let b = (0..<(k * n)).map { _ in Float(random.normal()) }
+        func product(threads: Int) -> [Float] {
+            setBLASThreadCount(threads)
+            var c = [Float](repeating: 0, count: m * n)
+            Float.gemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k,
+                       b: b, ldb: n, beta: 0, c: &c, ldc: n)
+            return c
+        }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let one = product(threads: 1), many = product(threads: max(2, cores))
+        setBLASThreadCount(cores)
+        #expect(blasThreadCount == cores)
+        expectClose(many.map(Double.init), one.map(Double.init), tolerance: 1e-5, "C on several threads")
+    }
+
+    /// Where the processor has AVX2 and FMA, OpenBLAS runs more than its SSE3 (Prescott)
+    /// kernels, unless OPENBLAS_CORETYPE chose them.
+    @Test func blasUsesTheProcessorsVectorKernels() throws {
+        let description = blasDescription()
+        #expect(description.contains("core: "), "\(description)")
+        #if os(Linux) && arch(x86_64)
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let flags = Set(cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
+        if flags.isSuperset(of: ["avx2", "fma"]), ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil {
+            #expect(!description.contains("core: Prescott"), "\(description)")
+        }
+        #endif
+    }
+}
