@@ -15,7 +15,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed repetitions (epochs for W1 and W3, rounds for W4).")
     var repeats = 3
 
-    @Option(help: "A Python with torch and numpy, to run the peers (e.g. ~/.peers-venv/bin/python).")
+    @Option(help: "A Python with torch, numpy and jax, to run the peers (e.g. ~/.peers-venv/bin/python).")
     var peers: String?
 
     @Option(help: "The folder of the peer scripts.")
@@ -24,7 +24,7 @@ struct Bench: ParsableCommand {
     @Option(help: "The Fashion-MNIST folder.")
     var data = "/usr/share/datasets/fashion-mnist"
 
-    @Option(help: "BLAS threads (default: OpenBLAS's choice).")
+    @Option(help: "Most BLAS threads per matrix product (default: one per core; small products use one).")
     var threads: Int?
 
     @Flag(help: "Also sweep throughput over layer width and batch size.")
@@ -57,10 +57,14 @@ struct Bench: ParsableCommand {
                 if workload == "W2" || workload == "W3" {
                     results += peerRunner.run("peer_torch.py", workload: workload, epochs: epochs, extra: ["--compile"])
                 }
+                if workload == "W2" || workload == "W4" {  // the JAX peer has these two
+                    results += peerRunner.run("peer_jax.py", workload: workload, epochs: epochs)
+                }
             }
         }
         print("")
         Table(results: results, peak: peak).print()
+        if peers != nil { Targets(results: results, peak: peak).print() }
         if sweep { try Sweep(peak: peak).run() }
     }
 }

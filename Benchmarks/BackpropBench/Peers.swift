@@ -11,17 +11,22 @@ struct Peers {
         process.executableURL = URL(fileURLWithPath: python)
         var arguments = [folder + "/" + script, "--workload", workload, "--seed", "1"] + extra
         if let epochs { arguments += ["--epochs", "\(epochs)"] }
-        process.arguments = arguments
+        // The script runs under a few lines that print its peak resident memory at exit.
+        process.arguments = ["-c", Self.peakMemoryWrapper] + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         guard (try? process.run()) != nil else { return [] }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
         guard process.terminationStatus == 0,
-              let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last(where: { $0.hasPrefix("{") }),
+              let line = lines.last(where: { $0.hasPrefix("{") && !$0.contains("\"peak_rss_kb\"") }),
               let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
         else { return [] }
+        let peak = lines.last(where: { $0.contains("\"peak_rss_kb\"") }).flatMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["peak_rss_kb"] as? Double
+        }
         let name = record["peer"] as? String ?? script
         if workload == "W4" {
             guard let latency = record["latency_us_median"] as? Double,
@@ -50,6 +55,20 @@ struct Peers {
             workload: workload, implementation: name, seconds: samples, examplesPerSecond: 60_000 / samples.best,
             accuracy: accuracy)
         if workload == "W3" { result.gflops = 6 * Double(parameterCount([784, 1024, 1024, 10])) * result.examplesPerSecond / 1e9 }
+        result.peakMemoryMB = peak.map { $0 / 1024 }
         return [result]
     }
+
+    /// Runs sys.argv[1] as __main__ (with its folder on the import path, as `python
+    /// script.py` has it) with the remaining arguments, then prints
+    /// {"peak_rss_kb": …}, the process's peak resident memory (Linux reports kilobytes).
+    static let peakMemoryWrapper = """
+        import json, os, resource, runpy, sys
+        sys.argv = sys.argv[1:]
+        sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[0])))
+        try:
+            runpy.run_path(sys.argv[0], run_name="__main__")
+        finally:
+            print(json.dumps({"peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}), flush=True)
+        """
 }

@@ -7,7 +7,7 @@ struct Table {
 
     func print() {
         let header = ["workload", "implementation", "s/epoch best", "median", "examples/s", "GFLOP/s", "% sgemm",
-                      "test acc", "allocs/step", "time ÷ backprop", "other cores"]
+                      "test acc", "allocs/step", "peak MiB", "time ÷ backprop", "other cores"]
         var rows: [[String]] = [header]
         for r in results {
             let ours = results.first { $0.workload == r.workload && $0.implementation == "backprop" }
@@ -20,6 +20,7 @@ struct Table {
                 r.gflops.map { fixed($0, 1) } ?? "", r.gflops.map { fixed(100 * $0 / peak, 0) + "%" } ?? "",
                 r.accuracy.map { fixed(100 * $0, 2) + "%" } ?? "",
                 r.allocationsPerStep.map { fixed($0, 1) } ?? "",
+                r.peakMemoryMB.map { fixed($0, 0) } ?? "",
                 r.implementation == "backprop" ? "1" : ratio.map { fixed($0, 2) } ?? "",
                 fixed(r.seconds.otherCores, 2),
             ])

@@ -24,6 +24,8 @@ struct Result {
     var gflops: Double?
     var accuracy: Double?
     var allocationsPerStep: Double?
+    /// Peak resident memory of the process while training, in MiB.
+    var peakMemoryMB: Double?
     var note = ""
 }
 
@@ -56,7 +58,9 @@ struct Workloads {
     func w3() throws -> Result {
         var network = try Network<Float>(sizes: [784, 1024, 1024, 10], activation: .relu, loss: .crossEntropy, seed: 1)
         var sgd = try SGD<Float>(learningRate: 0.01)
+        PeakMemory.reset()
         var result = try train(&network, optimizer: &sgd, batchSize: 512, epochs: repeats, name: "W3")
+        result.peakMemoryMB = PeakMemory.megabytes()
         result.gflops = 6 * Double(parameterCount([784, 1024, 1024, 10])) * result.examplesPerSecond / 1e9
         return result
     }

@@ -133,4 +133,49 @@ import Testing
         }
         #endif
     }
+
+    /// Every part runs exactly once, whatever the part count, when jobs nest (the inner one
+    /// runs on its caller's thread) and when several threads start jobs at once.
+    @Test func inParallelRunsEveryPartOnce() async {
+        struct Count: ParallelJob {
+            let counts: UnsafeMutablePointer<Int>
+            let nested: Bool
+            func run(part: Int, of parts: Int) {
+                counts[part] += 1
+                if nested { inParallel(parts: 3, Count(counts: counts + 8 + 3 * part, nested: false)) }
+            }
+        }
+        for parts in 1...6 {
+            let counts = UnsafeMutablePointer<Int>.allocate(capacity: 64)
+            counts.initialize(repeating: 0, count: 64)
+            defer { counts.deallocate() }
+            inParallel(parts: parts, Count(counts: counts, nested: true))
+            #expect((0..<parts).allSatisfy { counts[$0] == 1 }, "parts \(parts)")
+            #expect((0..<(3 * parts)).allSatisfy { counts[8 + $0] == 1 }, "nested parts of \(parts)")
+        }
+        // Four threads at once, each summing 0 ..< 10,000 in parallel parts many times.
+        struct Sum: ParallelJob {
+            let partial: UnsafeMutablePointer<Int>
+            func run(part: Int, of parts: Int) {
+                let start = partStart(part, of: parts, count: 10_000), end = partStart(part + 1, of: parts, count: 10_000)
+                partial[part] = (start..<end).reduce(0, +)
+            }
+        }
+        let totals = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    let partial = UnsafeMutablePointer<Int>.allocate(capacity: 2)
+                    defer { partial.deallocate() }
+                    for _ in 0..<200 {
+                        partial.initialize(repeating: 0, count: 2)
+                        inParallel(parts: 2, Sum(partial: partial))
+                        if partial[0] + partial[1] != 49_995_000 { return false }
+                    }
+                    return true
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(totals == [true, true, true, true])
+    }
 }

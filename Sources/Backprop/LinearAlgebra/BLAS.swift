@@ -25,25 +25,59 @@ extension Float: Scalar {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        useThreads(operations: 2 * m * n * k)
-        cblas_sgemm(
-            CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB),
-            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        let split = ProductSplit(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
+        inParallel(parts: split.parts, SGEMMBlocks(split: split, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c))
     }
 
     public static func gemv(
         transpose: Bool, m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
         x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>
     ) {
-        useThreads(elements: m * n)
-        cblas_sgemv(
-            CblasRowMajor, blasTranspose(transpose), Int32(m), Int32(n), alpha, a, Int32(lda),
-            x, 1, beta, y, 1)
+        let split = MatrixVectorSplit(transpose: transpose, m: m, n: n, lda: lda)
+        inParallel(parts: split.parts, SGEMVBlocks(split: split, alpha: alpha, a: a, x: x, beta: beta, y: y))
     }
 
     public static func axpy(count: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        useThreads(elements: count)
-        cblas_saxpy(Int32(count), alpha, x, 1, y, 1)
+        inParallel(parts: parallelParts(elements: count), SAXPYBlocks(count: count, alpha: alpha, x: x, y: y))
+    }
+}
+
+/// One block of a sgemm per part, on the calling thread (OpenBLAS runs single-threaded).
+private struct SGEMMBlocks: ParallelJob {
+    let split: ProductSplit
+    let k: Int
+    let alpha: Float, a: UnsafePointer<Float>, b: UnsafePointer<Float>, beta: Float, c: UnsafeMutablePointer<Float>
+
+    func run(part: Int, of parts: Int) {
+        guard let block = split.block(part) else { return }
+        cblas_sgemm(
+            CblasRowMajor, blasTranspose(split.transposeA), blasTranspose(split.transposeB),
+            Int32(block.m), Int32(block.n), Int32(k), alpha, a + block.a, Int32(split.lda),
+            b + block.b, Int32(split.ldb), beta, c + block.c, Int32(split.ldc))
+    }
+}
+
+/// One block of a sgemv per part.
+private struct SGEMVBlocks: ParallelJob {
+    let split: MatrixVectorSplit
+    let alpha: Float, a: UnsafePointer<Float>, x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>
+
+    func run(part: Int, of parts: Int) {
+        guard let block = split.block(part) else { return }
+        cblas_sgemv(
+            CblasRowMajor, blasTranspose(split.transpose), Int32(block.m), Int32(block.n), alpha, a + block.a,
+            Int32(split.lda), x, 1, beta, y + block.y, 1)
+    }
+}
+
+/// One range of a saxpy per part.
+private struct SAXPYBlocks: ParallelJob {
+    let count: Int
+    let alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
+
+    func run(part: Int, of parts: Int) {
+        let start = partStart(part, of: parts, count: count), end = partStart(part + 1, of: parts, count: count)
+        cblas_saxpy(Int32(end - start), alpha, x + start, 1, y + start, 1)
     }
 }
 
@@ -59,24 +93,58 @@ extension Double: Scalar {
         b: UnsafePointer<Double>, ldb: Int,
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
-        useThreads(operations: 2 * m * n * k)
-        cblas_dgemm(
-            CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB),
-            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        let split = ProductSplit(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
+        inParallel(parts: split.parts, DGEMMBlocks(split: split, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c))
     }
 
     public static func gemv(
         transpose: Bool, m: Int, n: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
         x: UnsafePointer<Double>, beta: Double, y: UnsafeMutablePointer<Double>
     ) {
-        useThreads(elements: m * n)
-        cblas_dgemv(
-            CblasRowMajor, blasTranspose(transpose), Int32(m), Int32(n), alpha, a, Int32(lda),
-            x, 1, beta, y, 1)
+        let split = MatrixVectorSplit(transpose: transpose, m: m, n: n, lda: lda)
+        inParallel(parts: split.parts, DGEMVBlocks(split: split, alpha: alpha, a: a, x: x, beta: beta, y: y))
     }
 
     public static func axpy(count: Int, alpha: Double, x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>) {
-        useThreads(elements: count)
-        cblas_daxpy(Int32(count), alpha, x, 1, y, 1)
+        inParallel(parts: parallelParts(elements: count), DAXPYBlocks(count: count, alpha: alpha, x: x, y: y))
+    }
+}
+
+/// One block of a dgemm per part, on the calling thread (OpenBLAS runs single-threaded).
+private struct DGEMMBlocks: ParallelJob {
+    let split: ProductSplit
+    let k: Int
+    let alpha: Double, a: UnsafePointer<Double>, b: UnsafePointer<Double>, beta: Double, c: UnsafeMutablePointer<Double>
+
+    func run(part: Int, of parts: Int) {
+        guard let block = split.block(part) else { return }
+        cblas_dgemm(
+            CblasRowMajor, blasTranspose(split.transposeA), blasTranspose(split.transposeB),
+            Int32(block.m), Int32(block.n), Int32(k), alpha, a + block.a, Int32(split.lda),
+            b + block.b, Int32(split.ldb), beta, c + block.c, Int32(split.ldc))
+    }
+}
+
+/// One block of a dgemv per part.
+private struct DGEMVBlocks: ParallelJob {
+    let split: MatrixVectorSplit
+    let alpha: Double, a: UnsafePointer<Double>, x: UnsafePointer<Double>, beta: Double, y: UnsafeMutablePointer<Double>
+
+    func run(part: Int, of parts: Int) {
+        guard let block = split.block(part) else { return }
+        cblas_dgemv(
+            CblasRowMajor, blasTranspose(split.transpose), Int32(block.m), Int32(block.n), alpha, a + block.a,
+            Int32(split.lda), x, 1, beta, y + block.y, 1)
+    }
+}
+
+/// One range of a daxpy per part.
+private struct DAXPYBlocks: ParallelJob {
+    let count: Int
+    let alpha: Double, x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>
+
+    func run(part: Int, of parts: Int) {
+        let start = partStart(part, of: parts, count: count), end = partStart(part + 1, of: parts, count: count)
+        cblas_daxpy(Int32(end - start), alpha, x + start, 1, y + start, 1)
     }
 }

@@ -5,27 +5,28 @@ import Accelerate
 #else
 import CBLAS
 #endif
+import Foundation
 import Synchronization
 
 /// Done once, before the first BLAS call: where OpenBLAS did not recognise the processor
 /// and fell back to its slowest (Prescott, SSE3) kernels, select the AVX-512 or AVX2 ones
 /// the processor supports, as newer OpenBLAS releases do (unless OPENBLAS_CORETYPE is
-/// set: it always wins). Then the thread count OpenBLAS chose (one per core, or
-/// OPENBLAS_NUM_THREADS) becomes the default limit.
+/// set: it always wins). OpenBLAS then runs every call on the calling thread: Backprop
+/// splits large products over its own helper threads (`inParallel`), which, unlike
+/// OpenBLAS's threaded calls, allocate nothing.
 private let blasSetup: (selectedCore: String?, threads: Int) = {
+    let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
     #if canImport(Accelerate)
-    return (nil, 1)
+    return (nil, cores)
     #else
     let core = backprop_upgrade_openblas_core().map { String(cString: $0) }
-    return (core, Int(max(1, openblas_get_num_threads())))
+    openblas_set_num_threads(1)
+    return (core, cores)
     #endif
 }()
 
 /// The most threads a product may use; 0 until `setBLASThreadCount` sets it.
 private let threadLimit = Atomic<Int>(0)
-/// The thread count last given to OpenBLAS; 0 before the first product.
-private let activeThreads = Atomic<Int>(0)
-
 /// Matrix products of fewer floating-point operations than this run on one thread. Below
 /// it, waking and joining a second thread costs more than it saves: on 2 cores, a
 /// 64×256×784 product (26 MFLOP) ran 1.3× faster on 2 threads, one of 4 MFLOP no
@@ -52,21 +53,71 @@ public var blasThreadCount: Int {
     return limit > 0 ? limit : defaultCount
 }
 
-/// Gives OpenBLAS the thread count for a matrix product of `operations` floating-point
-/// operations or a memory-bound operation over `elements` values: 1 below the thresholds
-/// above, else the limit. Changes OpenBLAS's setting only when the count differs from the
-/// last one.
+/// How many parts to split a matrix product of `operations` floating-point operations, or
+/// a memory-bound operation over `elements` values, into: 1 below the thresholds above,
+/// else one per thread allowed.
 @inline(__always)
-func useThreads(operations: Int = 0, elements: Int = 0) {
-    #if !canImport(Accelerate)
+func parallelParts(operations: Int = 0, elements: Int = 0) -> Int {
     let limit = blasThreadCount
-    let parallel = operations >= parallelOperationThreshold || elements >= parallelElementThreshold
-    let wanted = parallel ? limit : 1
-    if activeThreads.load(ordering: .relaxed) != wanted {
-        openblas_set_num_threads(Int32(wanted))
-        activeThreads.store(wanted, ordering: .relaxed)
+    return operations >= parallelOperationThreshold || elements >= parallelElementThreshold ? limit : 1
+}
+
+/// The start of part `part` when `count` items are split into `parts` near-equal parts
+/// whose boundaries fall on multiples of `multiple` (for whole SIMD vectors and kernel tiles).
+@inline(__always)
+func partStart(_ part: Int, of parts: Int, count: Int, multiple: Int = 16) -> Int {
+    part >= parts ? count : Swift.min(count, (count * part / parts) / multiple * multiple)
+}
+
+/// How C = op(A) op(B) splits into blocks computed at the same time: blocks of columns of
+/// C, or of rows where C has too few columns, or none. Column blocks share the rows of
+/// op(A) and keep each block's rows long: for 512×1024×784, two column halves ran at 170
+/// GFLOP/s, two row halves at 132, here.
+struct ProductSplit {
+    let parts: Int
+    let byColumns: Bool
+    let transposeA: Bool, transposeB: Bool
+    let m: Int, n: Int, lda: Int, ldb: Int, ldc: Int
+
+    init(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int) {
+        let minimumBlock = 64
+        let parts = parallelParts(operations: 2 * m * n * k)
+        byColumns = n >= minimumBlock * parts
+        self.parts = byColumns || m >= minimumBlock * parts ? parts : 1
+        (self.transposeA, self.transposeB) = (transposeA, transposeB)
+        (self.m, self.n, self.lda, self.ldb, self.ldc) = (m, n, lda, ldb, ldc)
     }
-    #endif
+
+    /// Block `part`: its size and the offsets of its first element in A, B and C (nil if empty).
+    @inline(__always)
+    func block(_ part: Int) -> (m: Int, n: Int, a: Int, b: Int, c: Int)? {
+        let count = byColumns ? n : m
+        let start = partStart(part, of: parts, count: count), end = partStart(part + 1, of: parts, count: count)
+        guard end > start else { return nil }
+        if byColumns { return (m, end - start, 0, transposeB ? start * ldb : start, start) }
+        return (end - start, n, transposeA ? start : start * lda, 0, start * ldc)
+    }
+}
+
+/// How y = α op(A) x + β y splits into blocks of y: rows of A, or columns when transposed.
+struct MatrixVectorSplit {
+    let parts: Int
+    let transpose: Bool
+    let m: Int, n: Int, lda: Int
+
+    init(transpose: Bool, m: Int, n: Int, lda: Int) {
+        parts = parallelParts(elements: m * n)
+        (self.transpose, self.m, self.n, self.lda) = (transpose, m, n, lda)
+    }
+
+    /// Block `part`: the shape of its part of A and the offsets of its first element in A and y.
+    @inline(__always)
+    func block(_ part: Int) -> (m: Int, n: Int, a: Int, y: Int)? {
+        let count = transpose ? n : m
+        let start = partStart(part, of: parts, count: count), end = partStart(part + 1, of: parts, count: count)
+        guard end > start else { return nil }
+        return transpose ? (m, end - start, start, start) : (end - start, n, start * lda, start)
+    }
 }
 
 /// Which BLAS runs the matrix products, e.g. "OpenBLAS 0.3.21 … (core: SkylakeX, up to 2 threads)".
@@ -77,6 +128,6 @@ public func blasDescription() -> String {
     let selected = blasSetup.selectedCore.map { _ in ", selected by Backprop for this CPU" } ?? ""
     let config = openblas_get_config().map { String(cString: $0) } ?? "OpenBLAS"
     let core = openblas_get_corename().map { String(cString: $0) } ?? "?"
-    return "\(config) (core: \(core)\(selected), up to \(blasThreadCount) threads per product)"
+    return "\(config) (core: \(core)\(selected)), up to \(blasThreadCount) threads per product"
     #endif
 }

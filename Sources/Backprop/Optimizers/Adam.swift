@@ -116,11 +116,34 @@ struct AdamSettings {
     var decoupled: Bool
 }
 
+/// One Adam step over `count` parameters, split over the helper threads when there are
+/// enough of them (`parallelElementThreshold`).
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func adamStep<S: Scalar>(
+    _ w: UnsafeMutablePointer<S>, _ g: UnsafePointer<S>, _ m: UnsafeMutablePointer<S>, _ v: UnsafeMutablePointer<S>,
+    count: Int, _ s: AdamSettings
+) {
+    inParallel(parts: parallelParts(elements: count), AdamRanges(w: w, g: g, m: m, v: v, count: count, settings: s))
+}
+
+/// One range of the parameters per part.
+private struct AdamRanges<S: Scalar>: ParallelJob {
+    let w: UnsafeMutablePointer<S>, g: UnsafePointer<S>, m: UnsafeMutablePointer<S>, v: UnsafeMutablePointer<S>
+    let count: Int
+    let settings: AdamSettings
+
+    func run(part: Int, of parts: Int) {
+        let start = partStart(part, of: parts, count: count), end = partStart(part + 1, of: parts, count: count)
+        adamStepOnOneThread(w + start, g + start, m + start, v + start, count: end - start, settings)
+    }
+}
+
 /// One Adam step over `count` parameters, eight at a time, with the formulas above
 /// (PyTorch's arrangement: w ← w − (η / (1 − β₁ᵗ)) m / (√v / √(1 − β₂ᵗ) + ε)).
 @_specialize(where S == Float)
 @_specialize(where S == Double)
-func adamStep<S: Scalar>(
+func adamStepOnOneThread<S: Scalar>(
     _ w: UnsafeMutablePointer<S>, _ g: UnsafePointer<S>, _ m: UnsafeMutablePointer<S>, _ v: UnsafeMutablePointer<S>,
     count: Int, _ s: AdamSettings
 ) {
