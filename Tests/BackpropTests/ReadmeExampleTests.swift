@@ -14,6 +14,8 @@ import Backprop
     }
     #expect(try network.predictClasses(xor.inputs) == [0, 1, 1, 0])
     #expect(try network.evaluate(on: xor).accuracy == 1.0)
+    let predictor = Predictor(network)
+    #expect(try predictor.predictClass([0, 1]) == 1)
 
     let (loss, gradients) = try network.gradients(for: xor)
     let errors = try GradientCheck().run(network, on: xor)

@@ -41,6 +41,7 @@ func inParallel<Job: ParallelJob>(parts: Int, _ job: Job) {
         job.run(part: 0, of: parts)
         for part in (helped + 1)..<max(parts, helped + 1) { job.run(part: part, of: parts) }
         for h in 0..<helped { pool.helpers[h].wait() }
+        pool.job = nil
     }
 }
 
