@@ -21,6 +21,8 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // The few kernels that need instructions beyond baseline x86-64, selected at run time.
+        .target(name: "CKernels"),
         .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",
@@ -30,6 +32,7 @@ let package = Package(
             name: "Backprop",
             dependencies: [
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+                "CKernels",
                 "CZlib",
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -56,6 +59,7 @@ let package = Package(
             name: "backprop-bench",
             dependencies: [
                 "Backprop",
+                .target(name: "CBLAS", condition: .when(platforms: [.linux])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],

@@ -45,7 +45,7 @@ import Testing
     /// The bit-pattern flush against the scalar comparison, lane by lane, for values around
     /// the 1e-30 limit, both signs, zero, ±∞ and NaN.
     @Test func vectorFlushMatchesTheScalarFlush() {
-        let floats: [Float] = [0, -0, 1e-30, -1e-30, 0.99e-30, -0.99e-30, 1.01e-30, 1e-45, 1e-38, 2, -3.5,
+        let floats: [Float] = [0, -0, 1e-30, -1e-30, 0.99e-30, -0.99e-30, 1.01e-30, .leastNonzeroMagnitude, 1e-38, 2, -3.5,
                                .infinity, -.infinity, .greatestFiniteMagnitude, 1e-31, -1e-29]
         let doubles = floats.map(Double.init) + [1e-300, -1e-300, 1e-30, 0.999999e-30]
         func check<S: Scalar>(_ values: [S]) {
@@ -97,6 +97,33 @@ import Testing
         var bad = inputs.row(0)
         bad[3] = .nan
         #expect(throws: BackpropError.nonFinite(what: "input", row: 0, column: 3)) { try predictor.predict(bad) }
+    }
+
+    /// y ← α op(W) x + β y in Float (through the AVX-512 kernel where the processor has it)
+    /// against a Double loop, for shapes with and without whole 16-column and 4-row blocks,
+    /// large enough to split over threads or not, and β = 0 ignoring a NaN already in y.
+    @Test(arguments: [(7, 37), (16, 16), (5, 3), (256, 784), (300, 513)])
+    func matrixVectorProductMatchesALoop(m: Int, n: Int) {
+        var random = RandomSource(seed: 12)
+        let w = (0..<(m * n)).map { _ in Float(random.normal()) }
+        let x = (0..<n).map { _ in Float(random.normal()) }, xt = (0..<m).map { _ in Float(random.normal()) }
+        for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (-2, 0.25)] {
+            var y = (0..<m).map { _ in Float(random.normal()) }
+            let yStart = y
+            if beta == 0 { y[0] = .nan }
+            Float.gemv(transpose: false, m: m, n: n, alpha: alpha, a: w, lda: n, x: x, beta: beta, y: &y)
+            let expected = (0..<m).map { i in
+                Double(alpha) * (0..<n).reduce(0.0) { $0 + Double(w[i * n + $1]) * Double(x[$1]) }
+                    + (beta == 0 ? 0 : Double(beta) * Double(yStart[i]))
+            }
+            expectClose(y.map(Double.init), expected, tolerance: 1e-4, "W x, \(m)×\(n), α \(alpha), β \(beta)")
+            var yt = [Float](repeating: 1, count: n)
+            Float.gemv(transpose: true, m: m, n: n, alpha: alpha, a: w, lda: n, x: xt, beta: beta, y: &yt)
+            let expectedT = (0..<n).map { j in
+                Double(alpha) * (0..<m).reduce(0.0) { $0 + Double(w[$1 * n + j]) * Double(xt[$1]) } + Double(beta)
+            }
+            expectClose(yt.map(Double.init), expectedT, tolerance: 1e-4, "Wᵀ x, \(m)×\(n), α \(alpha), β \(beta)")
+        }
     }
 
     /// A product large enough for several threads gives the one-thread result.

@@ -6,7 +6,12 @@ import Accelerate
 #else
 import CBLAS
 #endif
+import CKernels
 import Foundation
+
+/// Whether single-precision W x products use Backprop's AVX-512 kernel: on 256×784 (the
+/// first layer of W2, read from cache), 7.7 µs where OpenBLAS 0.3.21's sgemv took 10–15.
+private let avx512MatrixVectorKernel = backprop_has_avx512() != 0
 
 @inline(__always)
 private func blasTranspose(_ transpose: Bool) -> CBLAS_TRANSPOSE {
@@ -64,6 +69,10 @@ private struct SGEMVBlocks: ParallelJob {
 
     func run(part: Int, of parts: Int) {
         guard let block = split.block(part) else { return }
+        if !split.transpose && avx512MatrixVectorKernel {
+            return backprop_sgemv_avx512(
+                Int32(block.m), Int32(block.n), alpha, a + block.a, Int32(split.lda), x, beta, y + block.y)
+        }
         cblas_sgemv(
             CblasRowMajor, blasTranspose(split.transpose), Int32(block.m), Int32(block.n), alpha, a + block.a,
             Int32(split.lda), x, 1, beta, y + block.y, 1)

@@ -25,7 +25,7 @@ func activate<S: Scalar>(
     let count = rows * columns
     switch activation {
     case .identity:
-        a.update(from: z, count: count)
+        copyValues(count, from: z, to: a)
     case .sigmoid:
         for i in 0..<count { a[i] = 1 / (1 + S.exp(-z[i])) }
     case .tanh:

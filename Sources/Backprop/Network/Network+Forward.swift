@@ -47,7 +47,7 @@ extension Network {
                 let count = Swift.min(chunk, inputs.rows - start)
                 forward(workspace, rows: count, inputs: x + start * inputWidth)
                 outputs.withMutablePointer { out in
-                    (out + start * width).update(from: workspace.a[layers.count], count: count * width)
+                    copyValues(count * width, from: workspace.a[layers.count], to: out + start * width)
                 }
             }
         }

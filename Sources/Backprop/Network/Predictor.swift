@@ -28,7 +28,7 @@ public final class Predictor<S: Scalar> {
         for k in network.layers.indices {
             let layer = network.layers[k]
             let z = workspace.z[k + 1], next = workspace.a[k + 1]
-            withPointer(layer.bias) { b in z.update(from: b, count: layer.outputSize) }
+            withPointer(layer.bias) { b in copyValues(layer.outputSize, from: b, to: z) }
             layer.weight.withPointer { w in
                 S.gemv(
                     transpose: false, m: layer.outputSize, n: layer.inputSize, alpha: 1, a: w,

@@ -33,7 +33,7 @@ final class Workspace<S: Scalar> {
         self.capacity = capacity
         func buffer(_ width: Int) -> UnsafeMutablePointer<S> {
             let pointer = UnsafeMutablePointer<S>.allocate(capacity: capacity * width)
-            pointer.initialize(repeating: 0, count: capacity * width)
+            zeroValues(pointer, count: capacity * width)
             return pointer
         }
         z = sizes.enumerated().map { k, width in buffer(k == 0 ? 0 : width) }
@@ -67,7 +67,7 @@ final class Workspace<S: Scalar> {
         let width = sizes[0]
         data.inputs.withPointer { x in
             for (r, index) in indices.enumerated() {
-                (a[0] + r * width).update(from: x + index * width, count: width)
+                copyValues(width, from: x + index * width, to: a[0] + r * width)
             }
         }
         data.targets.gather(indices, into: y, outputSize: sizes[sizes.count - 1])

@@ -41,13 +41,13 @@ public enum Targets<S: Scalar>: Equatable, Sendable {
             if outputSize == 1 {
                 for (r, index) in indices.enumerated() { y[r] = S(labels[index]) }
             } else {
-                y.update(repeating: 0, count: indices.count * outputSize)
+                zeroValues(y, count: indices.count * outputSize)
                 for (r, index) in indices.enumerated() { y[r * outputSize + labels[index]] = 1 }
             }
         case .values(let matrix):
             matrix.withPointer { source in
                 for (r, index) in indices.enumerated() {
-                    (y + r * outputSize).update(from: source + index * outputSize, count: outputSize)
+                    copyValues(outputSize, from: source + index * outputSize, to: y + r * outputSize)
                 }
             }
         }
