@@ -15,6 +15,8 @@ public final class Predictor<S: Scalar> {
 
     /// The output a^L for one input x, valid until the next call.
     /// - Throws: `BackpropError` if x does not have the network's input size or is not finite.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func predict(_ input: UnsafeBufferPointer<S>) throws -> UnsafeBufferPointer<S> {
         guard input.count == network.inputSize, let x = input.baseAddress else {
             throw BackpropError.shapeMismatch(
