@@ -27,6 +27,7 @@ private let blasSetup: (selectedCore: String?, threads: Int) = {
 
 /// The most threads a product may use; 0 until `setBLASThreadCount` sets it.
 private let threadLimit = Atomic<Int>(0)
+
 /// Matrix products of fewer floating-point operations than this run on one thread. Below
 /// it, waking and joining a second thread costs more than it saves: on 2 cores, a
 /// 64×256×784 product (26 MFLOP) ran 1.3× faster on 2 threads, one of 4 MFLOP no
@@ -39,14 +40,15 @@ public let parallelOperationThreshold = 8_000_000
 /// matrix-vector product (200,704 elements) took 9.4 µs on 2 threads, 14.8 µs on one.
 public let parallelElementThreshold = 131_072
 
-/// Sets the most threads BLAS may use for one matrix product (OpenBLAS only; the default
-/// is one per core). Small products always run on one thread (`parallelOperationThreshold`,
-/// `parallelElementThreshold`).
+/// Sets the most threads one matrix product, matrix-vector product or optimizer step may
+/// use (the default is one per core; OpenBLAS's own OPENBLAS_NUM_THREADS no longer
+/// applies, since OpenBLAS runs single-threaded under Backprop's helper threads). Small
+/// work always runs on one thread (`parallelOperationThreshold`, `parallelElementThreshold`).
 public func setBLASThreadCount(_ count: Int) {
     threadLimit.store(max(1, count), ordering: .relaxed)
 }
 
-/// The most threads BLAS may use for one matrix product.
+/// The most threads one matrix product may use (see `setBLASThreadCount`).
 public var blasThreadCount: Int {
     let defaultCount = blasSetup.threads  // also runs the setup before the first product
     let limit = threadLimit.load(ordering: .relaxed)
