@@ -126,25 +126,41 @@ import Testing
         }
     }
 
-    /// A product large enough for several threads gives the one-thread result.
-    @Test func threadCountDoesNotChangeProducts() throws {
-        let (m, n, k) = (96, 256, 400)  // 2mnk ≈ 19.7 M operations: above the parallel threshold
+    /// A product large enough for several threads gives the one-thread result, for every
+    /// transpose combination, both precisions, and both ways of splitting (column blocks,
+    /// and row blocks when C has few columns).
+    @Test(arguments: [(96, 256, 400), (1024, 10, 1024)])
+    func threadCountDoesNotChangeProducts(m: Int, n: Int, k: Int) throws {
         #expect(2 * m * n * k >= parallelOperationThreshold)
-        var random = RandomSource(seed: 11)
-        let a = (0..<(m * k)).map { _ in Float(random.normal()) }
-        let b = (0..<(k * n)).map { _ in Float(random.normal()) }
-        func product(threads: Int) -> [Float] {
-            setBLASThreadCount(threads)
-            var c = [Float](repeating: 0, count: m * n)
-            Float.gemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k,
-                       b: b, ldb: n, beta: 0, c: &c, ldc: n)
-            return c
+        func check<S: Scalar>(_: S.Type) {
+            var random = RandomSource(seed: 11)
+            let a = (0..<(m * k)).map { _ in S(random.normal()) }
+            let b = (0..<(k * n)).map { _ in S(random.normal()) }
+            for (transposeA, transposeB) in [(false, false), (false, true), (true, false), (true, true)] {
+                func product(threads: Int) -> [Double] {
+                    setBLASThreadCount(threads)
+                    var c = [S](repeating: 0, count: m * n)
+                    S.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
+                           a: a, lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n, beta: 0, c: &c, ldc: n)
+                    return c.map { Double($0) }
+                }
+                let one = product(threads: 1), many = product(threads: 2)
+                expectClose(many, one, tolerance: 1e-5, "\(S.self) C, transposes \(transposeA) \(transposeB)")
+            }
         }
+        check(Float.self)
+        check(Double.self)
+        // The split itself: two blocks that tile C (by columns when it has enough of them).
+        setBLASThreadCount(2)
+        let split = ProductSplit(transposeA: false, transposeB: true, m: m, n: n, k: k, lda: k, ldb: k, ldc: n)
+        #expect(split.parts == 2 && split.byColumns == (n >= 128))
+        let blocks = (0..<2).compactMap { split.block($0) }
+        #expect(blocks.count == 2)
+        #expect(blocks.map { split.byColumns ? $0.n : $0.m }.reduce(0, +) == (split.byColumns ? n : m))
+        #expect(blocks.allSatisfy { split.byColumns ? $0.m == m : $0.n == n })
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let one = product(threads: 1), many = product(threads: max(2, cores))
         setBLASThreadCount(cores)
         #expect(blasThreadCount == cores)
-        expectClose(many.map(Double.init), one.map(Double.init), tolerance: 1e-5, "C on several threads")
     }
 
     /// Where the processor has AVX2 and FMA, OpenBLAS runs more than its SSE3 (Prescott)
