@@ -2,6 +2,59 @@
 // function (target attributes, no package-wide flags) and called after a run-time check.
 #include "kernels.h"
 
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+// e^x for float, written so that compilers vectorize loops over it: clamp, round with the
+// 1.5·2²³ trick (adding it leaves round(x/ln 2) in the low bits), 2^n from integer bits,
+// and Cephes's polynomial for e^r, |r| ≤ ln 2 / 2. Inputs below −87.3 give 2^−126 · e^r
+// (not 0: callers that need 0 there get it from 1 + e^x or from the sum in softmax);
+// above 88.3 they give e^88.3. NaN is passed through by the caller.
+static inline float exp_poly(float x) {
+    x = fminf(fmaxf(x, -87.3f), 88.3f);
+    const float magic = 12582912.0f;  // 1.5 · 2^23
+    float t = x * 1.44269504088896341f + magic;
+    float n = t - magic;
+    int32_t tb, mb;
+    memcpy(&tb, &t, 4);
+    memcpy(&mb, &magic, 4);
+    int32_t bits = (tb - mb + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, 4);
+    float r = x - n * 0.693359375f;  // ln 2 in two parts, for an exact reduction
+    r = r - n * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    return (p * r * r + r + 1.0f) * scale;
+}
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
+#define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
+VECTOR_CLONES
+void backprop_sigmoid_f32(const float *z, float *a, long n) {
+    for (long i = 0; i < n; i++) {
+        float s = 1.0f / (1.0f + exp_poly(-z[i]));
+        a[i] = z[i] != z[i] ? z[i] : s;
+    }
+}
+
+VECTOR_CLONES
+void backprop_exp_f32(const float *x, float *y, long n) {
+    for (long i = 0; i < n; i++) {
+        float e = x[i] < -87.3f ? 0.0f : exp_poly(x[i]);
+        y[i] = x[i] != x[i] ? x[i] : e;
+    }
+}
+
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>

@@ -1,3 +1,5 @@
+import CKernels
+
 // Element-wise kernels for the activations: one `switch` per matrix, then a tight loop
 // over raw buffers. `@_specialize` makes a generic caller jump to the Float or Double
 // version at run time, so the loops run at full speed even from unspecialized code.
@@ -27,6 +29,11 @@ func activate<S: Scalar>(
     case .identity:
         copyValues(count, from: z, to: a)
     case .sigmoid:
+        if S.self == Float.self {  // the vectorized kernel; this test vanishes when specialized
+            return z.withMemoryRebound(to: Float.self, capacity: count) { z in
+                a.withMemoryRebound(to: Float.self, capacity: count) { backprop_sigmoid_f32(z, $0, count) }
+            }
+        }
         for i in 0..<count { a[i] = 1 / (1 + S.exp(-z[i])) }
     case .tanh:
         for i in 0..<count { a[i] = S.tanh(z[i]) }
@@ -49,11 +56,13 @@ func softmaxRow<S: Scalar>(_ z: UnsafePointer<S>, _ a: UnsafeMutablePointer<S>, 
     var maximum = -S.infinity
     for j in 0..<n where z[j] > maximum { maximum = z[j] }
     var sum: S = 0
-    for j in 0..<n {
-        let e = S.exp(z[j] - maximum)
-        a[j] = e
-        sum += e
+    for j in 0..<n { a[j] = z[j] - maximum }
+    if S.self == Float.self {  // the vectorized e^x, in place
+        a.withMemoryRebound(to: Float.self, capacity: n) { backprop_exp_f32($0, $0, n) }
+    } else {
+        for j in 0..<n { a[j] = S.exp(a[j]) }
     }
+    for j in 0..<n { sum += a[j] }
     let scale = 1 / sum
     for j in 0..<n { a[j] *= scale }
 }
