@@ -1,5 +1,6 @@
-// Kernels that need instructions beyond baseline x86-64, compiled for them function by
-// function (target attributes, no package-wide flags) and called after a run-time check.
+// The element-wise and matrix-vector kernels Swift's baseline x86-64 code generation makes
+// slow: compiled for wider vector instructions function by function (target attributes and
+// target clones, no package-wide flags), chosen at run time.
 #include "kernels.h"
 
 #include <math.h>
@@ -8,9 +9,9 @@
 
 // e^x for float, written so that compilers vectorize loops over it: clamp, round with the
 // 1.5·2²³ trick (adding it leaves round(x/ln 2) in the low bits), 2^n from integer bits,
-// and Cephes's polynomial for e^r, |r| ≤ ln 2 / 2. Inputs below −87.3 give 2^−126 · e^r
-// (not 0: callers that need 0 there get it from 1 + e^x or from the sum in softmax);
-// above 88.3 they give e^88.3. NaN is passed through by the caller.
+// and Cephes's polynomial for e^r, |r| ≤ ln 2 / 2. Inputs are clamped to [−87.3, 88.3],
+// where 2^n stays a normal float; backprop_exp_f32 returns 0 below the range, and in
+// the sigmoid 1 + e^x makes the clamp invisible. Callers pass NaN through themselves.
 static inline float exp_poly(float x) {
     x = fminf(fmaxf(x, -87.3f), 88.3f);
     const float magic = 12582912.0f;  // 1.5 · 2^23
