@@ -77,7 +77,7 @@ final class Helper: @unchecked Sendable {
     private let sleeping = Atomic<Bool>(false)
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    /// About 50–100 µs of polling before sleeping.
+    /// How many times the helper polls for a job before it sleeps.
     private let spinLimit = 100_000
 
     init(part: Int) {
