@@ -50,7 +50,7 @@ let package = Package(
             dependencies: ["Backprop"]
         ),
         // Runs the built `backprop` binary (`swift build` first; `make test` does).
-        .testTarget(name: "BackpropCLITests"),
+        .testTarget(name: "BackpropCLITests", dependencies: ["Backprop"]),
         // Fuzz targets for the readers (`make fuzz` builds them with libFuzzer); not a product.
         .executableTarget(
             name: "backprop-fuzz", dependencies: ["Backprop"], path: "Tests/Fuzz", exclude: ["Seeds", "Regressions"]),
