@@ -67,8 +67,8 @@ PEERS_PYTHON ?= $(HOME)/.peers-venv/bin/python
 ## Runs W1–W4 with Backprop beside the PyTorch and NumPy peers (when installed: make
 ## bench-peers) and prints one table, then a width and batch-size sweep.
 bench: deps-data
-	$(SWIFT) build -c release --product backprop-bench
-	LD_PRELOAD=$$(ls .build/release/libMallocInterposerSwift.so) .build/release/backprop-bench \
+	$(SWIFT) build -c release --package-path Benchmarks --product backprop-bench
+	LD_PRELOAD=$$(ls Benchmarks/.build/release/libMallocInterposerSwift.so) Benchmarks/.build/release/backprop-bench \
 	  $$( [ -x $(PEERS_PYTHON) ] && echo --peers $(PEERS_PYTHON) ) --sweep
 
 ## Installs the peers (PyTorch, NumPy, JAX) in ~/.peers-venv.

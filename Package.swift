@@ -1,18 +1,23 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The core library `Backprop` depends on BLAS, zlib and the CSV reader only. Everything else
+// is a thin layer over it in a product of its own, so a library user builds only what they use:
+// `BackpropONNX` (export, with SwiftProtobuf) and the `backprop` command line. The benchmark
+// is a package of its own under Benchmarks/ (`make bench`), so no user resolves its dependencies.
 let package = Package(
     name: "Backprop",
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Backprop", targets: ["Backprop"]),
+        .library(name: "BackpropONNX", targets: ["BackpropONNX"]),
         .executable(name: "backprop", targets: ["BackpropCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
-        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.0"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         // OpenBLAS on Linux; Apple platforms use Accelerate instead.
@@ -35,13 +40,18 @@ let package = Package(
                 "CKernels",
                 "CZlib",
                 .product(name: "CSV", package: "CSV.swift"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
+        ),
+        // ONNX export: `onnx.pb.swift` was generated once from onnx.proto (scripts/onnx).
+        .target(
+            name: "BackpropONNX",
+            dependencies: ["Backprop", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .executableTarget(
             name: "BackpropCLI",
             dependencies: [
                 "Backprop",
+                "BackpropONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,16 +64,6 @@ let package = Package(
         // Fuzz targets for the readers (`make fuzz` builds them with libFuzzer); not a product.
         .executableTarget(
             name: "backprop-fuzz", dependencies: ["Backprop"], path: "Tests/Fuzz", exclude: ["Seeds", "Regressions"]),
-        // `make bench`: W1–W4 beside the PyTorch and NumPy peers; not a product.
-        .executableTarget(
-            name: "backprop-bench",
-            dependencies: [
-                "Backprop",
-                .target(name: "CBLAS", condition: .when(platforms: [.linux])),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
-            ],
-            path: "Benchmarks/BackpropBench"),
         // A helper the kill-while-saving test runs and SIGKILLs; not a product.
         .executableTarget(name: "SaveStress", dependencies: ["Backprop"], path: "Tests/SaveStress"),
     ]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backprop
+import BackpropONNX
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -10,7 +10,7 @@ import Foundation
 
 /// Feeds `bytes` to the reader `target`, through a file (the readers take paths).
 func exercise(_ bytes: UnsafeRawBufferPointer, target: String, scratch: String) {
-    FileManager.default.createFile(atPath: scratch, contents: Data(bytes))
+    _ = FileManager.default.createFile(atPath: scratch, contents: Data(bytes))
     switch target {
     case "csv":
         if let table = try? CSVTable(contentsOf: scratch) {

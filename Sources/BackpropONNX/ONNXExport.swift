@@ -1,3 +1,4 @@
+import Backprop
 import Foundation
 import SwiftProtobuf
 
@@ -88,7 +89,7 @@ public enum ONNXExport {
         tensor.name = name
         tensor.dims = dims
         tensor.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
-        tensor.rawData = Data(values.littleEndianBytes(.f32))
+        tensor.rawData = Data(values.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init) })
         return tensor
     }
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Backprop
-#if canImport(CBLAS)
-import CBLAS
+#if canImport(CBLASBench)
+import CBLASBench
 #endif
 import Foundation
 
@@ -116,7 +116,7 @@ func fixed(_ x: Double, _ digits: Int) -> String {
 /// OpenBLAS: Backprop runs OpenBLAS single-threaded, so this is the other way to use the
 /// same library on all cores, and may be faster for large square products.
 func sgemmRateWithOpenBLASThreads() -> Double? {
-    #if canImport(CBLAS)
+    #if canImport(CBLASBench)
     let n = 1024
     let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
     var c = [Float](repeating: 0, count: n * n)

@@ -9,7 +9,7 @@ import Darwin
 /// to disk, then renamed over `path`. A crash at any moment leaves either the old file or
 /// the new one, never a mixture; on failure the temporary file is removed.
 /// - Throws: `DataError.unwritable` naming the path and the system's reason.
-func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+public func writeAtomically(_ bytes: [UInt8], to path: String) throws {
     let url = URL(fileURLWithPath: path)
     let folder = url.deletingLastPathComponent().path
     let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())"

@@ -1,0 +1,27 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// `make bench`: W1–W4 beside the PyTorch, NumPy and JAX peers. A package of its own so that
+// no user of Backprop resolves the benchmark's dependencies (malloc-interposer).
+let package = Package(
+    name: "BackpropBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.0"),
+    ],
+    targets: [
+        // The raw sgemm the bench measures as the machine's BLAS rate.
+        .systemLibrary(name: "CBLASBench", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .executableTarget(
+            name: "backprop-bench",
+            dependencies: [
+                .product(name: "Backprop", package: "Backprop"),
+                .target(name: "CBLASBench", condition: .when(platforms: [.linux])),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ],
+            path: "Sources/BackpropBench"),
+    ]
+)
