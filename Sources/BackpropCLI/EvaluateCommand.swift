@@ -25,9 +25,8 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let trained: Model<Float> = try ModelFile.read(from: model)
-        let loaded = try LoadedData.load(data, labelsPath: labels, labelColumn: label, model: trained, needsLabels: true)
-        let dataset = try trained.dataset(inputs: loaded.features, targets: loaded.targets(trained.labels))
-        let report = try Report(model: trained, data: dataset)
+        let dataset = try trained.dataset(reading: data, options: DataFileOptions(labelsPath: labels, labelColumn: label))
+        let report = Report(model: trained, evaluation: try trained.evaluate(on: dataset))
         if json {
             printJSON(report.json)
         } else {

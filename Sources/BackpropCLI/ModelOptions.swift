@@ -34,22 +34,17 @@ struct ModelOptions: ParsableArguments {
         try checkOutputActivation(outputActivation, loss: loss)
     }
 
-    /// The network for `inputSize` features and the task and classes of `encoding`.
-    func makeNetwork(inputSize: Int, encoding: LabelEncoding, seed: UInt64) throws -> Network<Float> {
-        let classification = encoding.task == .classification
+    /// The network for `data`: its input size, and outputs, loss and output activation for
+    /// its task and classes.
+    func makeNetwork(for data: TrainingData<Float>, seed: UInt64) throws -> Network<Float> {
+        let classification = data.labels.task == .classification
         let loss = self.loss ?? (classification ? .crossEntropy : .quadratic)
         if !classification, loss != .quadratic {
             throw CLIError("--loss \(loss.name) needs a classification task; regression uses the quadratic loss")
         }
-        let outputs = !classification ? 1 : (loss == .binaryCrossEntropy ? binaryOutputs(encoding) : encoding.classNames.count)
         let output = outputActivation ?? loss.requiredOutputActivation ?? (classification ? .sigmoid : .identity)
         return try Network(
-            sizes: [inputSize] + hidden.values + [outputs], activation: activation, outputActivation: output,
-            loss: loss, initialization: initialization, dropout: dropout, seed: seed)
-    }
-
-    private func binaryOutputs(_ encoding: LabelEncoding) -> Int {
-        // Two classes: one sigmoid output. More: one independent sigmoid per class.
-        encoding.classNames.count == 2 ? 1 : encoding.classNames.count
+            sizes: [data.inputSize] + hidden.values + [data.outputSize(for: loss)], activation: activation,
+            outputActivation: output, loss: loss, initialization: initialization, dropout: dropout, seed: seed)
     }
 }

@@ -79,15 +79,20 @@ struct OptimizationOptions: ParsableArguments {
         }
     }
 
-    var spec: OptimizerSpec {
-        OptimizerSpec(
-            name: optimizer, learningRate: learningRate ?? optimizer.defaultLearningRate, momentum: momentum,
-            nesterov: nesterov, weightDecay: weightDecay)
+    /// The optimizer the flags describe.
+    var configuration: OptimizerConfiguration {
+        let rate = learningRate ?? optimizer.defaultLearningRate
+        switch optimizer {
+        case .sgd: return .sgd(learningRate: rate, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay ?? 0)
+        case .adam: return .adam(learningRate: rate, weightDecay: weightDecay ?? 0)
+        case .adamw: return .adamW(learningRate: rate, weightDecay: weightDecay ?? 0.01)
+        case .rmsprop: return .rmsProp(learningRate: rate, weightDecay: weightDecay ?? 0)
+        }
     }
 
     /// The trainer; without --epochs, about 20,000 optimizer steps (10 to 200 epochs) with
     /// early stopping after 10 epochs without improvement, as scikit-learn's MLP defaults do.
-    func makeTrainer(examples: Int, seed: UInt64, hasValidation: Bool) throws -> Trainer {
+    func makeTrainer(examples: Int, seed: UInt64) -> Trainer {
         let batches = max(1, (examples + batchSize - 1) / batchSize)
         let automatic = epochs == nil
         let count = epochs ?? min(200, max(10, (20_000 + batches - 1) / batches))
@@ -101,64 +106,20 @@ struct OptimizationOptions: ParsableArguments {
         case .cosine: plan = .cosine(epochs: count)
         case .plateau: plan = .reduceOnPlateau(factor: scheduleFactor ?? 0.1, patience: scheduleStep)
         }
-        return Trainer(epochs: count, batchSize: batchSize, seed: seed, schedule: plan, clipNorm: clipNorm, earlyStopping: stopping)
+        var trainer = Trainer(
+            epochs: count, batchSize: batchSize, optimizer: configuration, seed: seed, schedule: plan, earlyStopping: stopping)
+        trainer.clipNorm = clipNorm
+        return trainer
     }
 
-    /// The settings, for the model file.
-    var settings: [String: String] {
-        var result = spec.settings
-        result["schedule"] = schedule.rawValue
-        if let clipNorm { result["clip_norm"] = "\(clipNorm)" }
-        return result
-    }
-}
-
-/// Which optimizer, with which hyperparameters: from the flags, or from a checkpoint's settings.
-struct OptimizerSpec {
-    var name: OptimizationOptions.OptimizerName
-    var learningRate: Double
-    var momentum: Double
-    var nesterov: Bool
-    var weightDecay: Double?
-
-    /// The optimizer a checkpoint was trained with, from its recorded settings.
-    init(settings: [String: String], path: String) throws {
-        func number(_ key: String) throws -> Double? {
-            guard let text = settings[key] else { return nil }
-            guard let value = Double(text) else { throw CLIError("\(path): setting \(key) = '\(text)' is not a number") }
-            return value
-        }
-        guard let raw = settings["optimizer"], let name = OptimizationOptions.OptimizerName(rawValue: raw) else {
-            throw CLIError("\(path): the checkpoint does not say which optimizer it used")
-        }
-        self.init(
-            name: name, learningRate: try number("learning_rate") ?? name.defaultLearningRate,
-            momentum: try number("momentum") ?? 0, nesterov: settings["nesterov"] == "true",
-            weightDecay: try number("weight_decay"))
-    }
-
-    init(name: OptimizationOptions.OptimizerName, learningRate: Double, momentum: Double, nesterov: Bool, weightDecay: Double?) {
-        self.name = name
-        self.learningRate = learningRate
-        self.momentum = momentum
-        self.nesterov = nesterov
-        self.weightDecay = weightDecay
-    }
-
-    func make() throws -> any Optimizer<Float> {
-        switch name {
-        case .sgd: try SGD<Float>(learningRate: learningRate, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay ?? 0)
-        case .adam: try Adam<Float>(learningRate: learningRate, weightDecay: weightDecay ?? 0)
-        case .adamw: try Adam<Float>.adamW(learningRate: learningRate, weightDecay: weightDecay ?? 0.01)
-        case .rmsprop: try RMSProp<Float>(learningRate: learningRate, weightDecay: weightDecay ?? 0)
-        }
-    }
-
-    var settings: [String: String] {
-        var result = ["optimizer": name.rawValue, "learning_rate": "\(learningRate)"]
+    /// The settings of `optimizer` and these flags, by name, for people (`backprop summary`).
+    func settings(_ optimizer: OptimizerConfiguration) -> [String: String] {
+        var result = ["optimizer": optimizer.name, "learning_rate": "\(optimizer.learningRate)"]
         if momentum > 0 { result["momentum"] = "\(momentum)" }
         if nesterov { result["nesterov"] = "true" }
         if let weightDecay { result["weight_decay"] = "\(weightDecay)" }
+        result["schedule"] = schedule.rawValue
+        if let clipNorm { result["clip_norm"] = "\(clipNorm)" }
         return result
     }
 }

@@ -23,8 +23,7 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         let trained: Model<Float> = try ModelFile.read(from: model)
-        let loaded = try LoadedData.load(data, model: trained, needsLabels: false)
-        let outputs = try trained.predict(loaded.features)
+        let outputs = try trained.predict(trained.examples(reading: data).features)
         var csv = ""
         let names = trained.labels.classNames
         let classification = trained.labels.task == .classification

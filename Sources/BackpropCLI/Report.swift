@@ -1,31 +1,15 @@
 import Backprop
 import Foundation
 
-/// Loss and metrics of a model on labelled data, for `evaluate` and `train --test`.
+/// A model's loss and metrics on labelled data as text or JSON, for `evaluate` and `train --test`.
 struct Report {
     let model: Model<Float>
-    let examples: Int
-    let loss: Double
-    let classification: ClassificationMetrics?
-    let regression: RegressionMetrics?
+    let evaluation: ModelEvaluation
 
-    /// - Parameter data: scaled inputs with targets.
-    init(model: Model<Float>, data: Dataset<Float>) throws {
-        self.model = model
-        examples = data.count
-        loss = try model.network.evaluate(on: data).loss
-        let outputs = try model.network.predict(data.inputs)
-        switch data.targets {
-        case .classes(let actual):
-            let predicted = model.network.classes(from: outputs)
-            classification = try ClassificationMetrics(
-                predicted: predicted, actual: actual, classCount: max(model.labels.classNames.count, 2))
-            regression = nil
-        case .values(let actual):
-            classification = nil
-            regression = try RegressionMetrics(predicted: outputs, actual: actual)
-        }
-    }
+    var examples: Int { evaluation.examples }
+    var loss: Double { evaluation.loss }
+    var classification: ClassificationMetrics? { evaluation.classification }
+    var regression: RegressionMetrics? { evaluation.regression }
 
     /// The figures as JSON fields, names prefixed (e.g. "test_").
     func fields(prefix: String = "") -> [String: Any] {

@@ -84,49 +84,10 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         if let threads { setBLASThreadCount(threads) }
-        let resumed: Checkpoint<Float>? = try resume.map { try CheckpointFile.read(from: $0) }
-        let recorded = resumed?.model.training?.settings ?? [:]
-        let seed = resumed?.trainer.seed ?? self.seed
-
-        var training = try LoadedData.load(
-            data, labelsPath: labels, labelColumn: label, model: resumed?.model, needsLabels: true)
-        let encoding = try resumed?.model.labels ?? LabelEncoding.infer(
-            from: training.labels ?? [], task: task, path: data, column: training.labelName ?? "label")
-        let testing = try test.map {
-            try LoadedData.load($0, labelsPath: testLabels, labelColumn: training.labelName ?? label, model: resumed?.model, needsLabels: true)
-        }
-        if let testing, testing.features.columns != training.features.columns {
-            throw CLIError("\(testing.path): \(testing.features.columns) features, but \(data) has \(training.features.columns)")
-        }
-        var validation: LoadedData?
-        if let fraction = resumed == nil ? validationSplit : recorded["validation_split"].flatMap(Double.init) {
-            (training, validation) = try split(training, fraction: fraction, seed: seed)
-        }
-
-        let scaler = resumed?.model.scaler
-            ?? FeatureScaler.fit(scale ?? (training.input == .images ? .none : .standardize), to: training.features)
-        var trained = try resumed?.model ?? Model(
-            network: model.makeNetwork(inputSize: training.features.columns, encoding: encoding, seed: seed),
-            labels: encoding, scaler: scaler, featureNames: training.featureNames, labelName: training.labelName,
-            input: training.input)
-        let trainSet = try trained.dataset(inputs: training.features, targets: training.targets(encoding))
-        if resumed == nil, optimization.batchSize > trainSet.count {
-            throw ValidationError(
-                "--batch-size \(optimization.batchSize) is larger than the \(trainSet.count) training examples; use 1 ... \(trainSet.count)")
-        }
-        let validationSet = try validation.map { try trained.dataset(inputs: $0.features, targets: $0.targets(encoding)) }
-        let testSet = try testing.map { try trained.dataset(inputs: $0.features, targets: $0.targets(encoding)) }
-        let trainer = try resumed?.trainer
-            ?? optimization.makeTrainer(examples: trainSet.count, seed: seed, hasValidation: validationSet != nil)
-        let spec = try resume.map { try OptimizerSpec(settings: recorded, path: $0) } ?? optimization.spec
-        var optimizer = try spec.make()
-        var state = resumed?.state ?? TrainingState(network: trained.network, trainer: trainer, learningRate: optimizer.learningRate)
-        if let resumed { try optimizer.restore(resumed.optimizer, for: state.network) }
-        let settings = resumed == nil ? self.settings(trainer, scaler: scaler) : recorded
-
-        let reporter = ProgressReporter(mode: json ? .json : (isatty(STDOUT_FILENO) != 0 ? .terminal : .plain), epochs: trainer.epochs)
-        if let resume, !json { print("Resuming \(resume) at epoch \(state.epoch), batch \(state.batch)") }
-        reporter.start(describe(state.network), examples: trainSet.count, validation: validationSet?.count)
+        var (session, model) = try resume.map(resumeSession) ?? startSession()
+        let reporter = ProgressReporter(mode: json ? .json : (isatty(STDOUT_FILENO) != 0 ? .terminal : .plain), epochs: session.trainer.epochs)
+        if let resume, !json { print("Resuming \(resume) at epoch \(session.state.epoch), batch \(session.state.batch)") }
+        reporter.start(describe(session.network), examples: session.data.count, validation: session.validation?.count)
         if checkpointEvery != nil, let checkpointDir {
             do {
                 try FileManager.default.createDirectory(atPath: checkpointDir, withIntermediateDirectories: true)
@@ -139,44 +100,76 @@ struct TrainCommand: ParsableCommand {
         let started = clock.now
         var lastCheckpoint = resume
         while true {
-            let finished = try keepingCheckpoint(lastCheckpoint) { try trainer.run(
-                &state, on: trainSet, validation: validationSet, test: testSet, optimizer: &optimizer
-            ) { event in
+            let finished = try keepingCheckpoint(lastCheckpoint) { try session.run { event in
                 reporter.report(event)
                 if Interruption.received != nil { return .pause }
                 if case .epoch(let record) = event, let every = checkpointEvery, record.epoch % every == 0 { return .pause }
                 return .proceed
             } }
             if finished { break }
-            trained.training = TrainingRecord(settings: settings, history: state.history)
-            let path = checkpointPath(state)
-            try CheckpointFile.write(Checkpoint(model: trained, state: state, optimizer: optimizer.state, trainer: trainer), to: path)
+            model.training?.history = session.state.history
+            let path = checkpointPath(session.state)
+            try CheckpointFile.write(session.checkpoint(model: model), to: path)
             lastCheckpoint = path
             if let signal = Interruption.received {
                 FileHandle.standardError.write(Data(
                     "interrupted: checkpoint written to \(path); continue with --resume \(path)\n".utf8))
                 throw ExitCode(Interruption.exitCode(signal))
             }
-            reporter.checkpoint(path, epoch: state.epoch - 1)
+            reporter.checkpoint(path, epoch: session.state.epoch - 1)
         }
         let seconds = (clock.now - started).seconds
-        trained.network = state.network
-        trained.training = TrainingRecord(settings: settings, history: state.history)
-        let history = state.history
+        model.network = session.network
+        model.training?.history = session.state.history
+        let history = session.state.history
 
         var final: [String: Any] = ["final": true, "seconds": seconds, "epochs": history.epochs.count]
         if history.stoppedEarly { final["best_epoch"] = history.bestEpoch }
-        if let testSet {
-            final.merge(try Report(model: trained, data: testSet).fields(prefix: "test_")) { $1 }
+        if let test = session.test {
+            final.merge(Report(model: model, evaluation: try model.evaluate(on: test)).fields(prefix: "test_")) { $1 }
         }
         if let output {
-            try ModelFile.write(trained, to: output)
+            try ModelFile.write(model, to: output)
             final["model"] = output
         }
         if let plot {
             try CurvePlot(history: history).write(to: plot)
         }
         reporter.finish(final, stoppedEarly: history.stoppedEarly, bestEpoch: history.bestEpoch)
+    }
+
+    /// A fresh run from the flags: the data prepared, the network built, the trainer set.
+    private func startSession() throws -> (TrainingSession<Float>, Model<Float>) {
+        let prepared = try TrainingData<Float>.load(data, options: TrainingDataOptions(
+            file: DataFileOptions(labelsPath: labels, labelColumn: label), task: task, scaling: scale,
+            validationFraction: validationSplit, seed: seed))
+        if optimization.batchSize > prepared.training.count {
+            throw ValidationError(
+                "--batch-size \(optimization.batchSize) is larger than the \(prepared.training.count) training examples; use 1 ... \(prepared.training.count)")
+        }
+        let network = try model.makeNetwork(for: prepared, seed: seed)
+        let trainer = optimization.makeTrainer(examples: prepared.training.count, seed: seed)
+        var trained = try prepared.model(of: network)
+        trained.training = TrainingRecord(
+            settings: settings(trainer, scaler: prepared.scaler), trainer: trainer, validationFraction: validationSplit,
+            history: TrainingHistory())
+        let testSet = try test.map { try trained.dataset(reading: $0, options: DataFileOptions(labelsPath: testLabels, labelColumn: label)) }
+        let session = try TrainingSession(
+            trainer: trainer, network: network, data: prepared.training, validation: prepared.validation, test: testSet)
+        return (session, trained)
+    }
+
+    /// The run saved in the checkpoint `path`, continued on DATA read as it was read then.
+    private func resumeSession(_ path: String) throws -> (TrainingSession<Float>, Model<Float>) {
+        let checkpoint: Checkpoint<Float> = try CheckpointFile.read(from: path)
+        let prepared = try checkpoint.model.trainingData(reading: data, options: TrainingDataOptions(
+            file: DataFileOptions(labelsPath: labels, labelColumn: label),
+            validationFraction: checkpoint.model.training?.validationFraction, seed: checkpoint.trainer.seed))
+        let testSet = try test.map {
+            try checkpoint.model.dataset(reading: $0, options: DataFileOptions(labelsPath: testLabels, labelColumn: label))
+        }
+        let session = try checkpoint.resume(on: prepared.training, validation: prepared.validation, test: testSet)
+        return (session, checkpoint.model)
     }
 
     /// Runs `body`; if training diverges, the error also names the last good checkpoint.
@@ -199,19 +192,8 @@ struct TrainCommand: ParsableCommand {
         return URL(fileURLWithPath: folder).appendingPathComponent(name).path
     }
 
-    private func split(_ data: LoadedData, fraction: Double, seed: UInt64) throws -> (LoadedData, LoadedData) {
-        var random = RandomSource(seed: seed ^ 0xA11D_A7E5)
-        var order = Array(0..<data.count)
-        random.shuffle(&order)
-        let held = Int((Double(data.count) * fraction).rounded())
-        guard held >= 1, held < data.count else {
-            throw CLIError("--validation-split \(fraction) leaves \(held) of \(data.count) examples for validation")
-        }
-        return (try data.subset(Array(order[held...]).sorted()), try data.subset(Array(order[..<held]).sorted()))
-    }
-
     private func settings(_ trainer: Trainer, scaler: FeatureScaler) -> [String: String] {
-        var result = optimization.settings
+        var result = optimization.settings(trainer.optimizer)
         result["batch_size"] = "\(trainer.batchSize)"
         result["epochs"] = "\(trainer.epochs)"
         result["seed"] = "\(seed)"

@@ -28,20 +28,23 @@ import Testing
 
     struct Case: Sendable, CustomTestStringConvertible {
         var name: String
-        var optimizer: @Sendable () throws -> any Optimizer<Float>
         var trainer: Trainer
         var testDescription: String { name }
     }
 
-    static let cases: [Case] = [
-        Case(name: "Adam, dropout, cosine schedule", optimizer: { try Adam<Float>(learningRate: 0.01) },
-             trainer: Trainer(epochs: 6, batchSize: 16, seed: 3, schedule: .cosine(epochs: 6))),
-        Case(name: "SGD with Nesterov momentum, clipping", optimizer: { try SGD<Float>(learningRate: 0.1, momentum: 0.9, nesterov: true) },
-             trainer: Trainer(epochs: 5, batchSize: 7, seed: 5, clipNorm: 0.5)),
-        Case(name: "RMSProp, plateau schedule, early stopping", optimizer: { try RMSProp<Float>(learningRate: 0.05) },
-             trainer: Trainer(epochs: 30, batchSize: 32, seed: 7, schedule: .reduceOnPlateau(factor: 0.5, patience: 1),
-                              earlyStopping: EarlyStopping(patience: 2, minimumImprovement: 0.01))),
-    ]
+    static let cases: [Case] = {
+        var clipped = Trainer(epochs: 5, batchSize: 7, optimizer: .sgd(learningRate: 0.1, momentum: 0.9, nesterov: true), seed: 5)
+        clipped.clipNorm = 0.5
+        return [
+            Case(name: "Adam, dropout, cosine schedule",
+                 trainer: Trainer(epochs: 6, batchSize: 16, optimizer: .adam(learningRate: 0.01), seed: 3, schedule: .cosine(epochs: 6))),
+            Case(name: "SGD with Nesterov momentum, clipping", trainer: clipped),
+            Case(name: "RMSProp, plateau schedule, early stopping",
+                 trainer: Trainer(epochs: 30, batchSize: 32, optimizer: .rmsProp(learningRate: 0.05), seed: 7,
+                                  schedule: .reduceOnPlateau(factor: 0.5, patience: 1),
+                                  earlyStopping: EarlyStopping(patience: 2, minimumImprovement: 0.01))),
+        ]
+    }()
 
     func network() throws -> Network<Float> {
         try Network<Float>(sizes: [3, 16, 8, 3], activation: .relu, loss: .crossEntropy, dropout: 0.3, seed: 2)
@@ -52,62 +55,90 @@ import Testing
                   scaler: .identity(count: 3))
     }
 
+    func session(_ trainer: Trainer) throws -> TrainingSession<Float> {
+        try TrainingSession(trainer: trainer, network: network(), data: Self.data.train, validation: Self.data.validation)
+    }
+
     @Test(arguments: cases)
     func resumedRunEqualsUninterruptedRun(_ c: Case) throws {
         // Uninterrupted.
-        var optimizer = try c.optimizer()
-        var whole = TrainingState(network: try network(), trainer: c.trainer, learningRate: optimizer.learningRate)
-        try c.trainer.run(&whole, on: Self.data.train, validation: Self.data.validation, optimizer: &optimizer) { _ in .proceed }
+        var whole = try session(c.trainer)
+        try whole.run()
         #expect(whole.isFinished)
 
         // Paused every few batches and at some epoch ends; each pause goes through a file.
-        var optimizer2 = try c.optimizer()
-        var state = TrainingState(network: try network(), trainer: c.trainer, learningRate: optimizer2.learningRate)
+        var paused = try session(c.trainer)
         var pauses = 0, events = 0
         let path = folder.appendingPathComponent("run.safetensors").path
-        while !state.isFinished {
-            try c.trainer.run(&state, on: Self.data.train, validation: Self.data.validation, optimizer: &optimizer2) { event in
+        while !paused.isFinished {
+            try paused.run { event in
                 events += 1
                 return events % 5 == 0 ? .pause : .proceed
             }
             pauses += 1
-            try CheckpointFile.write(Checkpoint(model: model(state.network), state: state, optimizer: optimizer2.state, trainer: c.trainer), to: path)
+            try CheckpointFile.write(paused.checkpoint(model: model(paused.network)), to: path)
             let read: Checkpoint<Float> = try CheckpointFile.read(from: path)
-            #expect(read.state == state)
+            #expect(read.state == paused.state)
             #expect(read.trainer == c.trainer)
-            state = read.state
-            optimizer2 = try c.optimizer()
-            try optimizer2.restore(read.optimizer, for: state.network)
+            paused = try read.resume(on: Self.data.train, validation: Self.data.validation)
         }
         #expect(pauses > 3)
-        #expect(state.network == whole.network)
-        #expect(optimizer2.state == optimizer.state)
-        #expect(state.history.epochs.map(\.trainLoss) == whole.history.epochs.map(\.trainLoss))
-        #expect(state.history.stoppedEarly == whole.history.stoppedEarly)
+        #expect(paused.network == whole.network)
+        #expect(paused.optimizer.state.buffers == whole.optimizer.state.buffers)
+        #expect(paused.optimizer.state.step == whole.optimizer.state.step)
+        #expect(paused.state.history.epochs.map(\.trainLoss) == whole.state.history.epochs.map(\.trainLoss))
+        #expect(paused.state.history.stoppedEarly == whole.state.history.stoppedEarly)
+    }
+
+    /// Stepping one batch at a time is the same loop as `run`.
+    @Test func steppingEqualsRunning() throws {
+        let trainer = Trainer(epochs: 3, batchSize: 16, optimizer: .adam(learningRate: 0.01), seed: 9)
+        var run = try session(trainer)
+        try run.run()
+        var stepped = try session(trainer)
+        var records: [EpochRecord] = []
+        while let step = try stepped.step() {
+            if let epoch = step.epoch { records.append(epoch) }
+        }
+        #expect(stepped.network == run.network)
+        #expect(records.map(\.trainLoss) == run.state.history.epochs.map(\.trainLoss))
+        #expect(try stepped.step() == nil)
+    }
+
+    /// The gradient transform sees every batch's gradients before the update: halving them
+    /// under plain SGD is SGD at half the learning rate.
+    @Test func gradientTransformRunsBeforeTheUpdate() throws {
+        var halved = try session(Trainer(epochs: 2, batchSize: 10, optimizer: .sgd(learningRate: 0.2)))
+        var calls = 0
+        halved.gradientTransform = { gradients in
+            calls += 1
+            gradients.scale(by: 0.5)
+        }
+        try halved.run()
+        var half = try session(Trainer(epochs: 2, batchSize: 10, optimizer: .sgd(learningRate: 0.1)))
+        try half.run()
+        #expect(calls == 2 * 9)
+        #expect(halved.network == half.network)
     }
 
     /// A pause asked for at an epoch's last batch takes effect once that epoch is recorded.
     @Test func pauseAtTheLastBatchStopsAfterTheEpoch() throws {
-        let trainer = Trainer(epochs: 3, batchSize: 30)  // 90 examples: 3 batches per epoch
-        var sgd = try SGD<Float>(learningRate: 0.1)
-        var state = TrainingState(network: try network(), trainer: trainer, learningRate: sgd.learningRate)
-        let finished = try trainer.run(&state, on: Self.data.train, optimizer: &sgd) { event in
+        var run = try session(Trainer(epochs: 3, batchSize: 30, optimizer: .sgd(learningRate: 0.1)))  // 3 batches per epoch
+        let finished = try run.run { event in
             if case .batch(let progress) = event, progress.batch == progress.batchCount { return .pause }
             return .proceed
         }
         #expect(!finished)
-        #expect(state.epoch == 2 && state.batch == 0 && state.history.epochs.count == 1)
+        #expect(run.state.epoch == 2 && run.state.batch == 0 && run.state.history.epochs.count == 1)
     }
 
     @Test func checkpointReadsAsAModelButAModelIsNoCheckpoint() throws {
-        let trainer = Trainer(epochs: 1, batchSize: 8)
-        var adam = try Adam<Float>()
-        var state = TrainingState(network: try network(), trainer: trainer, learningRate: adam.learningRate)
-        try trainer.run(&state, on: Self.data.train, optimizer: &adam) { _ in .proceed }
+        var run = try session(Trainer(epochs: 1, batchSize: 8, optimizer: .adam()))
+        try run.run()
         let path = folder.appendingPathComponent("c.safetensors").path
-        try CheckpointFile.write(Checkpoint(model: model(state.network), state: state, optimizer: adam.state, trainer: trainer), to: path)
+        try CheckpointFile.write(run.checkpoint(model: model(run.network)), to: path)
         let asModel: Model<Float> = try ModelFile.read(from: path)
-        #expect(asModel.network == state.network)
+        #expect(asModel.network == run.network)
         let modelPath = folder.appendingPathComponent("m.safetensors").path
         try ModelFile.write(asModel, to: modelPath)
         #expect(throws: DataError.self) { let _: Checkpoint<Float> = try CheckpointFile.read(from: modelPath) }
@@ -116,8 +147,14 @@ import Testing
     @Test func optimizerStateMustFitTheNetwork() throws {
         var adam = try Adam<Float>()
         let small = try Network<Float>(sizes: [2, 2], activation: .sigmoid)
-        let state = OptimizerState<Float>(step: 1, buffers: ["m": [[0, 0, 0, 0], [0, 0]], "v": [[0, 0, 0], [0, 0]]])
-        #expect(throws: BackpropError.self) { try adam.restore(state, for: small) }
-        #expect(throws: BackpropError.self) { try adam.restore(OptimizerState(step: 1, buffers: ["velocity": []]), for: small) }
+        let wrong = ["m": ParameterBuffer<Float>(tensors: [[0, 0, 0, 0], [0, 0]]), "v": ParameterBuffer(tensors: [[0, 0, 0], [0, 0]])]
+        #expect(throws: BackpropError.self) { try adam.restore(step: 1, buffers: wrong, for: small) }
+        #expect(throws: BackpropError.self) {
+            try adam.restore(step: 1, buffers: ["velocity": ParameterBuffer(zerosFor: small)], for: small)
+        }
+        let right = ["m": ParameterBuffer(zerosFor: small), "v": ParameterBuffer(zerosFor: small)]
+        #expect(throws: BackpropError.self) { try adam.restore(step: 0, buffers: right, for: small) }
+        try adam.restore(step: 4, buffers: right, for: small)
+        #expect(adam.state.step == 4)
     }
 }

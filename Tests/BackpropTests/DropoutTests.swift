@@ -75,10 +75,9 @@ import Testing
 
     @Test func historyRecordsEveryEpoch() throws {
         var network = try Network<Double>(sizes: [2, 8, 3], activation: .tanh, loss: .crossEntropy, seed: 1)
-        var adam = try Adam<Double>(learningRate: 0.05)
         var events = 0
-        let trainer = Trainer(epochs: 5, batchSize: 16, schedule: .exponential(factor: 0.5))
-        let history = try trainer.fit(&network, on: Self.blobs, validation: Self.blobs, optimizer: &adam) { event in
+        let trainer = Trainer(epochs: 5, batchSize: 16, optimizer: .adam(learningRate: 0.05), schedule: .exponential(factor: 0.5))
+        let history = try trainer.fit(&network, on: Self.blobs, validation: Self.blobs) { event in
             if case .batch = event { events += 1 }
         }
         #expect(history.epochs.map(\.epoch) == [1, 2, 3, 4, 5])
@@ -98,9 +97,8 @@ import Testing
         guard case .classes(let labels) = Self.blobs.targets else { return }
         let flipped = try Dataset(inputs: Self.blobs.inputs, targets: .classes(labels.map { ($0 + 1) % 3 }))
         var network = try Network<Double>(sizes: [2, 8, 3], activation: .tanh, loss: .crossEntropy, seed: 1)
-        var adam = try Adam<Double>(learningRate: 0.05)
-        let trainer = Trainer(epochs: 50, batchSize: 16, earlyStopping: EarlyStopping(patience: 3))
-        let history = try trainer.fit(&network, on: Self.blobs, validation: flipped, optimizer: &adam)
+        let trainer = Trainer(epochs: 50, batchSize: 16, optimizer: .adam(learningRate: 0.05), earlyStopping: EarlyStopping(patience: 3))
+        let history = try trainer.fit(&network, on: Self.blobs, validation: flipped)
         #expect(history.stoppedEarly)
         let best = try #require(history.bestEpoch)
         #expect(history.epochs.count == best + 3)
@@ -112,9 +110,8 @@ import Testing
     @Test func callbackCanStopTraining() throws {
         struct Stop: Error {}
         var network = try Network<Double>(sizes: [2, 4, 3], activation: .relu, loss: .crossEntropy, seed: 1)
-        var sgd = try SGD<Double>(learningRate: 0.1)
         #expect(throws: Stop.self) {
-            try Trainer(epochs: 10).fit(&network, on: Self.blobs, optimizer: &sgd) { event in
+            try Trainer(epochs: 10, optimizer: .sgd(learningRate: 0.1)).fit(&network, on: Self.blobs) { event in
                 if case .epoch(let record) = event, record.epoch == 2 { throw Stop() }
             }
         }
@@ -122,13 +119,13 @@ import Testing
 
     @Test func invalidSettingsAreErrors() throws {
         var network = try Network<Double>(sizes: [2, 4, 3], activation: .relu, loss: .crossEntropy, seed: 1)
-        var sgd = try SGD<Double>(learningRate: 0.1)
-        #expect(throws: BackpropError.self) { try Trainer(epochs: 0).fit(&network, on: Self.blobs, optimizer: &sgd) }
+        #expect(throws: BackpropError.self) { try Trainer(epochs: 0).fit(&network, on: Self.blobs) }
+        var clipped = Trainer(epochs: 1)
+        clipped.clipNorm = -1
+        #expect(throws: BackpropError.self) { try clipped.fit(&network, on: Self.blobs) }
         #expect(throws: BackpropError.self) {
-            try Trainer(epochs: 1, clipNorm: -1).fit(&network, on: Self.blobs, optimizer: &sgd)
+            try Trainer(epochs: 1, schedule: .step(every: 0, factor: 0.1)).fit(&network, on: Self.blobs)
         }
-        #expect(throws: BackpropError.self) {
-            try Trainer(epochs: 1, schedule: .step(every: 0, factor: 0.1)).fit(&network, on: Self.blobs, optimizer: &sgd)
-        }
+        #expect(throws: BackpropError.self) { try Trainer(epochs: 1, optimizer: .adam(learningRate: -1)).fit(&network, on: Self.blobs) }
     }
 }

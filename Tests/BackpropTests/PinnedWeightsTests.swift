@@ -59,19 +59,18 @@ import Testing
 
     static func lectureByTrainer() throws -> UInt64 {
         var network = try lectureNetwork()
-        var sgd = try SGD<Float>(learningRate: 3)
-        _ = try Trainer(epochs: 3, batchSize: 10, seed: 1).fit(&network, on: data.train, optimizer: &sgd)
+        _ = try Trainer(epochs: 3, batchSize: 10, optimizer: .sgd(learningRate: 3), seed: 1).fit(&network, on: data.train)
         return hash(network)
     }
 
     static func adamMLP() throws -> UInt64 {
         var network = try Network<Float>(
             sizes: [16, 32, 16, 10], activation: .relu, loss: .crossEntropy, dropout: 0.2, seed: 3)
-        var adam = try Adam<Float>(learningRate: 0.01)
-        let trainer = Trainer(
-            epochs: 6, batchSize: 16, seed: 3, schedule: .cosine(epochs: 6), clipNorm: 1,
+        var trainer = Trainer(
+            epochs: 6, batchSize: 16, optimizer: .adam(learningRate: 0.01), seed: 3, schedule: .cosine(epochs: 6),
             earlyStopping: EarlyStopping(patience: 2))
-        _ = try trainer.fit(&network, on: data.train, validation: data.validation, optimizer: &adam)
+        trainer.clipNorm = 1
+        _ = try trainer.fit(&network, on: data.train, validation: data.validation)
         return hash(network)
     }
 

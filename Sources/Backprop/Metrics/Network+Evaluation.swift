@@ -11,9 +11,16 @@ public struct Evaluation: Equatable, Sendable {
 extension Network {
     /// The mean cost and, for class targets, the accuracy over `data`, in batches of up to 1,024.
     public func evaluate(on data: Dataset<S>) throws -> Evaluation {
+        try evaluate(on: data, keepingOutputs: false).evaluation
+    }
+
+    /// The evaluation and, with `keepingOutputs`, the outputs a^L for every example, from
+    /// one forward pass over `data`.
+    func evaluate(on data: Dataset<S>, keepingOutputs: Bool) throws -> (evaluation: Evaluation, outputs: Matrix<S>?) {
         try data.validate(for: self)
         let chunk = Swift.max(1, Swift.min(data.count, 1024))
         let workspace = Workspace(for: self, capacity: chunk, training: false)
+        var outputs = keepingOutputs ? Matrix<S>(rows: data.count, columns: outputSize) : nil
         let order = Array(0..<data.count)
         var total: Double = 0
         var correct = 0
@@ -24,16 +31,16 @@ extension Network {
                 workspace.load(data, indices: UnsafeBufferPointer(rebasing: order[start ..< start + m]))
                 forward(workspace, rows: m)
                 total += batchLoss(workspace, rows: m) * Double(m)
-                guard case .classes(let labels) = data.targets else { continue }
-                let a = workspace.a[layers.count]
-                for r in 0..<m where predictedClass(a + r * width, width) == labels[start + r] {
-                    correct += 1
+                outputs?.withMutablePointer { copyValues(m * width, from: workspace.a[layers.count], to: $0 + start * width) }
+                if case .classes(let labels) = data.targets {
+                    correct += correctCount(workspace, rows: m, labels: labels, indices: Array(start ..< start + m), from: 0)
                 }
             }
         }
         var accuracy: Double?
         if case .classes = data.targets, data.count > 0 { accuracy = Double(correct) / Double(data.count) }
-        return Evaluation(loss: data.count > 0 ? total / Double(data.count) : 0, accuracy: accuracy, count: data.count)
+        let evaluation = Evaluation(loss: data.count > 0 ? total / Double(data.count) : 0, accuracy: accuracy, count: data.count)
+        return (evaluation, outputs)
     }
 }
 

@@ -1,22 +1,32 @@
 import Foundation
 
-/// A paused training run: the model being trained, the trainer's settings and state, and
-/// the optimizer's state. Resuming it gives the same parameters, bit for bit, as a run that
-/// never paused.
-public struct Checkpoint<S: Scalar>: Equatable, Sendable {
-    /// The model whose network is `state.network` (scaling, labels and settings included).
+/// A paused training run: the model being trained, the trainer's settings, the run's state
+/// and the optimizer with its state. Resuming it gives the same parameters, bit for bit, as
+/// a run that never paused.
+public struct Checkpoint<S: Scalar>: Sendable {
+    /// The model whose network is `state.network` (scaling, labels and record included).
     public var model: Model<S>
-    public var state: TrainingState<S>
-    public var optimizer: OptimizerState<S>
     public var trainer: Trainer
+    public var state: TrainingState<S>
+    /// The optimizer `trainer.optimizer` describes, with the state it had accumulated.
+    public var optimizer: any Optimizer<S>
 
-    public init(model: Model<S>, state: TrainingState<S>, optimizer: OptimizerState<S>, trainer: Trainer) {
+    public init(model: Model<S>, trainer: Trainer, state: TrainingState<S>, optimizer: any Optimizer<S>) {
         var model = model
         model.network = state.network
         self.model = model
+        self.trainer = trainer
         self.state = state
         self.optimizer = optimizer
-        self.trainer = trainer
+    }
+
+    /// The session that continues this run on the same data (the same examples in the same
+    /// order, and the same validation set, give a bitwise-identical continuation).
+    /// - Throws: `BackpropError` if the data do not fit the network.
+    public func resume(
+        on data: Dataset<S>, validation: Dataset<S>? = nil, test: Dataset<S>? = nil
+    ) throws -> TrainingSession<S> {
+        try TrainingSession(trainer: trainer, state: state, optimizer: optimizer, data: data, evaluation: (validation, test))
     }
 }
 
@@ -32,8 +42,9 @@ public enum CheckpointFile {
     public static func write<S: Scalar>(_ checkpoint: Checkpoint<S>, to path: String) throws {
         let dtype = ModelFile.dtype(S.self, double: nil)
         var extra: [ModelFile.Tensor] = []
-        for (name, buffer) in checkpoint.optimizer.buffers.sorted(by: { $0.key < $1.key }) {
-            for (k, values) in buffer.enumerated() {
+        let buffers = checkpoint.optimizer.state.buffers
+        for (name, buffer) in buffers.sorted(by: { $0.key < $1.key }) {
+            for (k, values) in buffer.tensors.enumerated() {
                 extra.append(("optimizer.\(name).\(k)", dtype, [values.count], values.littleEndianBytes(dtype)))
             }
         }
@@ -57,12 +68,12 @@ public enum CheckpointFile {
         }
         let saved = try ModelFile.decodedJSON(CheckpointDescription.self, json, path: path, field: "__metadata__.checkpoint")
         let network = model.network
-        var buffers: [String: [[S]]] = [:]
+        var buffers: [String: ParameterBuffer<S>] = [:]
         let parameterCounts = network.layers.flatMap { [$0.weight.elements.count, $0.bias.count] }
         for name in saved.optimizerBuffers {
-            buffers[name] = try parameterCounts.enumerated().map { k, count in
+            buffers[name] = ParameterBuffer(tensors: try parameterCounts.enumerated().map { k, count in
                 try ModelFile.tensor(file, "optimizer.\(name).\(k)", shape: [count], path: path)
-            }
+            })
         }
         let optimizerTensors = file.tensors.keys.filter { $0.hasPrefix("optimizer.") }
         if optimizerTensors.count != saved.optimizerBuffers.count * parameterCounts.count {
@@ -77,6 +88,13 @@ public enum CheckpointFile {
         guard let epochRandom = RandomSource(hex: saved.epochRandom), let random = RandomSource(hex: saved.random) else {
             throw fail("__metadata__.checkpoint.random", "expected four 64-bit hexadecimal numbers")
         }
+        var optimizer: any Optimizer<S>
+        do {
+            optimizer = try saved.trainer.optimizer.makeOptimizer()
+            try optimizer.restore(step: saved.optimizerStep, buffers: buffers, for: network)
+        } catch let error as BackpropError {
+            throw fail("optimizer", error.description)
+        }
         do {
             try saved.scheduler.schedule.validate()
             try checkHyperparameter("learning rate", saved.scheduler.rate, 0...Double.infinity, open: true)
@@ -86,7 +104,7 @@ public enum CheckpointFile {
         guard saved.epoch >= 1, saved.batch >= 0, saved.partialCorrect >= 0, saved.partialLoss.isFinite, saved.partialLoss >= 0 else {
             throw fail("__metadata__.checkpoint", "epoch \(saved.epoch), batch \(saved.batch): out of range")
         }
-        var state = TrainingState(network: network, trainer: saved.trainer, learningRate: saved.scheduler.initialRate)
+        var state = TrainingState(network: network, trainer: saved.trainer)
         state.epoch = saved.epoch
         state.batch = saved.batch
         state.isFinished = saved.finished
@@ -99,7 +117,7 @@ public enum CheckpointFile {
         state.partialSeconds = saved.partialSeconds
         state.previousLoss = saved.previousLoss
         state.best = best
-        return Checkpoint(model: model, state: state, optimizer: OptimizerState(step: saved.optimizerStep, buffers: buffers), trainer: saved.trainer)
+        return Checkpoint(model: model, trainer: saved.trainer, state: state, optimizer: optimizer)
     }
 }
 
@@ -137,8 +155,8 @@ struct CheckpointDescription: Codable {
         bestLoss = c.state.best?.loss
         bestEpoch = c.state.best?.epoch
         history = c.state.history
-        optimizerStep = c.optimizer.step
-        optimizerBuffers = c.optimizer.buffers.keys.sorted()
+        optimizerStep = c.optimizer.state.step
+        optimizerBuffers = c.optimizer.state.buffers.keys.sorted()
     }
 }
 

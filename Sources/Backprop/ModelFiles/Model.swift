@@ -6,12 +6,18 @@ public enum InputKind: String, Codable, Sendable {
 
 /// How a model was trained, kept in its file for `backprop summary`.
 public struct TrainingRecord: Codable, Equatable, Sendable {
-    /// Settings by name, e.g. "optimizer": "adam", "learning_rate": "0.001".
+    /// Settings by name, for people: e.g. "optimizer": "adam", "learning_rate": "0.001".
     public var settings: [String: String]
+    /// The trainer's settings (optimizer configuration included), when known.
+    public var trainer: Trainer?
+    /// The fraction of the data file held out for validation (`TrainingDataOptions.validationFraction`).
+    public var validationFraction: Double?
     public var history: TrainingHistory
 
-    public init(settings: [String: String], history: TrainingHistory) {
+    public init(settings: [String: String], trainer: Trainer? = nil, validationFraction: Double? = nil, history: TrainingHistory) {
         self.settings = settings
+        self.trainer = trainer
+        self.validationFraction = validationFraction
         self.history = history
     }
 }

@@ -17,10 +17,32 @@ public struct Adam<S: Scalar>: Optimizer, Sendable {
     public let weightDecay: Double
     /// Whether λ shrinks the weights directly (AdamW) rather than adding λ w to the gradient.
     public let decoupledWeightDecay: Bool
-    /// t, the number of steps taken.
-    public private(set) var step = 0
-    private(set) var m: ParameterBuffer<S>?
-    private(set) var v: ParameterBuffer<S>?
+    public var state = State()
+
+    /// Adam's state: the step count t and the running moments m and v.
+    public struct State: OptimizerState {
+        /// t, the number of steps taken.
+        public internal(set) var step = 0
+        public internal(set) var m: ParameterBuffer<S>?
+        public internal(set) var v: ParameterBuffer<S>?
+
+        public init() {}
+
+        public var buffers: [String: ParameterBuffer<S>] {
+            guard let m, let v else { return [:] }
+            return ["m": m, "v": v]
+        }
+
+        public init(step: Int, buffers: [String: ParameterBuffer<S>], for network: Network<S>) throws {
+            try Self.check(buffers, names: ["m", "v"], for: network)
+            let (m, v) = (buffers["m"], buffers["v"])
+            guard (m == nil) == (v == nil), step >= 0, (step == 0) == (m == nil) else {
+                throw BackpropError.shapeMismatch(
+                    what: "Adam state", expected: "both m and v after at least one step", got: "step \(step)")
+            }
+            (self.step, self.m, self.v) = (step, m, v)
+        }
+    }
 
     /// - Throws: `BackpropError.invalidHyperparameter` for η ≤ 0, β outside [0, 1), ε ≤ 0 or λ < 0.
     public init(
@@ -50,41 +72,24 @@ public struct Adam<S: Scalar>: Optimizer, Sendable {
             decoupledWeightDecay: true)
     }
 
-    public var state: OptimizerState<S> {
-        guard let m, let v else { return OptimizerState(step: step) }
-        return OptimizerState(step: step, buffers: ["m": m.tensors, "v": v.tensors])
-    }
-
-    public mutating func restore(_ state: OptimizerState<S>, for network: Network<S>) throws {
-        let m = try state.buffer("m", expected: ["m", "v"], for: network)
-        let v = try state.buffer("v", expected: ["m", "v"], for: network)
-        guard m.isEmpty == v.isEmpty, state.step >= 0, (state.step == 0) == m.isEmpty else {
-            throw BackpropError.shapeMismatch(
-                what: "Adam state", expected: "both m and v after at least one step", got: "step \(state.step)")
-        }
-        self.m = m.isEmpty ? nil : ParameterBuffer(tensors: m)
-        self.v = v.isEmpty ? nil : ParameterBuffer(tensors: v)
-        step = state.step
-    }
-
     public mutating func update(_ network: inout Network<S>, with gradients: Gradients<S>) {
         // A network of another shape than the last one starts afresh.
         // Taken out of self while updated, so that they stay uniquely referenced (no copy).
         var m: ParameterBuffer<S>, v: ParameterBuffer<S>
-        if let oldM = self.m, let oldV = self.v, oldM.fits(network) {
+        if let oldM = state.m, let oldV = state.v, oldM.fits(network) {
             (m, v) = (oldM, oldV)
         } else {
             (m, v) = (ParameterBuffer(zerosFor: network), ParameterBuffer(zerosFor: network))
-            step = 0
+            state.step = 0
         }
-        self.m = nil
-        self.v = nil
+        state.m = nil
+        state.v = nil
         defer {
-            self.m = m
-            self.v = v
+            state.m = m
+            state.v = v
         }
-        step += 1
-        let t = Double(step)
+        state.step += 1
+        let t = Double(state.step)
         // Doubles, not S: a closure that captures a value of generic size boxes it on the heap.
         let settings = AdamSettings(
             eta: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,

@@ -1,47 +1,61 @@
 /// Updates a network's parameters from the gradients of one mini-batch.
 ///
-/// An optimizer keeps its own typed state (velocities, moments) between steps, one
-/// buffer per parameter tensor, allocated on the first step and reused after it.
-public protocol Optimizer<S> {
+/// An optimizer is a pure update of each parameter tensor from its gradient, w ← w − η · step(∂C/∂w),
+/// with typed state (velocities, moments) that it keeps between steps: one buffer per kind
+/// of state, one value per parameter, allocated on the first step and reused after it.
+/// The state is a value of its own (`State`) so that a checkpoint can save and restore it.
+public protocol Optimizer<S>: Sendable {
     associatedtype S: Scalar
+    associatedtype State: OptimizerState<S>
     /// η, the step size; learning-rate schedules change it between epochs.
     var learningRate: Double { get set }
+    /// Everything the optimizer has accumulated. A state that does not fit the next
+    /// network it updates is dropped, and the optimizer starts afresh.
+    var state: State { get set }
+    /// One step: every parameter w of `network` moves by the rule of this optimizer, from ∂C/∂w.
     mutating func update(_ network: inout Network<S>, with gradients: Gradients<S>)
-    /// Everything the optimizer has accumulated, for checkpoints.
-    var state: OptimizerState<S> { get }
-    /// Continues from a checkpoint's state for `network`.
-    /// - Throws: `BackpropError` if the state is of another optimizer or another network.
-    mutating func restore(_ state: OptimizerState<S>, for network: Network<S>) throws
 }
 
-/// An optimizer's accumulated state: its step count and named buffers, each holding one
-/// array per parameter tensor (W^1, b^1, W^2, …), e.g. Adam's "m" and "v".
-public struct OptimizerState<S: Scalar>: Equatable, Sendable {
-    public var step: Int
-    public var buffers: [String: [[S]]]
+/// An optimizer's accumulated state: its step count and its per-parameter buffers.
+public protocol OptimizerState<S>: Equatable, Sendable {
+    associatedtype S: Scalar
+    /// t, the number of steps taken.
+    var step: Int { get }
+    /// The per-parameter buffers by name (e.g. Adam's "m" and "v"), as a checkpoint file
+    /// stores them; empty before the first step.
+    var buffers: [String: ParameterBuffer<S>] { get }
+    /// The state a checkpoint saved, checked against the names this state uses and the
+    /// shapes of `network`'s parameters.
+    /// - Throws: `BackpropError` if a name is unknown, a buffer does not fit `network`, a
+    ///   value is not finite, or the step count disagrees with the buffers.
+    init(step: Int, buffers: [String: ParameterBuffer<S>], for network: Network<S>) throws
+}
 
-    public init(step: Int = 0, buffers: [String: [[S]]] = [:]) {
-        self.step = step
-        self.buffers = buffers
+extension Optimizer {
+    /// Continues from the state a checkpoint saved (see `OptimizerState.init(step:buffers:for:)`).
+    public mutating func restore(step: Int, buffers: [String: ParameterBuffer<S>], for network: Network<S>) throws {
+        state = try State(step: step, buffers: buffers, for: network)
     }
+}
 
-    /// The buffer `name`, checked against the names the optimizer expects and the shapes
-    /// of `network`'s parameters (an absent buffer is empty: no step taken yet).
-    func buffer(_ name: String, expected: Set<String>, for network: Network<S>) throws -> [[S]] {
-        guard Set(buffers.keys).isSubset(of: expected) else {
+extension OptimizerState {
+    /// Checks `buffers` against `names` and `network` (see `init(step:buffers:for:)`).
+    static func check(_ buffers: [String: ParameterBuffer<S>], names: Set<String>, for network: Network<S>) throws {
+        guard Set(buffers.keys).isSubset(of: names) else {
             throw BackpropError.shapeMismatch(
-                what: "optimizer state", expected: "buffers \(expected.sorted())", got: "\(buffers.keys.sorted())")
+                what: "optimizer state", expected: "buffers \(names.sorted())", got: "\(buffers.keys.sorted())")
         }
-        let buffer = buffers[name] ?? []
-        guard buffer.isEmpty || network.fits(buffer) else {
-            throw BackpropError.shapeMismatch(
-                what: "optimizer state '\(name)'", expected: "one array per parameter tensor of the network",
-                got: "\(buffer.map(\.count))")
+        for (name, buffer) in buffers.sorted(by: { $0.key < $1.key }) {
+            guard buffer.fits(network) else {
+                throw BackpropError.shapeMismatch(
+                    what: "optimizer state '\(name)'", expected: "one array per parameter tensor of the network",
+                    got: "\(buffer.tensors.map(\.count))")
+            }
+            if let bad = buffer.firstNonFinite() {
+                throw BackpropError.invalidHyperparameter(
+                    name: "optimizer state '\(name)'", value: "\(bad)", expected: "finite values")
+            }
         }
-        if let bad = buffer.joined().first(where: { !$0.isFinite }) {
-            throw BackpropError.invalidHyperparameter(name: "optimizer state '\(name)'", value: "\(bad)", expected: "finite values")
-        }
-        return buffer
     }
 }
 
@@ -69,10 +83,5 @@ extension Network {
                 withPointer(gradients.bias[l]) { body(2 * l + 1, b, $0, biasCount) }
             }
         }
-    }
-
-    /// Whether `buffers` hold one array per parameter tensor, each of its length.
-    func fits(_ buffers: [[S]]) -> Bool {
-        buffers.map(\.count) == layers.flatMap { [$0.weight.elements.count, $0.bias.count] }
     }
 }

@@ -3,32 +3,32 @@
 ///
 /// Flat storage matters for speed: the optimizer's loop takes one pointer per step instead
 /// of reaching into an array of arrays, whose element accessor allocates in generic code.
-struct ParameterBuffer<S: Scalar>: Equatable, Sendable {
+public struct ParameterBuffer<S: Scalar>: Equatable, Sendable {
     private var values: [S]
     /// Where each parameter tensor starts, then the total count.
     let offsets: [Int]
 
     /// Zeros shaped like `network`'s parameters.
-    init(zerosFor network: Network<S>) {
+    public init(zerosFor network: Network<S>) {
         offsets = network.parameterOffsets
         values = [S](repeating: 0, count: offsets.last ?? 0)
     }
 
-    /// A buffer from one array per parameter tensor (a checkpoint's state).
-    init(tensors: [[S]]) {
+    /// A buffer from one array per parameter tensor, W^1, b^1, W^2, … (as a checkpoint stores it).
+    public init(tensors: [[S]]) {
         var offsets = [0]
         for tensor in tensors { offsets.append((offsets.last ?? 0) + tensor.count) }
         self.offsets = offsets
         values = tensors.flatMap { $0 }
     }
 
-    /// One array per parameter tensor.
-    var tensors: [[S]] {
+    /// One array per parameter tensor, W^1, b^1, W^2, …
+    public var tensors: [[S]] {
         (0..<(offsets.count - 1)).map { Array(values[offsets[$0]..<offsets[$0 + 1]]) }
     }
 
     /// Whether the tensors have `network`'s parameter shapes (checked without allocating).
-    func fits(_ network: Network<S>) -> Bool {
+    public func fits(_ network: Network<S>) -> Bool {
         guard offsets.count == 2 * network.layers.count + 1 else { return false }
         var k = 0
         for layer in network.layers {
@@ -38,6 +38,11 @@ struct ParameterBuffer<S: Scalar>: Equatable, Sendable {
             k += 2
         }
         return true
+    }
+
+    /// The first value that is NaN or ±∞, if any.
+    func firstNonFinite() -> S? {
+        values.first { !$0.isFinite }
     }
 
     /// Calls `body` with a pointer to the first value.

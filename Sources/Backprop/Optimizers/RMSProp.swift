@@ -10,7 +10,26 @@ public struct RMSProp<S: Scalar>: Optimizer, Sendable {
     public let epsilon: Double
     /// λ.
     public let weightDecay: Double
-    private var square: ParameterBuffer<S>?
+    public var state = State()
+
+    /// RMSProp's state: the running mean s of g².
+    public struct State: OptimizerState {
+        public internal(set) var step = 0
+        public internal(set) var square: ParameterBuffer<S>?
+
+        public init() {}
+
+        public var buffers: [String: ParameterBuffer<S>] { square.map { ["square": $0] } ?? [:] }
+
+        public init(step: Int, buffers: [String: ParameterBuffer<S>], for network: Network<S>) throws {
+            try Self.check(buffers, names: ["square"], for: network)
+            guard step >= 0 else {
+                throw BackpropError.invalidHyperparameter(name: "RMSProp step count", value: "\(step)", expected: "an integer ≥ 0")
+            }
+            self.step = step
+            square = buffers["square"]
+        }
+    }
 
     /// - Throws: `BackpropError.invalidHyperparameter` for η ≤ 0, α outside [0, 1), ε ≤ 0 or λ < 0.
     public init(learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8, weightDecay: Double = 0) throws {
@@ -24,21 +43,13 @@ public struct RMSProp<S: Scalar>: Optimizer, Sendable {
         self.weightDecay = weightDecay
     }
 
-    public var state: OptimizerState<S> {
-        OptimizerState(buffers: square.map { ["square": $0.tensors] } ?? [:])
-    }
-
-    public mutating func restore(_ state: OptimizerState<S>, for network: Network<S>) throws {
-        let square = try state.buffer("square", expected: ["square"], for: network)
-        self.square = square.isEmpty ? nil : ParameterBuffer(tensors: square)
-    }
-
     public mutating func update(_ network: inout Network<S>, with gradients: Gradients<S>) {
         // A network of another shape than the last one starts afresh.
         var square: ParameterBuffer<S>
-        if let old = self.square, old.fits(network) { square = old } else { square = ParameterBuffer(zerosFor: network) }
-        self.square = nil  // keeps `square` uniquely referenced while it is updated
-        defer { self.square = square }
+        if let old = state.square, old.fits(network) { square = old } else { square = ParameterBuffer(zerosFor: network) }
+        state.square = nil  // keeps `square` uniquely referenced while it is updated
+        state.step += 1
+        defer { state.square = square }
         let eta = S(learningRate), alpha = S(alpha), epsilon = S(epsilon), lambda = S(weightDecay)
         let offsets = square.offsets
         square.withBase { s in

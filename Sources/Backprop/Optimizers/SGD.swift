@@ -12,7 +12,26 @@ public struct SGD<S: Scalar>: Optimizer, Sendable {
     public let nesterov: Bool
     /// λ.
     public let weightDecay: Double
-    private var velocity: ParameterBuffer<S>?
+    public var state = State()
+
+    /// SGD's state: the velocity v of momentum (none without momentum).
+    public struct State: OptimizerState {
+        public internal(set) var step = 0
+        public internal(set) var velocity: ParameterBuffer<S>?
+
+        public init() {}
+
+        public var buffers: [String: ParameterBuffer<S>] { velocity.map { ["velocity": $0] } ?? [:] }
+
+        public init(step: Int, buffers: [String: ParameterBuffer<S>], for network: Network<S>) throws {
+            try Self.check(buffers, names: ["velocity"], for: network)
+            guard step >= 0 else {
+                throw BackpropError.invalidHyperparameter(name: "SGD step count", value: "\(step)", expected: "an integer ≥ 0")
+            }
+            self.step = step
+            velocity = buffers["velocity"]
+        }
+    }
 
     /// - Throws: `BackpropError.invalidHyperparameter` for η ≤ 0, μ outside [0, 1), λ < 0,
     ///   or Nesterov without momentum.
@@ -30,16 +49,8 @@ public struct SGD<S: Scalar>: Optimizer, Sendable {
         self.weightDecay = weightDecay
     }
 
-    public var state: OptimizerState<S> {
-        OptimizerState(buffers: velocity.map { ["velocity": $0.tensors] } ?? [:])
-    }
-
-    public mutating func restore(_ state: OptimizerState<S>, for network: Network<S>) throws {
-        let velocity = try state.buffer("velocity", expected: ["velocity"], for: network)
-        self.velocity = velocity.isEmpty ? nil : ParameterBuffer(tensors: velocity)
-    }
-
     public mutating func update(_ network: inout Network<S>, with gradients: Gradients<S>) {
+        state.step += 1
         let eta = S(learningRate), lambda = S(weightDecay)
         if momentum == 0 {
             network.forEachParameter(with: gradients) { _, w, g, count in
@@ -50,13 +61,13 @@ public struct SGD<S: Scalar>: Optimizer, Sendable {
         // A network of another shape than the last one starts afresh.
         var velocity: ParameterBuffer<S>
         let first: Bool
-        if let old = self.velocity, old.fits(network) {
+        if let old = state.velocity, old.fits(network) {
             (velocity, first) = (old, false)
         } else {
             (velocity, first) = (ParameterBuffer(zerosFor: network), true)
         }
-        self.velocity = nil  // keeps `velocity` uniquely referenced while it is updated
-        defer { self.velocity = velocity }
+        state.velocity = nil  // keeps `velocity` uniquely referenced while it is updated
+        defer { state.velocity = velocity }
         let mu = S(momentum), nesterov = nesterov, offsets = velocity.offsets
         velocity.withBase { v in
             network.forEachParameter(with: gradients) { index, w, g, count in

@@ -2,7 +2,7 @@
 /// gives parameters bitwise identical to a run that never stopped.
 public struct TrainingState<S: Scalar>: Equatable, Sendable {
     /// The network being trained.
-    public var network: Network<S>
+    public internal(set) var network: Network<S>
     /// The epoch in progress (1-based); the next one to start when `batch` is 0.
     public internal(set) var epoch = 1
     /// Batches of `epoch` already done.
@@ -25,12 +25,17 @@ public struct TrainingState<S: Scalar>: Equatable, Sendable {
     /// Early stopping's best epoch so far: its monitored loss, number and parameters.
     var best: BestEpoch<S>?
 
-    /// A fresh run of `trainer` on `network`, whose optimizer starts at `learningRate`.
-    public init(network: Network<S>, trainer: Trainer, learningRate: Double) {
+    /// A fresh run of `trainer` on `network`.
+    public init(network: Network<S>, trainer: Trainer) {
+        self.init(network: network, random: RandomSource(seed: trainer.seed), scheduler: LearningRateScheduler(
+            trainer.schedule, initialRate: trainer.optimizer.learningRate))
+    }
+
+    init(network: Network<S>, random: RandomSource, scheduler: LearningRateScheduler) {
         self.network = network
-        random = RandomSource(seed: trainer.seed)
+        self.random = random
         epochRandom = random
-        scheduler = LearningRateScheduler(trainer.schedule, initialRate: learningRate)
+        self.scheduler = scheduler
     }
 }
 
@@ -38,15 +43,4 @@ struct BestEpoch<S: Scalar>: Equatable, Sendable {
     var loss: Double
     var epoch: Int
     var network: Network<S>
-}
-
-/// What a training callback asks for next.
-public enum TrainingControl: Sendable {
-    case proceed
-    /// Stop after this batch or epoch, leaving a state that `Trainer.run` can continue.
-    case pause
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

@@ -1,0 +1,91 @@
+/// Progress within an epoch, reported after every mini-batch.
+public struct BatchProgress: Sendable {
+    public var epoch: Int
+    /// 1-based.
+    public var batch: Int
+    public var batchCount: Int
+    /// Examples seen so far in this epoch.
+    public var examples: Int
+    /// The mean cost over the examples seen so far in this epoch.
+    public var runningLoss: Double
+}
+
+/// What happened in one epoch.
+public struct EpochRecord: Codable, Equatable, Sendable {
+    public var epoch: Int
+    public var learningRate: Double
+    /// The mean cost over the epoch's examples, each measured before its batch's update (as Keras reports it).
+    public var trainLoss: Double
+    public var trainAccuracy: Double?
+    public var validationLoss: Double?
+    public var validationAccuracy: Double?
+    /// The test set's figures, when one is reported each epoch (never used for decisions).
+    public var testLoss: Double?
+    public var testAccuracy: Double?
+    public var seconds: Double
+
+    public init(
+        epoch: Int, learningRate: Double, trainLoss: Double, trainAccuracy: Double? = nil,
+        validationLoss: Double? = nil, validationAccuracy: Double? = nil, testLoss: Double? = nil,
+        testAccuracy: Double? = nil, seconds: Double
+    ) {
+        self.epoch = epoch
+        self.learningRate = learningRate
+        self.trainLoss = trainLoss
+        self.trainAccuracy = trainAccuracy
+        self.validationLoss = validationLoss
+        self.validationAccuracy = validationAccuracy
+        self.testLoss = testLoss
+        self.testAccuracy = testAccuracy
+        self.seconds = seconds
+    }
+}
+
+/// The epochs of one training run.
+public struct TrainingHistory: Codable, Equatable, Sendable {
+    public var epochs: [EpochRecord] = []
+    /// The epoch whose parameters the network holds at the end (the best one when early
+    /// stopping restored it, else the last).
+    public var bestEpoch: Int?
+    public var stoppedEarly = false
+
+    public init(epochs: [EpochRecord] = [], bestEpoch: Int? = nil, stoppedEarly: Bool = false) {
+        self.epochs = epochs
+        self.bestEpoch = bestEpoch
+        self.stoppedEarly = stoppedEarly
+    }
+}
+
+/// Reported while training runs; the library itself never prints.
+public enum TrainingEvent: Sendable {
+    case batch(BatchProgress)
+    case epoch(EpochRecord)
+}
+
+/// What a training callback asks for next.
+public enum TrainingControl: Sendable {
+    case proceed
+    /// Stop after this batch or epoch, leaving a session that `run` or `step` continues.
+    case pause
+}
+
+/// Stops training once the monitored loss stops improving (Keras's `EarlyStopping`).
+public struct EarlyStopping: Codable, Equatable, Sendable {
+    /// Epochs without an improvement of at least `minimumImprovement` before stopping.
+    public var patience: Int
+    /// The smallest decrease of the monitored loss that counts as an improvement.
+    public var minimumImprovement: Double
+    /// Whether the network returns to its parameters of the best epoch when training stops.
+    public var restoresBestWeights: Bool
+
+    public init(patience: Int, minimumImprovement: Double = 1e-4, restoresBestWeights: Bool = true) {
+        self.patience = patience
+        self.minimumImprovement = minimumImprovement
+        self.restoresBestWeights = restoresBestWeights
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}

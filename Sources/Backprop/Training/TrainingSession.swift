@@ -1,0 +1,110 @@
+/// A training run in progress: the one training loop of Backprop.
+///
+/// A session holds the network, the optimizer and the run's progress (`state`), and trains
+/// one mini-batch per `step()`: forward propagation, backpropagation, the gradient transform
+/// and clipping, then the optimizer's update. At the end of each epoch it records the
+/// losses and accuracies, evaluates the validation and test sets and applies early stopping.
+/// `run` steps until the end or until its callback asks to pause; `Trainer.fit` is `run`
+/// to the end; `checkpoint(model:)` saves the run, and `Checkpoint.resume` continues it
+/// bitwise identically.
+///
+/// ```swift
+/// var session = try TrainingSession(trainer: trainer, network: network, data: train, validation: held)
+/// while let step = try session.step() {
+///     if let epoch = step.epoch { print(epoch.epoch, epoch.trainLoss) }
+/// }
+/// ```
+public struct TrainingSession<S: Scalar> {
+    public let trainer: Trainer
+    public private(set) var state: TrainingState<S>
+    /// The optimizer, with its accumulated state.
+    public private(set) var optimizer: any Optimizer<S>
+    /// Evaluated after every epoch; its loss steers early stopping and reduce-on-plateau.
+    public let validation: Dataset<S>?
+    /// Evaluated after every epoch for the record only.
+    public let test: Dataset<S>?
+    /// Applied to every mini-batch's gradients before clipping and the update (for
+    /// instance a sum across processes); none by default.
+    public var gradientTransform: GradientTransform<S>?
+    let batches: MiniBatches<S>
+    private let clock = ContinuousClock()
+
+    /// A fresh run of `trainer` on `network`, with the optimizer `trainer.optimizer` describes.
+    /// - Throws: `BackpropError` for invalid settings, or data that do not fit the network.
+    public init(
+        trainer: Trainer, network: Network<S>, data: Dataset<S>, validation: Dataset<S>? = nil, test: Dataset<S>? = nil
+    ) throws {
+        try self.init(
+            trainer: trainer, state: TrainingState(network: network, trainer: trainer),
+            optimizer: trainer.optimizer.makeOptimizer(), data: data, evaluation: (validation, test))
+    }
+
+    /// A run from its parts (a checkpoint's).
+    init(
+        trainer: Trainer, state: TrainingState<S>, optimizer: any Optimizer<S>, data: Dataset<S>,
+        evaluation: (validation: Dataset<S>?, test: Dataset<S>?)
+    ) throws {
+        try trainer.check(state.network, data: data, validation: evaluation.validation, test: evaluation.test)
+        self.trainer = trainer
+        self.state = state
+        self.optimizer = optimizer
+        self.validation = evaluation.validation
+        self.test = evaluation.test
+        batches = try MiniBatches(data, size: trainer.batchSize, for: state.network)
+    }
+
+    /// The network being trained.
+    public var network: Network<S> { state.network }
+    /// The training data.
+    public var data: Dataset<S> { batches.data }
+    /// Whether training has ended (all epochs run, or stopped early).
+    public var isFinished: Bool { state.isFinished }
+
+    /// Trains one mini-batch, and finishes the epoch when it was the epoch's last.
+    /// - Returns: the batch's progress and, at an epoch's end, its record; nil once training has finished.
+    /// - Throws: `BackpropError.diverged` (naming epoch, batch and where) when the cost or a
+    ///   parameter becomes NaN or ±∞; what `gradientTransform` throws.
+    public mutating func step() throws -> TrainingStep? {
+        guard !state.isFinished else { return nil }
+        let started = clock.now
+        state.prepareEpoch(batches)
+        optimizer.learningRate = state.scheduler.rate
+        let progress = try state.trainBatch(
+            batches, optimizer: &optimizer, clipNorm: trainer.clipNorm, transform: gradientTransform)
+        state.partialSeconds += (clock.now - started).seconds
+        guard state.batch == batches.count else { return TrainingStep(batch: progress, epoch: nil) }
+        let record = try state.finishEpoch(trainer, data: batches.data, validation: validation, test: test)
+        return TrainingStep(batch: progress, epoch: record)
+    }
+
+    /// Steps until training ends or `onEvent` asks to pause (after a batch, or after an epoch).
+    ///
+    /// A pause asked for at an epoch's last batch takes effect after that epoch is recorded.
+    /// - Parameter onEvent: called after every batch and every epoch; throwing stops training.
+    /// - Returns: whether training has finished.
+    @discardableResult
+    public mutating func run(onEvent: (TrainingEvent) throws -> TrainingControl = { _ in .proceed }) throws -> Bool {
+        while let step = try step() {
+            let pause = try onEvent(.batch(step.batch)) == .pause
+            if let epoch = step.epoch {
+                if try onEvent(.epoch(epoch)) == .pause || pause { return state.isFinished }
+            } else if pause {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// The run as it stands, to save with `CheckpointFile.write` and continue with `Checkpoint.resume`.
+    /// - Parameter model: the model whose network this session trains (its scaling, labels and record).
+    public func checkpoint(model: Model<S>) -> Checkpoint<S> {
+        Checkpoint(model: model, trainer: trainer, state: state, optimizer: optimizer)
+    }
+}
+
+/// What one `TrainingSession.step()` did.
+public struct TrainingStep: Sendable {
+    public var batch: BatchProgress
+    /// The epoch's record, when the step finished an epoch.
+    public var epoch: EpochRecord?
+}
