@@ -5,8 +5,8 @@ import BackpropONNX
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export a saved model to ONNX, feature scaling included.",
-        discussion: "The graph takes `input` (batch × features, float32) and gives `output`: class probabilities or predicted values, as `backprop predict --probabilities`."
+        abstract: "Export a saved model to ONNX, every input step included.",
+        discussion: "The graph takes `input` (batch × features, float32), the values as they stand in the data file (pixel bytes 0–255 for IDX images), applies the model's input steps (÷255 for images, then the feature scaling) and gives `output`: class probabilities or predicted values, as `backprop predict --probabilities`."
     )
 
     @Argument(help: "A model file written by `backprop train --output`.")

@@ -4,8 +4,9 @@ import SwiftProtobuf
 
 /// Exports a model as an ONNX graph (opset 13) that ONNX Runtime and other tools run.
 ///
-/// Graph: input `input`, shape (batch, n_1), float32 → the model's feature scaling
-/// (`Sub` the shift, `Div` by the scale) → per layer `Gemm(x, W^l, b^l, transB = 1)`, the
+/// Graph: input `input`, shape (batch, n_1), float32: a data file's values as they stand in
+/// the file (for images, pixel bytes 0 … 255) → `Div` by the input divisor (255 for images)
+/// → the model's feature scaling (`Sub` the shift, `Div` by the scale) → per layer `Gemm(x, W^l, b^l, transB = 1)`, the
 /// lecture's z^(l+1) = W^l a^l + b^l for a batch of rows, then the activation (`Sigmoid`,
 /// `Tanh`, `Relu`, `LeakyRelu`, `Softmax` along axis 1, or nothing for identity) →
 /// output `output`, shape (batch, n_L): what `Model.predict` returns.
@@ -28,6 +29,11 @@ public enum ONNXExport {
             node.attribute = attributes
             graph.node.append(node)
             current = output
+        }
+        let divisor = model.input.divisor
+        if divisor != 1 {
+            graph.initializer.append(tensor("preprocessing.divisor", [], [Float(divisor)]))
+            add("Div", [current, "preprocessing.divisor"], "divided")
         }
         if model.scaler.kind != .none {
             let count = model.scaler.shift.count

@@ -1,7 +1,9 @@
 """Backprop's model files and ONNX export against the real tools: safetensors, NumPy and
 ONNX Runtime. Run by `make test` (which installs them) with BACKPROP pointing at the binary."""
 import csv
+import gzip
 import json
+import struct
 import os
 import subprocess
 import sys
@@ -52,7 +54,8 @@ def numpy_forward(path, x):
         meta = f.metadata()
     assert meta["format"] == "backprop" and meta["format_version"] == "1"
     model = json.loads(meta["model"])
-    a = (x.astype(np.float64) - np.array(model["scaler"]["shift"])) / np.array(model["scaler"]["scale"])
+    divided = x.astype(np.float64) / model.get("input_divisor", 1)
+    a = (divided - np.array(model["scaler"]["shift"])) / np.array(model["scaler"]["scale"])
     for i, layer in enumerate(model["layers"]):
         w, b = tensors[f"layers.{i}.weight"], tensors[f"layers.{i}.bias"]
         assert w.shape == (layer["output_size"], layer["input_size"]) and w.dtype == np.float32
@@ -123,3 +126,32 @@ def test_onnx_runtime_runs_exported_models(tmp_path, activation, loss):
         ours = ours[:, 1:]
     assert onnx_out.shape == ours.shape
     assert relative_difference(onnx_out, ours) <= 1e-5
+
+
+def write_idx(path, array):
+    """An IDX file of unsigned bytes, as MNIST ships them (gzipped when the name ends in .gz)."""
+    header = struct.pack(">BBBB", 0, 0, 8, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+def test_exported_image_models_take_raw_pixel_bytes(tmp_path):
+    """Every step from a file's values to the network's input is in the graph: ONNX Runtime
+    given an IDX file's pixel bytes (0-255) agrees with `backprop predict` on that file."""
+    rng = np.random.default_rng(5)
+    labels = rng.integers(0, 3, size=90)
+    images = np.clip(rng.normal(60 + 60 * labels[:, None, None], 40, size=(90, 6, 6)), 0, 255).astype(np.uint8)
+    images_path = tmp_path / "small-images-idx3-ubyte.gz"
+    write_idx(images_path, images)
+    write_idx(tmp_path / "small-labels-idx1-ubyte.gz", labels)
+    model, exported = tmp_path / "m.safetensors", tmp_path / "m.onnx"
+    backprop("train", images_path, "--hidden", "8", "--epochs", "15", "--output", model)
+    backprop("export", model, "--onnx", exported)
+    session = onnxruntime.InferenceSession(str(exported), providers=["CPUExecutionProvider"])
+    raw = images.reshape(90, 36).astype(np.float32)
+    (onnx_out,) = session.run(["output"], {"input": raw})
+    ours = predicted_probabilities(model, images_path)
+    assert onnx_out.shape == ours.shape == (90, 3)
+    assert relative_difference(onnx_out, ours) <= 1e-5
+    assert relative_difference(numpy_forward(str(model), raw), ours) <= 1e-5

@@ -1,7 +1,18 @@
 /// What a raw input row is: a row of a CSV table or the pixels of an image.
 public enum InputKind: String, Codable, Sendable {
+    /// Numbers from a CSV table's columns, taken as they are.
     case table
+    /// Pixel bytes 0 … 255 from an IDX file, divided by 255 as they are read.
     case images
+
+    /// d, what a file's values are divided by as they are read: the first step from a file's
+    /// values v to the network's input, x = scaler(v / d).
+    public var divisor: Double {
+        switch self {
+        case .table: 1
+        case .images: 255
+        }
+    }
 }
 
 /// How a model was trained, kept in its file for `backprop summary`.

@@ -5,7 +5,8 @@ import Foundation
 /// Tensors: `layers.{i}.weight`, shape (out, in), and `layers.{i}.bias`, shape (out), for
 /// i = 0 … L−2, as F32 or F64: the names and layout of PyTorch's `nn.Linear`. Metadata:
 /// `format` = "backprop", `format_version` = "1", and `model`, a JSON string describing the
-/// architecture, loss, task, classes, feature names, feature scaling and training.
+/// architecture, loss, task, classes, feature names, the steps from a file's values v to the
+/// network's input (`input_divisor` d, then `scaler`: x = (v / d − shift) / scale) and training.
 public enum ModelFile {
     public static let formatVersion = 1
 
@@ -86,6 +87,9 @@ public enum ModelFile {
         guard let json = file.metadata["model"] else { throw fail("__metadata__.model", "missing") }
         let description = try decodedJSON(ModelDescription.self, json, path: path, field: "__metadata__.model")
         guard !description.layers.isEmpty else { throw fail("__metadata__.model.layers", "no layers") }
+        if let divisor = description.inputDivisor, divisor != description.input.divisor {
+            throw fail("__metadata__.model.input_divisor", "\(divisor) disagrees with \(description.input.rawValue) input, which is divided by \(description.input.divisor)")
+        }
         let isCheckpoint = file.metadata["checkpoint"] != nil
         let expected = Set(description.layers.indices.flatMap { ["layers.\($0).weight", "layers.\($0).bias"] })
         let extra = Set(file.tensors.keys).subtracting(expected)
@@ -162,6 +166,9 @@ struct ModelDescription: Codable {
     var featureNames: [String]
     var labelName: String?
     var input: InputKind
+    /// `input.divisor`, stated in the file so that tools reading it (ONNX export, servers,
+    /// Python) apply every step from a file's values to the network's input.
+    var inputDivisor: Double?
     var training: TrainingRecord?
 
     init<S: Scalar>(_ model: Model<S>) {
@@ -178,6 +185,7 @@ struct ModelDescription: Codable {
         featureNames = model.featureNames
         labelName = model.labelName
         input = model.input
+        inputDivisor = model.input.divisor
         training = model.training
     }
 }
