@@ -64,6 +64,8 @@ let package = Package(
         // Fuzz targets for the readers (`make fuzz` builds them with libFuzzer); not a product.
         .executableTarget(
             name: "backprop-fuzz", dependencies: ["Backprop"], path: "Tests/Fuzz", exclude: ["Seeds", "Regressions"]),
+        // A program on the library alone that LibraryResumeTests runs in fresh processes; not a product.
+        .executableTarget(name: "library-run", dependencies: ["Backprop"], path: "Tests/LibraryRun"),
         // A helper the kill-while-saving test runs and SIGKILLs; not a product.
         .executableTarget(name: "SaveStress", dependencies: ["Backprop"], path: "Tests/SaveStress"),
     ]
