@@ -138,14 +138,19 @@ import Testing
             var y = (0..<m).map { _ in Float(random.normal()) }
             let yStart = y
             if beta == 0 { y[0] = .nan }
-            Float.gemv(transpose: false, m: m, n: n, alpha: alpha, a: w, lda: n, x: x, beta: beta, y: &y)
+            w.withUnsafeBufferPointer { w in
+                Float.multiply(MatrixVectorProduct(MatrixOperand(w.baseAddress!, rows: m, columns: n), x, into: &y, alpha: alpha, beta: beta))
+            }
             let expected = (0..<m).map { i in
                 Double(alpha) * (0..<n).reduce(0.0) { $0 + Double(w[i * n + $1]) * Double(x[$1]) }
                     + (beta == 0 ? 0 : Double(beta) * Double(yStart[i]))
             }
             expectClose(y.map(Double.init), expected, tolerance: 1e-4, "W x, \(m)×\(n), α \(alpha), β \(beta)")
             var yt = [Float](repeating: 1, count: n)
-            Float.gemv(transpose: true, m: m, n: n, alpha: alpha, a: w, lda: n, x: xt, beta: beta, y: &yt)
+            w.withUnsafeBufferPointer { w in
+                Float.multiply(MatrixVectorProduct(
+                    MatrixOperand(w.baseAddress!, rows: m, columns: n, transposed: true), xt, into: &yt, alpha: alpha, beta: beta))
+            }
             let expectedT = (0..<n).map { j in
                 Double(alpha) * (0..<m).reduce(0.0) { $0 + Double(w[$1 * n + j]) * Double(xt[$1]) } + Double(beta)
             }
@@ -167,8 +172,14 @@ import Testing
                 func product(threads: Int) -> [Double] {
                     setBLASThreadCount(threads)
                     var c = [S](repeating: 0, count: m * n)
-                    S.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
-                           a: a, lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n, beta: 0, c: &c, ldc: n)
+                    a.withUnsafeBufferPointer { a in
+                        b.withUnsafeBufferPointer { b in
+                            S.multiply(MatrixProduct(
+                                MatrixOperand(a.baseAddress!, rows: transposeA ? k : m, columns: transposeA ? m : k, transposed: transposeA),
+                                MatrixOperand(b.baseAddress!, rows: transposeB ? n : k, columns: transposeB ? k : n, transposed: transposeB),
+                                into: &c))
+                        }
+                    }
                     return c.map { Double($0) }
                 }
                 let one = product(threads: 1), many = product(threads: 2)
@@ -182,12 +193,23 @@ import Testing
         check(Double.self)
         // The split itself: two blocks that tile C (by columns when it has enough of them).
         setBLASThreadCount(2)
-        let split = ProductSplit(transposeA: false, transposeB: true, m: m, n: n, k: k, lda: k, ldb: k, ldc: n)
-        #expect(split.parts == 2 && split.byColumns == (n >= 128))
-        let blocks = (0..<2).compactMap { split.block($0) }
-        #expect(blocks.count == 2)
-        #expect(blocks.map { split.byColumns ? $0.n : $0.m }.reduce(0, +) == (split.byColumns ? n : m))
-        #expect(blocks.allSatisfy { split.byColumns ? $0.m == m : $0.n == n })
+        let a = [Float](repeating: 0, count: m * k), b = [Float](repeating: 0, count: n * k)
+        var c = [Float](repeating: 0, count: m * n)
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    let product = MatrixProduct(
+                        MatrixOperand(a.baseAddress!, rows: m, columns: k),
+                        MatrixOperand(b.baseAddress!, rows: n, columns: k, transposed: true), into: c.baseAddress!)
+                    let split = product.split
+                    #expect(split.parts == 2 && split.byColumns == (n >= 128))
+                    let blocks = (0..<2).compactMap { product.block($0, of: 2, byColumns: split.byColumns) }
+                    #expect(blocks.count == 2)
+                    #expect(blocks.map { split.byColumns ? $0.n : $0.m }.reduce(0, +) == (split.byColumns ? n : m))
+                    #expect(blocks.allSatisfy { (split.byColumns ? $0.m == m : $0.n == n) && $0.k == k })
+                }
+            }
+        }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         setBLASThreadCount(cores)
         #expect(blasThreadCount == cores)

@@ -91,8 +91,9 @@ func sgemmRate() -> Double {
             a.withUnsafeBufferPointer { a in
                 b.withUnsafeBufferPointer { b in
                     c.withUnsafeMutableBufferPointer { c in
-                        Float.gemm(transposeA: false, transposeB: false, m: n, n: n, k: n, alpha: 1,
-                                   a: a.baseAddress!, lda: n, b: b.baseAddress!, ldb: n, beta: 0, c: c.baseAddress!, ldc: n)
+                        Float.multiply(MatrixProduct(
+                            MatrixOperand(a.baseAddress!, rows: n, columns: n), MatrixOperand(b.baseAddress!, rows: n, columns: n),
+                            into: c.baseAddress!))
                     }
                 }
             }

@@ -71,57 +71,6 @@ func partStart(_ part: Int, of parts: Int, count: Int, multiple: Int = 16) -> In
     part >= parts ? count : Swift.min(count, (count * part / parts) / multiple * multiple)
 }
 
-/// How C = op(A) op(B) splits into blocks computed at the same time: blocks of columns of
-/// C, or of rows where C has too few columns, or none. Column blocks share the rows of
-/// op(A) and keep each block's rows long: for 512×1024×784, two column halves ran at 170
-/// GFLOP/s, two row halves at 132, in a C harness on this machine.
-struct ProductSplit {
-    let parts: Int
-    let byColumns: Bool
-    let transposeA: Bool, transposeB: Bool
-    let m: Int, n: Int, lda: Int, ldb: Int, ldc: Int
-
-    init(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int) {
-        let minimumBlock = 64
-        let parts = parallelParts(operations: 2 * m * n * k)
-        byColumns = n >= minimumBlock * parts
-        self.parts = byColumns || m >= minimumBlock * parts ? parts : 1
-        (self.transposeA, self.transposeB) = (transposeA, transposeB)
-        (self.m, self.n, self.lda, self.ldb, self.ldc) = (m, n, lda, ldb, ldc)
-    }
-
-    /// Block `part`: its size and the offsets of its first element in A, B and C (nil if empty).
-    @inline(__always)
-    func block(_ part: Int) -> (m: Int, n: Int, a: Int, b: Int, c: Int)? {
-        let count = byColumns ? n : m
-        let start = partStart(part, of: parts, count: count), end = partStart(part + 1, of: parts, count: count)
-        guard end > start else { return nil }
-        if byColumns { return (m, end - start, 0, transposeB ? start * ldb : start, start) }
-        return (end - start, n, transposeA ? start : start * lda, 0, start * ldc)
-    }
-}
-
-/// How y = α op(A) x + β y splits into blocks of y: rows of A, or columns when transposed.
-struct MatrixVectorSplit {
-    let parts: Int
-    let transpose: Bool
-    let m: Int, n: Int, lda: Int
-
-    init(transpose: Bool, m: Int, n: Int, lda: Int) {
-        parts = parallelParts(elements: m * n)
-        (self.transpose, self.m, self.n, self.lda) = (transpose, m, n, lda)
-    }
-
-    /// Block `part`: the shape of its part of A and the offsets of its first element in A and y.
-    @inline(__always)
-    func block(_ part: Int) -> (m: Int, n: Int, a: Int, y: Int)? {
-        let count = transpose ? n : m
-        let start = partStart(part, of: parts, count: count), end = partStart(part + 1, of: parts, count: count)
-        guard end > start else { return nil }
-        return transpose ? (m, end - start, start, start) : (end - start, n, start * lda, start)
-    }
-}
-
 /// Which BLAS runs the matrix products, e.g. "OpenBLAS 0.3.21 … (core: SkylakeX, up to 2 threads)".
 public func blasDescription() -> String {
     #if canImport(Accelerate)

@@ -13,18 +13,17 @@ where RawSignificand: FixedWidthInteger {
     static func log1p(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
 
-    /// C ← α op(A) op(B) + β C for row-major matrices (BLAS `gemm`).
-    static func gemm(
-        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
-        alpha: Self, a: UnsafePointer<Self>, lda: Int,
-        b: UnsafePointer<Self>, ldb: Int,
-        beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
-
-    /// y ← α op(A) x + β y for a row-major matrix A of shape (m × n) (BLAS `gemv`).
-    static func gemv(
-        transpose: Bool, m: Int, n: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
-        x: UnsafePointer<Self>, beta: Self, y: UnsafeMutablePointer<Self>)
-
-    /// y ← α x + y (BLAS `axpy`).
+    /// Runs `product` (C ← α op(A) op(B) + β C), split over Backprop's helper threads when large.
+    static func multiply(_ product: MatrixProduct<Self>)
+    /// Runs `product` (y ← α op(A) x + β y), split over Backprop's helper threads when large.
+    static func multiply(_ product: MatrixVectorProduct<Self>)
+    /// y ← α x + y over `count` values (BLAS `axpy`), split over the helper threads when long.
     static func axpy(count: Int, alpha: Self, x: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>)
+
+    /// This precision's BLAS `gemm` for `product`, on the calling thread.
+    static func blasProduct(_ product: MatrixProduct<Self>)
+    /// This precision's BLAS `gemv` for `product`, on the calling thread.
+    static func blasMatrixVectorProduct(_ product: MatrixVectorProduct<Self>)
+    /// This precision's BLAS `axpy`, on the calling thread.
+    static func blasAXPY(count: Int, alpha: Self, x: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>)
 }

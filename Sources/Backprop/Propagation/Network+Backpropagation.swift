@@ -20,21 +20,19 @@ extension Network {
             let layer = layers[k]
             let nIn = layer.inputSize, nOut = layer.outputSize
             let delta = workspace.delta[k + 1]
-            workspace.gradients.weight[k].withMutablePointer { dw in
-                S.gemm(
-                    transposeA: true, transposeB: false, m: nOut, n: nIn, k: m,
-                    alpha: scale, a: delta, lda: nOut, b: workspace.output(k), ldb: nIn, beta: 0, c: dw, ldc: nIn)
+            let deltaT = MatrixOperand(UnsafePointer(delta), rows: m, columns: nOut, transposed: true)
+            workspace.gradients.weight[k].withMutablePointer { dw in  // (1/m) Δᵀ A^l
+                S.multiply(MatrixProduct(
+                    deltaT, MatrixOperand(workspace.output(k), rows: m, columns: nIn), into: dw, alpha: scale))
             }
-            withMutablePointer(&workspace.gradients.bias[k]) { db in
-                S.gemv(
-                    transpose: true, m: m, n: nOut, alpha: scale, a: delta, lda: nOut,
-                    x: workspace.ones, beta: 0, y: db)
+            withMutablePointer(&workspace.gradients.bias[k]) { db in  // (1/m) Δᵀ 1
+                S.multiply(MatrixVectorProduct(deltaT, workspace.ones, into: db, alpha: scale))
             }
             guard k > 0 else { break }
-            layer.weight.withPointer { w in
-                S.gemm(
-                    transposeA: false, transposeB: false, m: m, n: nIn, k: nOut,
-                    alpha: 1, a: delta, lda: nOut, b: w, ldb: nIn, beta: 0, c: workspace.delta[k], ldc: nIn)
+            layer.weight.withPointer { w in  // Δ^(l+1) W^l
+                S.multiply(MatrixProduct(
+                    MatrixOperand(delta, rows: m, columns: nOut), MatrixOperand(w, rows: nOut, columns: nIn),
+                    into: workspace.delta[k]))
             }
             if workspace.dropoutApplied[k] {
                 multiply(workspace.delta[k], by: workspace.mask[k], count: m * nIn)

@@ -14,10 +14,10 @@ extension Network {
             let nIn = layer.inputSize, nOut = layer.outputSize
             let z = workspace.z[k + 1], a = workspace.a[k + 1]
             let input = k == 0 ? inputs ?? UnsafePointer(workspace.a[0]) : UnsafePointer(workspace.output(k))
-            layer.weight.withPointer { w in
-                S.gemm(
-                    transposeA: false, transposeB: true, m: m, n: nOut, k: nIn,
-                    alpha: 1, a: input, lda: nIn, b: w, ldb: nIn, beta: 0, c: z, ldc: nOut)
+            layer.weight.withPointer { w in  // Z = A (W^l)ᵀ
+                S.multiply(MatrixProduct(
+                    MatrixOperand(input, rows: m, columns: nIn), MatrixOperand(w, rows: nOut, columns: nIn, transposed: true),
+                    into: z))
             }
             withPointer(layer.bias) { b in
                 addBiasAndActivate(layer.activation, z: z, a: a, bias: b, rows: m, columns: nOut)

@@ -31,10 +31,9 @@ public final class Predictor<S: Scalar> {
             let layer = network.layers[k]
             let z = workspace.z[k + 1], next = workspace.a[k + 1]
             withPointer(layer.bias) { b in copyValues(layer.outputSize, from: b, to: z) }
-            layer.weight.withPointer { w in
-                S.gemv(
-                    transpose: false, m: layer.outputSize, n: layer.inputSize, alpha: 1, a: w,
-                    lda: layer.inputSize, x: a, beta: 1, y: z)
+            layer.weight.withPointer { w in  // z = W a + b, onto the copy of b
+                S.multiply(MatrixVectorProduct(
+                    MatrixOperand(w, rows: layer.outputSize, columns: layer.inputSize), a, into: z, beta: 1))
             }
             activate(layer.activation, z: z, a: next, rows: 1, columns: layer.outputSize)
             a = UnsafePointer(next)
