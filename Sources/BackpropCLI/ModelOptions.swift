@@ -45,6 +45,6 @@ struct ModelOptions: ParsableArguments {
         let output = outputActivation ?? loss.requiredOutputActivation ?? (classification ? .sigmoid : .identity)
         return try Network(
             sizes: [data.inputSize] + hidden.values + [data.outputSize(for: loss)], activation: activation,
-            outputActivation: output, loss: loss, initialization: initialization, dropout: dropout, seed: seed)
+            outputActivation: output, loss: loss, initialization: initialization, seed: seed).withDropout(dropout)
     }
 }

@@ -47,7 +47,7 @@ import Testing
     }()
 
     func network() throws -> Network<Float> {
-        try Network<Float>(sizes: [3, 16, 8, 3], activation: .relu, loss: .crossEntropy, dropout: 0.3, seed: 2)
+        try Network<Float>(sizes: [3, 16, 8, 3], activation: .relu, loss: .crossEntropy, seed: 2).withDropout(0.3)
     }
 
     func model(_ network: Network<Float>) throws -> Model<Float> {

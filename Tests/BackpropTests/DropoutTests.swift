@@ -4,14 +4,14 @@ import Testing
 @Suite struct DropoutTests {
     @Test func inferenceIgnoresDropout() throws {
         let plain = try Network<Double>(sizes: [4, 50, 3], activation: .relu, loss: .crossEntropy, seed: 1)
-        let dropped = try Network<Double>(sizes: [4, 50, 3], activation: .relu, loss: .crossEntropy, dropout: 0.5, seed: 1)
+        let dropped = try Network<Double>(sizes: [4, 50, 3], activation: .relu, loss: .crossEntropy, seed: 1).withDropout(0.5)
         #expect(dropped.layers[0].dropout == 0.5 && dropped.layers[1].dropout == 0)
         let x = try Dataset.random(for: plain, count: 3, seed: 2).inputs
         #expect(try plain.predict(x) == dropped.predict(x))
     }
 
     @Test func trainingDropsAFractionPAndScalesTheRest() throws {
-        let network = try Network<Double>(sizes: [10, 1000, 2], activation: .sigmoid, loss: .crossEntropy, dropout: 0.3, seed: 1)
+        let network = try Network<Double>(sizes: [10, 1000, 2], activation: .sigmoid, loss: .crossEntropy, seed: 1).withDropout(0.3)
         let batch = try Dataset.random(for: network, count: 20, seed: 2)
         let workspace = Workspace(for: network, capacity: 20)
         [Int](0..<20).withUnsafeBufferPointer { workspace.load(batch, indices: $0) }
@@ -33,7 +33,7 @@ import Testing
     @Test(arguments: [Activation.sigmoid, .tanh, .relu])
     func gradientsThroughDropoutMatchFiniteDifferences(_ activation: Activation) throws {
         let network = try Network<Double>(
-            sizes: [4, 8, 6, 3], activation: activation, loss: .crossEntropy, dropout: 0.4, seed: 3)
+            sizes: [4, 8, 6, 3], activation: activation, loss: .crossEntropy, seed: 3).withDropout(0.4)
         let batch = try Dataset.random(for: network, count: 5, seed: 4)
         let workspace = Workspace(for: network, capacity: 5)
         [Int](0..<5).withUnsafeBufferPointer { workspace.load(batch, indices: $0) }

@@ -14,16 +14,17 @@ import Testing
 
     static func model<S: Scalar>(_ activation: Activation, _ loss: Loss, as _: S.Type) throws -> Model<S> {
         let outputs = loss == .binaryCrossEntropy ? 1 : 3
-        let network = try Network<S>(sizes: [4, 6, 5, outputs], activation: activation, loss: loss, dropout: 0.25, seed: 7)
+        let network = try Network<S>(sizes: [4, 6, 5, outputs], activation: activation, loss: loss, seed: 7).withDropout(0.25)
         let classes = loss == .quadratic ? [] : (outputs == 1 ? ["no", "yes"] : ["a", "b", "c"])
         let scaler = try FeatureScaler(kind: .standardize, shift: [1, 2, 3, 4], scale: [0.5, 1, 2, 4])
         let history = TrainingHistory(
-            epochs: [EpochRecord(epoch: 1, learningRate: 0.1, trainLoss: 0.5, trainAccuracy: 0.75, validationLoss: nil, validationAccuracy: nil, seconds: 1)],
+            epochs: [EpochRecord(epoch: 1, learningRate: 0.1, train: Evaluation(loss: 0.5, accuracy: 0.75, count: 8), seconds: 1)],
             bestEpoch: 1, stoppedEarly: false)
-        return try Model(
+        var model = try Model(
             network: network, labels: LabelEncoding(task: loss == .quadratic ? .regression : .classification, classNames: classes),
-            scaler: scaler, featureNames: ["w", "x", "y", "z"], labelName: "label", input: .table,
-            training: TrainingRecord(settings: ["optimizer": "adam"], history: history))
+            scaler: scaler, featureNames: ["w", "x", "y", "z"], labelName: "label", input: .table)
+        model.training = TrainingRecord(settings: ["optimizer": "adam"], trainer: Trainer(epochs: 3, optimizer: .adamW()), history: history)
+        return model
     }
 
     static let cases: [GradientCase] = Activation.elementwise.flatMap { g in Loss.allCases.map { GradientCase(activation: g, loss: $0) } }

@@ -65,7 +65,7 @@ import Testing
 
     static func adamMLP() throws -> UInt64 {
         var network = try Network<Float>(
-            sizes: [16, 32, 16, 10], activation: .relu, loss: .crossEntropy, dropout: 0.2, seed: 3)
+            sizes: [16, 32, 16, 10], activation: .relu, loss: .crossEntropy, seed: 3).withDropout(0.2)
         var trainer = Trainer(
             epochs: 6, batchSize: 16, optimizer: .adam(learningRate: 0.01), seed: 3, schedule: .cosine(epochs: 6),
             earlyStopping: EarlyStopping(patience: 2))

@@ -24,7 +24,7 @@ do {
         let data = try TrainingData<Float>.load(dataPath, options: options)
         let network = try Network<Float>(
             sizes: [data.inputSize, 16, data.outputSize(for: .crossEntropy)], activation: .relu,
-            loss: .crossEntropy, dropout: 0.1, seed: 4)
+            loss: .crossEntropy, seed: 4).withDropout(0.1)
         let trainer = Trainer(
             epochs: 40, batchSize: 16, optimizer: .adam(learningRate: 0.01), seed: 4,
             earlyStopping: EarlyStopping(patience: 2, minimumImprovement: 0.01))

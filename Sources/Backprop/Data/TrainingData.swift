@@ -85,8 +85,9 @@ public struct TrainingData<S: Scalar>: Sendable {
     /// The model of `network` trained on these data: their scaling, label encoding and columns.
     /// - Throws: `BackpropError` if the network does not fit the data.
     public func model(of network: Network<S>, training record: TrainingRecord? = nil) throws -> Model<S> {
-        try Model(
-            network: network, labels: labels, scaler: scaler, featureNames: featureNames, labelName: labelName,
-            input: input, training: record)
+        var model = try Model(
+            network: network, labels: labels, scaler: scaler, featureNames: featureNames, labelName: labelName, input: input)
+        model.training = record
+        return model
     }
 }

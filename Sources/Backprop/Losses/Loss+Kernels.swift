@@ -38,16 +38,17 @@ func lossSum<S: Scalar>(
     return total
 }
 
-/// Δ^L ← ∂C_x/∂z^L for each example (row), given Z^L, A^L and the targets Y.
+/// δ^L = ∇_a C ⊙ g′(z^L), the output error, for the first `rows` examples (rows) of
+/// `workspace`: Δ^L from Z^L, A^L and the targets Y.
 ///
 /// Quadratic: (a − y) ⊙ g′(z). Binary cross-entropy on sigmoid outputs: a − y.
 /// Softmax cross-entropy: a Σ_j y_j − y, which is a − y when y sums to 1.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
-func outputDelta<S: Scalar>(
-    _ loss: Loss, outputActivation: Activation, z: UnsafePointer<S>, a: UnsafePointer<S>,
-    y: UnsafePointer<S>, delta: UnsafeMutablePointer<S>, rows: Int, columns: Int
-) {
+func outputDelta<S: Scalar>(_ loss: Loss, outputActivation: Activation, workspace: Workspace<S>, rows: Int) {
+    let last = workspace.sizes.count - 1, columns = workspace.sizes[last]
+    let z = UnsafePointer(workspace.z[last]), a = UnsafePointer(workspace.a[last]), y = UnsafePointer(workspace.y)
+    let delta = workspace.delta[last]
     let count = rows * columns
     switch loss {
     case .quadratic:

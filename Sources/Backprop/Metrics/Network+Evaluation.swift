@@ -6,6 +6,10 @@ public struct Evaluation: Equatable, Sendable {
     /// targets are classes.
     public var accuracy: Double?
     public var count: Int
+
+    public init(loss: Double, accuracy: Double? = nil, count: Int) {
+        (self.loss, self.accuracy, self.count) = (loss, accuracy, count)
+    }
 }
 
 extension Network {

@@ -44,12 +44,13 @@ public struct Model<S: Scalar>: Equatable, Sendable {
     /// The CSV label column it was trained on.
     public var labelName: String?
     public var input: InputKind
+    /// How the network was trained, when known (settings and history, for `backprop summary`).
     public var training: TrainingRecord?
 
     /// - Throws: `BackpropError` if the scaler, feature names or classes do not fit the network.
     public init(
         network: Network<S>, labels: LabelEncoding, scaler: FeatureScaler, featureNames: [String] = [],
-        labelName: String? = nil, input: InputKind = .table, training: TrainingRecord? = nil
+        labelName: String? = nil, input: InputKind = .table
     ) throws {
         guard scaler.shift.count == network.inputSize else {
             throw BackpropError.shapeMismatch(
@@ -73,7 +74,6 @@ public struct Model<S: Scalar>: Equatable, Sendable {
         self.featureNames = featureNames
         self.labelName = labelName
         self.input = input
-        self.training = training
     }
 
     /// The network's outputs for raw (unscaled) inputs: class probabilities for a

@@ -99,10 +99,10 @@ public enum ModelFile {
         }
         let network: Network<S> = try self.network(from: file, description: description, path: path)
         do {
-            let model = try Model(
+            var model = try Model(
                 network: network, labels: description.labels, scaler: description.scaler,
-                featureNames: description.featureNames, labelName: description.labelName, input: description.input,
-                training: description.training)
+                featureNames: description.featureNames, labelName: description.labelName, input: description.input)
+            model.training = description.training
             return (file, description, model)
         } catch let error as BackpropError {
             throw fail("model", error.description)

@@ -11,7 +11,7 @@ public struct Dense<S: Scalar>: Equatable, Sendable {
     public let activation: Activation
     /// p, the probability that dropout zeroes each of this layer's outputs during
     /// training (inverted dropout: kept outputs are scaled by 1/(1 − p)); 0 for none.
-    public let dropout: Double
+    public internal(set) var dropout: Double
 
     public var inputSize: Int { weight.columns }
     public var outputSize: Int { weight.rows }

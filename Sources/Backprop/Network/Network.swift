@@ -54,11 +54,10 @@ public struct Network<S: Scalar>: Equatable, Sendable {
     ///   - outputActivation: g for the output layer; by default the one the loss needs
     ///     (softmax for cross-entropy, sigmoid for binary cross-entropy), else `activation`.
     ///   - initialization: by default He for ReLU-like activations, Xavier otherwise.
-    ///   - dropout: the dropout probability p of every hidden layer (0: none).
     ///   - seed: seeds the parameters; the same seed gives the same network.
     public init(
         sizes: [Int], activation: Activation = .sigmoid, outputActivation: Activation? = nil,
-        loss: Loss = .quadratic, initialization: Initialization? = nil, dropout: Double = 0, seed: UInt64 = 0
+        loss: Loss = .quadratic, initialization: Initialization? = nil, seed: UInt64 = 0
     ) throws {
         guard sizes.count >= 2 else {
             throw BackpropError.invalidArchitecture(
@@ -68,9 +67,6 @@ public struct Network<S: Scalar>: Equatable, Sendable {
             throw BackpropError.invalidArchitecture(
                 "layer \(index + 1) has width \(sizes[index]); every layer needs at least 1 neuron")
         }
-        guard dropout.isFinite, dropout >= 0, dropout < 1 else {
-            throw BackpropError.invalidHyperparameter(name: "dropout", value: "\(dropout)", expected: "a number ≥ 0 and < 1")
-        }
         let output = outputActivation ?? loss.requiredOutputActivation ?? activation
         var random = RandomSource(seed: seed)
         var layers: [Dense<S>] = []
@@ -78,10 +74,23 @@ public struct Network<S: Scalar>: Equatable, Sendable {
             let isOutput = l == sizes.count - 2
             layers.append(Dense(
                 inputSize: sizes[l], outputSize: sizes[l + 1], activation: isOutput ? output : activation,
-                dropout: isOutput ? 0 : dropout,
                 initialization: initialization ?? .default(for: activation), random: &random))
         }
         try self.init(layers: layers, loss: loss)
+    }
+
+    /// This network with inverted dropout of probability p on every hidden layer (0: none).
+    ///
+    /// During training each hidden unit is kept with probability 1 − p and scaled by
+    /// 1/(1 − p); inference uses every unit unscaled.
+    /// - Throws: `BackpropError.invalidHyperparameter` unless 0 ≤ p < 1.
+    public func withDropout(_ p: Double) throws -> Network {
+        guard p.isFinite, p >= 0, p < 1 else {
+            throw BackpropError.invalidHyperparameter(name: "dropout", value: "\(p)", expected: "a number ≥ 0 and < 1")
+        }
+        var copy = self
+        for l in copy.layers.indices.dropLast() { copy.layers[l].dropout = p }
+        return copy
     }
 
     /// The same network in another precision (e.g. Double for gradient checks).

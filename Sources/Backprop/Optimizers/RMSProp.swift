@@ -50,24 +50,29 @@ public struct RMSProp<S: Scalar>: Optimizer, Sendable {
         state.square = nil  // keeps `square` uniquely referenced while it is updated
         state.step += 1
         defer { state.square = square }
-        let eta = S(learningRate), alpha = S(alpha), epsilon = S(epsilon), lambda = S(weightDecay)
+        let settings = RMSPropSettings(eta: S(learningRate), alpha: S(alpha), epsilon: S(epsilon), lambda: S(weightDecay))
         let offsets = square.offsets
         square.withBase { s in
             network.forEachParameter(with: gradients) { index, w, g, count in
-                rmsPropStep(w, g, s + offsets[index], count: count, eta: eta, alpha: alpha, epsilon: epsilon, lambda: lambda)
+                rmsPropStep(w, g, s + offsets[index], count: count, settings)
             }
         }
     }
 }
 
+/// η, α, ε and λ of one RMSProp step.
+struct RMSPropSettings<S: Scalar> {
+    var eta, alpha, epsilon, lambda: S
+}
+
+/// g ← g + λ w, s ← α s + (1 − α) g², w ← w − η g / (√s + ε), over `count` parameters.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func rmsPropStep<S: Scalar>(
-    _ w: UnsafeMutablePointer<S>, _ g: UnsafePointer<S>, _ s: UnsafeMutablePointer<S>, count: Int,
-    eta: S, alpha: S, epsilon: S, lambda: S
+    _ w: UnsafeMutablePointer<S>, _ g: UnsafePointer<S>, _ s: UnsafeMutablePointer<S>, count: Int, _ settings: RMSPropSettings<S>
 ) {
-    for i in 0..<count {
-        let gi = g[i] + lambda * w[i]
+    let (eta, alpha, epsilon, lambda) = (settings.eta, settings.alpha, settings.epsilon, settings.lambda)
+    for i in 0..<count {        let gi = g[i] + lambda * w[i]
         let si = flushTiny(alpha * s[i] + (1 - alpha) * gi * gi)
         s[i] = si
         w[i] -= eta * gi / (si.squareRoot() + epsilon)

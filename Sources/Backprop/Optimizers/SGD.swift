@@ -68,10 +68,11 @@ public struct SGD<S: Scalar>: Optimizer, Sendable {
         }
         state.velocity = nil  // keeps `velocity` uniquely referenced while it is updated
         defer { state.velocity = velocity }
-        let mu = S(momentum), nesterov = nesterov, offsets = velocity.offsets
+        let settings = MomentumSettings(eta: eta, mu: S(momentum), lambda: lambda, nesterov: nesterov, first: first)
+        let offsets = velocity.offsets
         velocity.withBase { v in
             network.forEachParameter(with: gradients) { index, w, g, count in
-                momentumStep(w, g, v + offsets[index], count: count, eta: eta, mu: mu, lambda: lambda, nesterov: nesterov, first: first)
+                momentumStep(w, g, v + offsets[index], count: count, settings)
             }
         }
     }
@@ -88,16 +89,21 @@ func sgdStep<S: Scalar>(_ w: UnsafeMutablePointer<S>, _ g: UnsafePointer<S>, cou
     }
 }
 
+/// η, μ and λ of one momentum step; whether it is Nesterov's, and the first (v = g).
+struct MomentumSettings<S: Scalar> {
+    var eta, mu, lambda: S
+    var nesterov, first: Bool
+}
+
 /// v ← μ v + g (v ← g on the first step); w ← w − η v, or w ← w − η (g + μ v) for Nesterov;
 /// with g + λ w in place of g.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func momentumStep<S: Scalar>(
-    _ w: UnsafeMutablePointer<S>, _ g: UnsafePointer<S>, _ v: UnsafeMutablePointer<S>, count: Int,
-    eta: S, mu: S, lambda: S, nesterov: Bool, first: Bool
+    _ w: UnsafeMutablePointer<S>, _ g: UnsafePointer<S>, _ v: UnsafeMutablePointer<S>, count: Int, _ settings: MomentumSettings<S>
 ) {
-    for i in 0..<count {
-        let gi = g[i] + lambda * w[i]
+    let (eta, mu, lambda, nesterov, first) = (settings.eta, settings.mu, settings.lambda, settings.nesterov, settings.first)
+    for i in 0..<count {        let gi = g[i] + lambda * w[i]
         let vi = first ? gi : mu * v[i] + gi
         v[i] = vi
         w[i] -= eta * (nesterov ? gi + mu * vi : vi)

@@ -12,9 +12,7 @@ extension Network {
     func backward(_ workspace: Workspace<S>, rows m: Int) {
         let count = layers.count
         let output = layers[count - 1]
-        outputDelta(
-            loss, outputActivation: output.activation, z: workspace.z[count], a: workspace.a[count],
-            y: workspace.y, delta: workspace.delta[count], rows: m, columns: output.outputSize)
+        outputDelta(loss, outputActivation: output.activation, workspace: workspace, rows: m)
         let scale = 1 / S(m)
         for k in stride(from: count - 1, through: 0, by: -1) {
             let layer = layers[k]

@@ -100,9 +100,9 @@ extension TrainingState {
         var trainAccuracy: Double?
         if case .classes = data.targets { trainAccuracy = Double(partialCorrect) / Double(data.count) }
         let record = EpochRecord(
-            epoch: epoch, learningRate: scheduler.rate, trainLoss: trainLoss, trainAccuracy: trainAccuracy,
-            validationLoss: checked?.loss, validationAccuracy: checked?.accuracy,
-            testLoss: tested?.loss, testAccuracy: tested?.accuracy, seconds: partialSeconds)
+            epoch: epoch, learningRate: scheduler.rate,
+            train: Evaluation(loss: trainLoss, accuracy: trainAccuracy, count: data.count),
+            validation: checked, test: tested, seconds: partialSeconds)
         history.epochs.append(record)
         history.bestEpoch = epoch
         let monitored = checked?.loss ?? trainLoss

@@ -24,19 +24,16 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var testAccuracy: Double?
     public var seconds: Double
 
+    /// The record of epoch `epoch`, from the evaluations on the training, validation and test sets.
     public init(
-        epoch: Int, learningRate: Double, trainLoss: Double, trainAccuracy: Double? = nil,
-        validationLoss: Double? = nil, validationAccuracy: Double? = nil, testLoss: Double? = nil,
-        testAccuracy: Double? = nil, seconds: Double
+        epoch: Int, learningRate: Double, train: Evaluation, validation: Evaluation? = nil, test: Evaluation? = nil,
+        seconds: Double
     ) {
         self.epoch = epoch
         self.learningRate = learningRate
-        self.trainLoss = trainLoss
-        self.trainAccuracy = trainAccuracy
-        self.validationLoss = validationLoss
-        self.validationAccuracy = validationAccuracy
-        self.testLoss = testLoss
-        self.testAccuracy = testAccuracy
+        (trainLoss, trainAccuracy) = (train.loss, train.accuracy)
+        (validationLoss, validationAccuracy) = (validation?.loss, validation?.accuracy)
+        (testLoss, testAccuracy) = (test?.loss, test?.accuracy)
         self.seconds = seconds
     }
 }
