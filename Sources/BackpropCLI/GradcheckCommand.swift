@@ -58,19 +58,3 @@ struct GradcheckCommand: ParsableCommand {
         }
     }
 }
-
-/// "2–3–2 network (sigmoid hidden, sigmoid output, quadratic loss)".
-func describe<S: Scalar>(_ network: Network<S>) -> String {
-    let sizes = network.sizes.map(String.init).joined(separator: "–")
-    let hidden = network.layers.dropLast().map(\.activation.description)
-    let hiddenText = Set(hidden).count == 1 ? "\(hidden[0]) hidden, " : hidden.isEmpty ? "" : "\(hidden.joined(separator: "/")) hidden, "
-    return "\(sizes) network (\(hiddenText)\(network.layers[network.layers.count - 1].activation) output, \(network.loss) loss)"
-}
-
-func pad(_ text: String, _ width: Int) -> String {
-    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
-}
-
-func scientific(_ x: Double) -> String {
-    String(format: "%.2e", x)
-}

@@ -53,9 +53,3 @@ struct PredictCommand: ParsableCommand {
         }
     }
 }
-
-/// A CSV cell, quoted when it holds a comma, quote or line break.
-func quoted(_ text: String) -> String {
-    guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
-    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-}

@@ -106,17 +106,3 @@ final class ProgressReporter {
                 + "\(Int(rate)) ex/s  \(fixed(left, 0)) s left", terminator: "")
     }
 }
-
-func printJSON(_ object: [String: Any]) {
-    if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
-        print(String(decoding: data, as: UTF8.self))
-    }
-}
-
-func fixed(_ x: Double, _ digits: Int) -> String {
-    String(format: "%.\(digits)f", x)
-}
-
-func percent(_ fraction: Double) -> String {
-    String(format: "%.2f%%", 100 * fraction)
-}

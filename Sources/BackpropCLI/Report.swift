@@ -64,7 +64,3 @@ struct Report {
         return out
     }
 }
-
-func right(_ text: String, _ width: Int) -> String {
-    text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
-}

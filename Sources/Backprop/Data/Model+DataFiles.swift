@@ -1,7 +1,9 @@
 extension Model {
     /// Reads labelled examples from a data file as this model sees them: its columns (by
     /// name), its label encoding and its feature scaling.
-    /// - Parameter options: the labels file or column (default: the model's label column).
+    /// - Parameters:
+    ///   - path: a CSV table with the model's columns, or an IDX images file.
+    ///   - options: the labels file or column (default: the model's label column).
     /// - Throws: `DataError` for an unreadable or malformed file, a missing column, or a
     ///   label that is not one of the model's classes.
     public func dataset(reading path: String, options: DataFileOptions = DataFileOptions()) throws -> Dataset<S> {

@@ -13,7 +13,10 @@ public enum ModelFile {
     typealias Tensor = (name: String, dtype: SafeTensors.DType, shape: [Int], data: [UInt8])
 
     /// Writes `model` to `path` atomically (a temporary file renamed into place).
-    /// - Parameter double: store F64 rather than F32 tensors (default: the model's own precision).
+    /// - Parameters:
+    ///   - model: the model, with its scaling, labels and training record.
+    ///   - path: the file to write (replaced if it exists).
+    ///   - double: store F64 rather than F32 tensors (default: the model's own precision).
     public static func write<S: Scalar>(_ model: Model<S>, to path: String, double: Bool? = nil) throws {
         try write(model, extraTensors: [], extraMetadata: [:], to: path, double: double)
     }

@@ -53,6 +53,7 @@ public struct Network<S: Scalar>: Equatable, Sendable {
     ///   - activation: g for the hidden layers.
     ///   - outputActivation: g for the output layer; by default the one the loss needs
     ///     (softmax for cross-entropy, sigmoid for binary cross-entropy), else `activation`.
+    ///   - loss: the cost C the network is trained to minimize.
     ///   - initialization: by default He for ReLU-like activations, Xavier otherwise.
     ///   - seed: seeds the parameters; the same seed gives the same network.
     public init(

@@ -8,6 +8,10 @@ extension Network {
     /// w ← w − (η/m) Σ_x ∂C_x/∂w.
     ///
     /// - Parameters:
+    ///   - data: the training examples.
+    ///   - batchSize: m, the examples per mini-batch.
+    ///   - optimizer: updates the parameters after every mini-batch, keeping its state.
+    ///   - random: shuffles the examples and draws the dropout masks; it advances.
     ///   - epoch: the epoch's number, for progress and error messages.
     ///   - onBatch: called after every mini-batch; throwing stops training.
     /// - Returns: the mean training cost and, for class targets, the accuracy over the

@@ -36,6 +36,9 @@ public struct Trainer: Codable, Equatable, Sendable {
     /// The monitored loss, for early stopping and reduce-on-plateau, is the validation loss
     /// when `validation` is given and the training loss otherwise.
     /// - Parameters:
+    ///   - network: the network to train; it holds the trained parameters afterwards.
+    ///   - data: the training examples.
+    ///   - validation: evaluated after every epoch; steers early stopping and reduce-on-plateau.
     ///   - test: evaluated after every epoch for the record only; it never steers training.
     ///   - onEvent: called after every batch and epoch; throwing stops training.
     /// - Throws: `BackpropError` for invalid settings or data, or when training diverges.
