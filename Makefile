@@ -4,7 +4,7 @@ DATA  ?= /usr/share/datasets/fashion-mnist
 BIN   := .build/release/backprop
 EPOCHS ?= 10
 
-.PHONY: all deps deps-data build release test demo bench bench-peers fuzz clean
+.PHONY: all deps deps-data build release test docs docs-check demo bench bench-peers fuzz clean
 
 all: build
 
@@ -24,8 +24,8 @@ CONTRACT := ../shared/contract/check-cli.sh
 
 ## Runs every test: the library's and the command line's (which need the built binary),
 ## again under AddressSanitizer, the interoperability tests against safetensors, NumPy and
-## ONNX Runtime, then the command-line contract check when the shared folder is beside
-## the checkout. (Leak reports are off under ASan: Foundation's file reader leaks on
+## ONNX Runtime, the documentation check (docs-check), then the command-line contract check
+## when the shared folder is beside the checkout. (Leak reports are off under ASan: Foundation's file reader leaks on
 ## empty files, which is not ours to fix. Backprop's own code runs on one thread; OpenBLAS's
 ## threads are not instrumented, so ThreadSanitizer has nothing to check.)
 ASAN := ASAN_OPTIONS=detect_leaks=0
@@ -35,8 +35,24 @@ test: deps
 	$(ASAN) $(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
 	$(ASAN) $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
 	BACKPROP=.build/debug/backprop $$(scripts/python-env.sh) -m pytest -q Tests/Python
+	$(MAKE) --no-print-directory docs-check
 	@if [ -f $(CONTRACT) ]; then bash $(CONTRACT) .build/debug/backprop; \
 	else echo "note: $(CONTRACT) not found; command-line contract check not run"; fi
+
+## The DocC catalog as a static site in out/docs (open out/docs/index.html through a web
+## server, e.g. `python3 -m http.server -d out/docs`, then /documentation/backprop).
+docs: deps
+	$(SWIFT) package --allow-writing-to-directory out/docs generate-documentation --target Backprop \
+	  --warnings-as-errors --transform-for-static-hosting --output-path out/docs
+	@echo "documentation written to out/docs (start page: documentation/backprop/index.html)"
+
+## What `make test` checks of the documentation: DocC builds the catalog with warnings as
+## errors (broken symbol links, undocumented parameters), and every public symbol of
+## Backprop has a doc comment.
+docs-check: deps
+	$(SWIFT) package generate-documentation --target Backprop --warnings-as-errors >/dev/null
+	$(SWIFT) package dump-symbol-graph --minimum-access-level public >/dev/null
+	python3 scripts/docs/undocumented.py .build/*/symbolgraph/Backprop.symbols.json
 
 TRAIN := $(DATA)/train-images-idx3-ubyte.gz
 TEST  := $(DATA)/t10k-images-idx3-ubyte.gz
@@ -80,4 +96,4 @@ fuzz: deps
 	scripts/fuzz.sh
 
 clean:
-	rm -rf .build .build-fuzz .build-asan
+	rm -rf .build .build-fuzz .build-asan Benchmarks/.build

@@ -11,12 +11,17 @@
 ///
 /// Softmax couples the outputs of one example, so it is allowed on the output layer only.
 public enum Activation: Hashable, Sendable, CustomStringConvertible {
+    /// g(z) = z.
     case identity
+    /// g(z) = σ(z) = 1 / (1 + e^(−z)).
     case sigmoid
+    /// g(z) = tanh z.
     case tanh
+    /// g(z) = max(0, z).
     case relu
     /// Leaky ReLU; PyTorch's default slope is 0.01.
     case leakyReLU(slope: Double = 0.01)
+    /// g(z)_j = e^(z_j) / Σ_k e^(z_k) over one example's outputs; output layer only.
     case softmax
 
     /// The element-wise activations, as listed on the command line.

@@ -4,6 +4,7 @@ import Foundation
 /// A CSV file with a header row, read with CSV.swift (quoted fields, embedded commas and
 /// CRLF line ends are handled there). Cells are kept as text until a column's use is known.
 public struct CSVTable: Sendable {
+    /// The path the table was read from, named in errors.
     public let path: String
     /// The column names, from the header row.
     public let header: [String]

@@ -2,6 +2,7 @@
 public struct Dataset<S: Scalar>: Equatable, Sendable {
     /// X, shape (count × inputSize).
     public let inputs: Matrix<S>
+    /// y, one target per row of `inputs`.
     public let targets: Targets<S>
 
     /// - Throws: `BackpropError` if the row counts differ or an input is NaN or ±∞.
@@ -17,6 +18,7 @@ public struct Dataset<S: Scalar>: Equatable, Sendable {
         self.targets = targets
     }
 
+    /// n, the number of examples (rows of X).
     public var count: Int { inputs.rows }
 
     /// Checks that this data fits `network`'s input and output sizes.

@@ -2,6 +2,7 @@
 ///
 /// Kept with the model, so prediction applies exactly the transform training used.
 public struct FeatureScaler: Codable, Equatable, Sendable {
+    /// Which statistics a scaler fits as its shift and scale.
     public enum Kind: String, Codable, CaseIterable, Sendable {
         /// shift = mean, scale = standard deviation (population, as scikit-learn's `StandardScaler`).
         case standardize
@@ -11,8 +12,11 @@ public struct FeatureScaler: Codable, Equatable, Sendable {
         case none
     }
 
+    /// The statistics that `shift` and `scale` hold.
     public let kind: Kind
+    /// shift_j for each feature j: its mean or minimum (0 for `none`).
     public let shift: [Double]
+    /// scale_j > 0 for each feature j: its standard deviation or maximum − minimum (1 for `none` or a constant column).
     public let scale: [Double]
 
     /// The identity transform for `count` features.

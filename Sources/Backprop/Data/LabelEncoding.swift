@@ -1,11 +1,14 @@
 /// What a model predicts.
 public enum Task: String, Codable, CaseIterable, Sendable {
+    /// The labels are classes; the network predicts one of them.
     case classification
+    /// The labels are real numbers; the network predicts one value per example.
     case regression
 }
 
 /// How the label column's text maps to network targets.
 public struct LabelEncoding: Codable, Equatable, Sendable {
+    /// Classification or regression.
     public let task: Task
     /// For classification: the class names; class index i means `classNames[i]`.
     public let classNames: [String]
@@ -13,6 +16,7 @@ public struct LabelEncoding: Codable, Equatable, Sendable {
     /// Most distinct integer labels still read as classes when no task is given.
     public static let maximumInferredClasses = 20
 
+    /// An encoding for `task` with these classes (none for regression).
     public init(task: Task, classNames: [String] = []) {
         self.task = task
         self.classNames = classNames

@@ -14,6 +14,7 @@ public struct DataFileOptions: Sendable {
     /// The CSV columns to read as features, by name (a model's); default: all but the label.
     public var featureNames: [String]?
 
+    /// Options as given; each nil takes the default its property describes.
     public init(
         labelsPath: String? = nil, labelColumn: String? = nil, requiresLabels: Bool = true, featureNames: [String]? = nil
     ) {
@@ -29,6 +30,7 @@ public struct DataFileOptions: Sendable {
 /// A CSV table with a header row, or an IDX images file (gzipped or not) whose pixels are
 /// read as x / 255, with its IDX labels file.
 public struct RawExamples<S: Scalar>: Sendable {
+    /// The file the examples were read from.
     public var path: String
     /// One example per row.
     public var features: Matrix<S>
@@ -38,8 +40,10 @@ public struct RawExamples<S: Scalar>: Sendable {
     public var featureNames: [String]
     /// The CSV label column.
     public var labelName: String?
+    /// Whether the rows come from a CSV table or IDX images.
     public var input: InputKind
 
+    /// The number of examples (rows of `features`).
     public var count: Int { features.rows }
 
     /// Reads `path`: an IDX images file when its name says so (`idx`, `.ubyte`), else a CSV table.

@@ -12,6 +12,7 @@ public struct TrainingDataOptions: Sendable {
     /// Seeds the validation split.
     public var seed: UInt64
 
+    /// Options as given; each nil takes the default its property describes.
     public init(
         file: DataFileOptions = DataFileOptions(), task: Task? = nil, scaling: FeatureScaler.Kind? = nil,
         validationFraction: Double? = nil, seed: UInt64 = 1
@@ -33,13 +34,19 @@ public struct TrainingDataOptions: Sendable {
 /// var network = try Network<Float>(sizes: [data.inputSize, 16, data.outputSize], activation: .relu, loss: .crossEntropy)
 /// ```
 public struct TrainingData<S: Scalar>: Sendable {
+    /// The examples to train on, scaled by `scaler`.
     public var training: Dataset<S>
+    /// The held-out examples, scaled by `scaler`; nil unless a validation fraction was given.
     public var validation: Dataset<S>?
+    /// How the labels map to targets, inferred from all the file's labels.
     public var labels: LabelEncoding
+    /// The feature scaling, fitted on the training part's features.
     public var scaler: FeatureScaler
     /// The CSV columns read as features (empty for images), and the label column.
     public var featureNames: [String]
+    /// The CSV label column (nil for images).
     public var labelName: String?
+    /// Whether the file is a CSV table or IDX images.
     public var input: InputKind
 
     /// Reads `path` (a CSV table or IDX images) and prepares it as described above.

@@ -5,6 +5,7 @@
 /// z^(l+1) = W^l a^l + b^l, a^(l+1) = g(z^(l+1)). Arrays are indexed from 0, so
 /// `a[0]` is a^1, `z[0]` is z^2, `delta[0]` is δ^2 and `weightGradients[0]` is ∂C/∂W^1.
 public struct Explanation<S: Scalar>: Sendable {
+    /// The network that was run.
     public let network: Network<S>
     /// x = a^1.
     public let input: [S]

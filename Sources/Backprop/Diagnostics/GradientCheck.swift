@@ -33,6 +33,7 @@ public struct GradientCheck: Sendable {
     /// |g − n| / max(|g|, |n|, floor) would otherwise measure rounding noise.
     public var floor: Double
 
+    /// A check with step h = `step` and the given floor for the relative error.
     public init(step: Double = 1e-4, floor: Double = 1e-5) {
         self.step = step
         self.floor = floor

@@ -3,7 +3,9 @@
 /// A mini-batch is a matrix with one example per row, so Z^(l+1) = A^l (W^l)ᵀ + 1 (b^l)ᵀ
 /// is the batch form of the lecture's z^(l+1) = W^l a^l + b^l.
 public struct Matrix<Element: Scalar>: Equatable, Sendable {
+    /// The number of rows (one per example, for a mini-batch).
     public let rows: Int
+    /// The number of columns.
     public let columns: Int
     /// The elements, row after row.
     public internal(set) var elements: [Element]
@@ -39,6 +41,7 @@ public struct Matrix<Element: Scalar>: Equatable, Sendable {
         try self.init(rows: rowList.count, columns: columns, elements: rowList.flatMap { $0 })
     }
 
+    /// Element (row, column), both 0-based.
     public subscript(row: Int, column: Int) -> Element {
         get { elements[row * columns + column] }
         set { elements[row * columns + column] = newValue }

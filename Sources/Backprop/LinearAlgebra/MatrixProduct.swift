@@ -1,11 +1,13 @@
 /// A row-major matrix in memory as an operand of a matrix product: where it starts, its
 /// stored shape and row stride, and whether the product reads it transposed, op(X) = Xᵀ.
 public struct MatrixOperand<S: Scalar> {
+    /// The address of stored element (0, 0).
     public var start: UnsafePointer<S>
     /// The stored shape.
     public var rows: Int, columns: Int
     /// Elements from one stored row to the next (`columns` for a whole matrix).
     public var rowStride: Int
+    /// Whether the product reads Xᵀ rather than X.
     public var transposed: Bool
 
     /// A whole (rows × columns) matrix at `start`, read as itself or transposed.
@@ -42,10 +44,13 @@ public struct MatrixOperand<S: Scalar> {
 /// is (k × n), C is (m × n). Large products split into blocks of columns of C (of rows
 /// where C has few columns) that run on Backprop's helper threads at the same time.
 public struct MatrixProduct<S: Scalar> {
+    /// A and B, read as op(A) (m × k) and op(B) (k × n).
     public var a: MatrixOperand<S>, b: MatrixOperand<S>
+    /// C, (m × n) with row stride `ldc`, updated in place.
     public var c: UnsafeMutablePointer<S>
     /// Elements from one row of C to the next.
     public var ldc: Int
+    /// α and β in C ← α op(A) op(B) + β C.
     public var alpha: S, beta: S
 
     /// C ← α op(A) op(B) + β C into a whole (m × n) matrix C.
@@ -53,8 +58,11 @@ public struct MatrixProduct<S: Scalar> {
         (self.a, self.b, self.c, ldc, self.alpha, self.beta) = (a, b, c, b.operationColumns, alpha, beta)
     }
 
+    /// m, the rows of op(A) and of C.
     public var m: Int { a.operationRows }
+    /// n, the columns of op(B) and of C.
     public var n: Int { b.operationColumns }
+    /// k, the columns of op(A) and rows of op(B).
     public var k: Int { a.operationColumns }
 
     /// Runs the product, split over the helper threads when it is large enough.
@@ -100,11 +108,16 @@ extension MatrixProduct: ParallelJob {
 /// y ← α op(A) x + β y (BLAS `gemv`) for a row-major matrix A. Large products split into
 /// blocks of y that run on Backprop's helper threads at the same time.
 public struct MatrixVectorProduct<S: Scalar> {
+    /// A, read as op(A).
     public var a: MatrixOperand<S>
+    /// x, one value per column of op(A).
     public var x: UnsafePointer<S>
+    /// y, one value per row of op(A), updated in place.
     public var y: UnsafeMutablePointer<S>
+    /// α and β in y ← α op(A) x + β y.
     public var alpha: S, beta: S
 
+    /// y ← α op(A) x + β y into `y`.
     public init(_ a: MatrixOperand<S>, _ x: UnsafePointer<S>, into y: UnsafeMutablePointer<S>, alpha: S = 1, beta: S = 0) {
         (self.a, self.x, self.y, self.alpha, self.beta) = (a, x, y, alpha, beta)
     }

@@ -7,10 +7,13 @@ import Foundation
 /// differs between precisions; everything else is written once, generically.
 public protocol Scalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable, CustomStringConvertible
 where RawSignificand: FixedWidthInteger {
+    /// e^x.
     static func exp(_ x: Self) -> Self
+    /// ln x, the natural logarithm.
     static func log(_ x: Self) -> Self
     /// log(1 + x), accurate for small x.
     static func log1p(_ x: Self) -> Self
+    /// tanh x.
     static func tanh(_ x: Self) -> Self
 
     /// Runs `product` (C ← α op(A) op(B) + β C), split over Backprop's helper threads when large.

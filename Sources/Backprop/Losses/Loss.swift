@@ -11,8 +11,11 @@
 /// The two cross-entropies are computed from the logits z^L, never from log a, so they
 /// stay finite for logits of any size (see `Loss+Kernels.swift`).
 public enum Loss: String, CaseIterable, Codable, Sendable, CustomStringConvertible {
+    /// C_x = ½‖y − a‖².
     case quadratic
+    /// C_x = −Σ_j [y_j log a_j + (1 − y_j) log(1 − a_j)], on a sigmoid output.
     case binaryCrossEntropy = "binary-cross-entropy"
+    /// C_x = −Σ_j y_j log a_j, on a softmax output.
     case crossEntropy = "cross-entropy"
 
     /// The command-line and model-file name.

@@ -1,5 +1,6 @@
 /// How well a model does on labelled data: the mean cost and the task's metrics.
 public struct ModelEvaluation: Sendable {
+    /// n, the number of examples evaluated.
     public var examples: Int
     /// The mean cost (1/n) Σ_x C_x.
     public var loss: Double

@@ -5,8 +5,10 @@ public struct Evaluation: Equatable, Sendable {
     /// The fraction of examples whose predicted class is the target class, when the
     /// targets are classes.
     public var accuracy: Double?
+    /// n, the number of examples evaluated.
     public var count: Int
 
+    /// An evaluation of `count` examples with mean cost `loss` and, for class targets, `accuracy`.
     public init(loss: Double, accuracy: Double? = nil, count: Int) {
         (self.loss, self.accuracy, self.count) = (loss, accuracy, count)
     }

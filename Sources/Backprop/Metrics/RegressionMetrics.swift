@@ -9,8 +9,11 @@ public struct RegressionMetrics: Codable, Equatable, Sendable {
     /// 1 if predicted exactly and 0 otherwise (as scikit-learn).
     public let r2ByOutput: [Double]
 
+    /// MSE, the mean of `mseByOutput` over the outputs.
     public var mse: Double { mean(mseByOutput) }
+    /// MAE, the mean of `maeByOutput` over the outputs.
     public var mae: Double { mean(maeByOutput) }
+    /// R², the mean of `r2ByOutput` over the outputs.
     public var r2: Double { mean(r2ByOutput) }
 
     /// - Throws: `BackpropError.shapeMismatch` unless both matrices have one shape.

@@ -6,11 +6,14 @@ import Foundation
 public struct Checkpoint<S: Scalar>: Sendable {
     /// The model whose network is `state.network` (scaling, labels and record included).
     public var model: Model<S>
+    /// The run's settings.
     public var trainer: Trainer
+    /// The run's progress: the network, epoch, batch, random generators and history.
     public var state: TrainingState<S>
     /// The optimizer `trainer.optimizer` describes, with the state it had accumulated.
     public var optimizer: any Optimizer<S>
 
+    /// A checkpoint of `state`; `model`'s network is replaced by `state.network`.
     public init(model: Model<S>, trainer: Trainer, state: TrainingState<S>, optimizer: any Optimizer<S>) {
         var model = model
         model.network = state.network

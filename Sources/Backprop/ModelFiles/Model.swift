@@ -23,8 +23,10 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
     public var trainer: Trainer?
     /// The fraction of the data file held out for validation (`TrainingDataOptions.validationFraction`).
     public var validationFraction: Double?
+    /// The epochs of the run.
     public var history: TrainingHistory
 
+    /// A record of these settings and this history.
     public init(settings: [String: String], trainer: Trainer? = nil, validationFraction: Double? = nil, history: TrainingHistory) {
         self.settings = settings
         self.trainer = trainer
@@ -36,13 +38,17 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
 /// A trained network with everything needed to use it on raw data: the feature scaling
 /// fitted on the training set, the label encoding, and the feature names.
 public struct Model<S: Scalar>: Equatable, Sendable {
+    /// The trained network; it reads scaled features x.
     public var network: Network<S>
+    /// How the network's outputs map to labels.
     public var labels: LabelEncoding
+    /// The feature scaling fitted on the training set, applied to raw inputs before the network.
     public var scaler: FeatureScaler
     /// The CSV columns the network reads, in order (empty for images).
     public var featureNames: [String]
     /// The CSV label column it was trained on.
     public var labelName: String?
+    /// What a raw input row is, which sets the divisor d applied as it is read.
     public var input: InputKind
     /// How the network was trained, when known (settings and history, for `backprop summary`).
     public var training: TrainingRecord?

@@ -8,6 +8,7 @@ import Foundation
 /// architecture, loss, task, classes, feature names, the steps from a file's values v to the
 /// network's input (`input_divisor` d, then `scaler`: x = (v / d − shift) / scale) and training.
 public enum ModelFile {
+    /// The `format_version` written and read; files of other versions are refused.
     public static let formatVersion = 1
 
     typealias Tensor = (name: String, dtype: SafeTensors.DType, shape: [Int], data: [UInt8])

@@ -13,7 +13,9 @@ public struct Dense<S: Scalar>: Equatable, Sendable {
     /// training (inverted dropout: kept outputs are scaled by 1/(1 − p)); 0 for none.
     public internal(set) var dropout: Double
 
+    /// n_l, the number of inputs (columns of W).
     public var inputSize: Int { weight.columns }
+    /// n_(l+1), the number of outputs (rows of W).
     public var outputSize: Int { weight.rows }
     /// The number of weights and biases.
     public var parameterCount: Int { weight.elements.count + bias.count }

@@ -8,13 +8,18 @@
 ///                                  loss: .quadratic, initialization: .normal, seed: 1)
 /// ```
 public struct Network<S: Scalar>: Equatable, Sendable {
+    /// The L − 1 layers; `layers[l - 1]` holds W^l and b^l.
     public internal(set) var layers: [Dense<S>]
+    /// C, the cost the network is trained to minimize.
     public let loss: Loss
 
     /// n_1 … n_L: the input size, then each layer's output size.
     public var sizes: [Int] { [layers[0].inputSize] + layers.map(\.outputSize) }
+    /// n_1, the number of inputs.
     public var inputSize: Int { layers[0].inputSize }
+    /// n_L, the number of outputs.
     public var outputSize: Int { layers[layers.count - 1].outputSize }
+    /// The number of weights and biases over all layers.
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
 
     /// A network from its layers.

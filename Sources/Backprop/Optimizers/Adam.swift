@@ -23,9 +23,12 @@ public struct Adam<S: Scalar>: Optimizer, Sendable {
     public struct State: OptimizerState {
         /// t, the number of steps taken.
         public internal(set) var step = 0
+        /// m, the running mean of g (nil before the first step).
         public internal(set) var m: ParameterBuffer<S>?
+        /// v, the running mean of g² (nil before the first step).
         public internal(set) var v: ParameterBuffer<S>?
 
+        /// The state before the first step: t = 0, no moments.
         public init() {}
 
         public var buffers: [String: ParameterBuffer<S>] {

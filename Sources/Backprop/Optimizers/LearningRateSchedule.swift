@@ -45,13 +45,16 @@ public enum LearningRateSchedule: Codable, Equatable, Sendable {
 
 /// Applies a schedule, keeping the state that reduce-on-plateau needs.
 public struct LearningRateScheduler: Codable, Equatable, Sendable {
+    /// The schedule it applies.
     public let schedule: LearningRateSchedule
+    /// η₀, the optimizer's initial learning rate.
     public let initialRate: Double
     /// The rate for the current epoch.
     public private(set) var rate: Double
     private var best: Double?
     private var badEpochs = 0
 
+    /// A scheduler for `schedule` starting from η₀ = `initialRate`.
     public init(_ schedule: LearningRateSchedule, initialRate: Double) {
         self.schedule = schedule
         self.initialRate = initialRate

@@ -5,7 +5,9 @@
 /// of state, one value per parameter, allocated on the first step and reused after it.
 /// The state is a value of its own (`State`) so that a checkpoint can save and restore it.
 public protocol Optimizer<S>: Sendable {
+    /// The precision of the networks it updates.
     associatedtype S: Scalar
+    /// The type of the state it keeps between steps.
     associatedtype State: OptimizerState<S>
     /// η, the step size; learning-rate schedules change it between epochs.
     var learningRate: Double { get set }
@@ -18,6 +20,7 @@ public protocol Optimizer<S>: Sendable {
 
 /// An optimizer's accumulated state: its step count and its per-parameter buffers.
 public protocol OptimizerState<S>: Equatable, Sendable {
+    /// The precision of the buffers.
     associatedtype S: Scalar
     /// t, the number of steps taken.
     var step: Int { get }

@@ -15,8 +15,10 @@ public struct RMSProp<S: Scalar>: Optimizer, Sendable {
     /// RMSProp's state: the running mean s of g².
     public struct State: OptimizerState {
         public internal(set) var step = 0
+        /// s, the running mean of g² (nil before the first step).
         public internal(set) var square: ParameterBuffer<S>?
 
+        /// The state before the first step: t = 0, no running mean.
         public init() {}
 
         public var buffers: [String: ParameterBuffer<S>] { square.map { ["square": $0] } ?? [:] }

@@ -9,6 +9,7 @@ public struct SGD<S: Scalar>: Optimizer, Sendable {
     public var learningRate: Double
     /// μ.
     public let momentum: Double
+    /// Whether momentum is Nesterov's: w ← w − η (g + μ v).
     public let nesterov: Bool
     /// λ.
     public let weightDecay: Double
@@ -17,8 +18,10 @@ public struct SGD<S: Scalar>: Optimizer, Sendable {
     /// SGD's state: the velocity v of momentum (none without momentum).
     public struct State: OptimizerState {
         public internal(set) var step = 0
+        /// v, the momentum velocity (nil before the first step, and without momentum).
         public internal(set) var velocity: ParameterBuffer<S>?
 
+        /// The state before the first step: t = 0, no velocity.
         public init() {}
 
         public var buffers: [String: ParameterBuffer<S>] { velocity.map { ["velocity": $0] } ?? [:] }

@@ -5,9 +5,11 @@
 ///
 /// A predictor writes to its buffers on every call: use one per thread.
 public final class Predictor<S: Scalar> {
+    /// The network it runs.
     public let network: Network<S>
     private let workspace: Workspace<S>
 
+    /// A predictor for `network`, with its buffers allocated once.
     public init(_ network: Network<S>) {
         self.network = network
         workspace = Workspace(for: network, capacity: 1, training: false, storesInputs: false)

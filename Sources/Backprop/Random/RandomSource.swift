@@ -12,6 +12,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable {
     }
     private var s0, s1, s2, s3: UInt64
 
+    /// A generator seeded with `seed`; the same seed gives the same sequence.
     public init(seed: UInt64) {
         var x = seed
         func splitMix() -> UInt64 {

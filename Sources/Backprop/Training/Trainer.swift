@@ -8,17 +8,23 @@
 /// let history = try trainer.fit(&network, on: data)
 /// ```
 public struct Trainer: Codable, Equatable, Sendable {
+    /// The number of passes over the training data (at least 1).
     public var epochs: Int
+    /// m, the examples per mini-batch (at least 1; an epoch's last batch may be smaller).
     public var batchSize: Int
+    /// The optimizer and its hyperparameters, η included.
     public var optimizer: OptimizerConfiguration
     /// Seeds shuffling and dropout: the same seed, data and network give bitwise-identical results.
     public var seed: UInt64
+    /// How η changes from epoch to epoch.
     public var schedule: LearningRateSchedule
+    /// When to stop before `epochs` (nil: never).
     public var earlyStopping: EarlyStopping?
     /// The largest global gradient norm ‖g‖₂ allowed; larger gradients are scaled down to it
     /// before each update (PyTorch's `clip_grad_norm_`).
     public var clipNorm: Double?
 
+    /// Settings for a run without gradient clipping; they are checked when training starts.
     public init(
         epochs: Int, batchSize: Int = 32, optimizer: OptimizerConfiguration = .sgd(), seed: UInt64 = 1,
         schedule: LearningRateSchedule = .constant, earlyStopping: EarlyStopping? = nil

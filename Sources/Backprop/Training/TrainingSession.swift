@@ -15,7 +15,9 @@
 /// }
 /// ```
 public struct TrainingSession<S: Scalar> {
+    /// The run's settings.
     public let trainer: Trainer
+    /// The run's progress: the network, epoch, batch and history (saved by a checkpoint).
     public private(set) var state: TrainingState<S>
     /// The optimizer, with its accumulated state.
     public private(set) var optimizer: any Optimizer<S>
@@ -104,6 +106,7 @@ public struct TrainingSession<S: Scalar> {
 
 /// What one `TrainingSession.step()` did.
 public struct TrainingStep: Sendable {
+    /// The progress after this step's mini-batch.
     public var batch: BatchProgress
     /// The epoch's record, when the step finished an epoch.
     public var epoch: EpochRecord?

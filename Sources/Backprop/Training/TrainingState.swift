@@ -9,6 +9,7 @@ public struct TrainingState<S: Scalar>: Equatable, Sendable {
     public internal(set) var batch = 0
     /// Whether training has ended (all epochs run, or stopped early).
     public internal(set) var isFinished = false
+    /// The records of the finished epochs.
     public internal(set) var history = TrainingHistory()
     /// The generator as `epoch` began: it draws that epoch's shuffled order.
     var epochRandom: RandomSource
