@@ -42,6 +42,7 @@ test: deps
 ## The DocC catalog as a static site in out/docs (open out/docs/index.html through a web
 ## server, e.g. `python3 -m http.server -d out/docs`, then /documentation/backprop).
 docs: deps
+	@mkdir -p out && rm -rf out/docs
 	$(SWIFT) package --allow-writing-to-directory out/docs generate-documentation --target Backprop \
 	  --warnings-as-errors --transform-for-static-hosting --output-path out/docs
 	@echo "documentation written to out/docs (start page: documentation/backprop/index.html)"
