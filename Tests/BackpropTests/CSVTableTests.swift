@@ -24,7 +24,7 @@ import Testing
         #expect(try table.numbers(columns: [0, 1], as: Double.self) == Matrix([[1, 2.5], [3, 4], [5, 0.6]]))
         let labels = table.rows.map { $0[2] }
         let encoding = try LabelEncoding.infer(from: labels, task: nil, path: path, column: "species")
-        #expect(encoding == LabelEncoding(task: .classification, classNames: ["setosa", "vir,ginica"]))
+        #expect(try encoding == LabelEncoding(task: .classification, classNames: ["setosa", "vir,ginica"]))
         #expect(try encoding.targets(labels, path: path, column: "species") == Targets<Float>.classes([0, 1, 0]))
         #expect(try table.columnIndex("species") == 2 && table.columnIndex("2") == 1)
     }
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func labelsWithNoClassAreErrors() throws {
-        let encoding = LabelEncoding(task: .classification, classNames: ["no", "yes"])
+        let encoding = try LabelEncoding(task: .classification, classNames: ["no", "yes"])
         #expect(throws: DataError.malformed(path: "t.csv", location: "line 3, column 'label'", message: "label 'maybe' is not one of the classes no, yes")) {
             let _: Targets<Float> = try encoding.targets(["yes", "maybe"], path: "t.csv", column: "label")
         }
@@ -77,7 +77,7 @@ import Testing
 
     @Test func taskInference() throws {
         let few = try LabelEncoding.infer(from: ["3", "1", "10", "1"], task: nil, path: "p", column: "c")
-        #expect(few == LabelEncoding(task: .classification, classNames: ["1", "3", "10"]))
+        #expect(try few == LabelEncoding(task: .classification, classNames: ["1", "3", "10"]))
         let values = try LabelEncoding.infer(from: ["0.5", "1.25", "3"], task: nil, path: "p", column: "c")
         #expect(values.task == .regression)
         let many = try LabelEncoding.infer(from: (0..<50).map(String.init), task: nil, path: "p", column: "c")

@@ -17,9 +17,37 @@ public struct LabelEncoding: Codable, Equatable, Sendable {
     public static let maximumInferredClasses = 20
 
     /// An encoding for `task` with these classes (none for regression).
-    public init(task: Task, classNames: [String] = []) {
+    ///
+    /// A classifier has at least two classes, each named once: with one class there is
+    /// nothing to predict, and a repeated name would make two outputs mean the same label.
+    /// - Throws: `BackpropError.invalidArchitecture` for fewer than two classes or a repeated
+    ///   class name in classification, or class names in regression.
+    public init(task: Task, classNames: [String] = []) throws {
+        switch task {
+        case .classification:
+            guard classNames.count >= 2 else {
+                throw BackpropError.invalidArchitecture(
+                    "a classifier needs at least 2 classes, got \(classNames.count)\(classNames.first.map { " ('\($0)')" } ?? "")")
+            }
+            var seen = Set<String>()
+            if let repeated = classNames.first(where: { !seen.insert($0).inserted }) {
+                throw BackpropError.invalidArchitecture("class name '\(repeated)' appears more than once")
+            }
+        case .regression:
+            guard classNames.isEmpty else {
+                throw BackpropError.invalidArchitecture("a regression model has no class names, got \(classNames.count)")
+            }
+        }
         self.task = task
         self.classNames = classNames
+    }
+
+    /// Decodes an encoding and checks it as `init(task:classNames:)` does.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(
+            task: container.decode(Task.self, forKey: .task),
+            classNames: container.decodeIfPresent([String].self, forKey: .classNames) ?? [])
     }
 
     /// Infers the task and classes from training labels, as scikit-learn users expect:
@@ -40,7 +68,7 @@ public struct LabelEncoding: Codable, Equatable, Sendable {
                     path: path, location: "line \(row + 2), column '\(column)'",
                     message: "regression label '\(labels[row])' is not a finite number")
             }
-            return LabelEncoding(task: .regression)
+            return try LabelEncoding(task: .regression)
         case .classification:
             let names = allNumeric
                 ? distinct.sorted { (Double($0) ?? 0) < (Double($1) ?? 0) } : distinct.sorted()
@@ -49,7 +77,7 @@ public struct LabelEncoding: Codable, Equatable, Sendable {
                     path: path, location: "column '\(column)'",
                     message: "only one class ('\(names.first ?? "")'); classification needs at least 2")
             }
-            return LabelEncoding(task: .classification, classNames: names)
+            return try LabelEncoding(task: .classification, classNames: names)
         }
     }
 
@@ -58,7 +86,7 @@ public struct LabelEncoding: Codable, Equatable, Sendable {
     public func targets<S: Scalar>(_ labels: [String], path: String, column: String) throws -> Targets<S> {
         switch task {
         case .classification:
-            let index = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, $0) })
+            let index = Dictionary(classNames.enumerated().map { ($1, $0) }) { first, _ in first }
             var classes: [Int] = []
             classes.reserveCapacity(labels.count)
             for (row, label) in labels.enumerated() {
