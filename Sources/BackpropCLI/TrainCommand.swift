@@ -168,8 +168,11 @@ struct TrainCommand: ParsableCommand {
         let testSet = try test.map {
             try checkpoint.model.dataset(reading: $0, options: DataFileOptions(labelsPath: testLabels, labelColumn: label))
         }
-        let session = try checkpoint.resume(on: prepared.training, validation: prepared.validation, test: testSet)
-        return (session, checkpoint.model)
+        do {
+            return (try checkpoint.resume(on: prepared.training, validation: prepared.validation, test: testSet), checkpoint.model)
+        } catch let error as BackpropError {
+            throw CLIError("\(path): cannot continue on \(data): \(error)")
+        }
     }
 
     /// Runs `body`; if training diverges, the error also names the last good checkpoint.

@@ -52,4 +52,47 @@ import Testing
             #expect(lines.count == 1 && lines[0].contains(edited), "\(Self.edits[index].0): \(command[0]): \(result.error)")
         }
     }
+
+    /// A checkpoint's JSON field `key` (inside the `checkpoint` metadata string) set to `value`.
+    static func setting(_ key: String, to value: String) -> @Sendable (String) -> String {
+        { header in
+            header.replacingOccurrences(
+                of: #"\\"\#(key)\\":-?[0-9]+"#, with: #"\\"\#(key)\\":\#(value)"#, options: .regularExpression)
+        }
+    }
+
+    static let counters: [(String, @Sendable (String) -> String)] = [
+        ("epoch Int.max", setting("epoch", to: "9223372036854775807")),
+        ("epoch 0", setting("epoch", to: "0")),
+        ("batch Int.max", setting("batch", to: "9223372036854775807")),
+        ("batch beyond the data", setting("batch", to: "1000")),
+        ("Adam step Int.max", setting("optimizer_step", to: "9223372036854775807")),
+        ("Adam step negative", setting("optimizer_step", to: "-5")),
+        ("batch size Int.max", setting("batch_size", to: "9223372036854775807")),
+        ("epochs Int.max", setting("epochs", to: "9223372036854775807")),
+        ("partial correct Int.max", setting("partial_correct", to: "9223372036854775807")),
+    ]
+
+    /// Counters a crafted checkpoint carries are range-checked before training continues:
+    /// `train --resume` ends with one line and exit 1, and never overflows a counter.
+    @Test(arguments: 0..<counters.count)
+    func craftedCheckpointCountersAreRangeChecked(_ index: Int) throws {
+        let folder = try temporaryFolder()
+        let (data, checkpoint) = try Self.checkpoint(in: folder)
+        let edited = folder.appendingPathComponent("edited.safetensors").path
+        try Self.editHeader(of: checkpoint, to: edited, Self.counters[index].1)
+        let result = try backprop("train", data, "--resume", edited)
+        #expect(result.status == 1, "\(Self.counters[index].0): exit \(result.status): \(result.error)")
+        let lines = result.error.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].contains(edited), "\(Self.counters[index].0): \(result.error)")
+    }
+
+    /// Layer widths whose parameter count overflows, or does not fit in memory, are an
+    /// error before anything is allocated.
+    @Test(arguments: ["4294967296,4294967296,2", "3037000500,3037000500,3", "1000000,1000000,2"])
+    func networksThatCannotFitAreAnError(_ widths: String) throws {
+        let result = try backprop("gradcheck", "--layers", widths)
+        #expect(result.status == 1, "exit \(result.status): \(result.error)")
+        #expect(result.error.contains("bytes of memory"), "\(result.error)")
+    }
 }

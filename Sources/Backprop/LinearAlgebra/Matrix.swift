@@ -20,10 +20,10 @@ public struct Matrix<Element: Scalar>: Equatable, Sendable {
     /// A matrix from its elements in row-major order.
     /// - Throws: `BackpropError.shapeMismatch` unless `elements.count == rows * columns`.
     public init(rows: Int, columns: Int, elements: [Element]) throws {
-        guard rows >= 0, columns >= 0, elements.count == rows * columns else {
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard rows >= 0, columns >= 0, !overflow, elements.count == count else {
             throw BackpropError.shapeMismatch(
-                what: "matrix elements", expected: "\(rows) × \(columns) = \(rows * columns) values",
-                got: "\(elements.count) values")
+                what: "matrix elements", expected: "\(rows) × \(columns) values", got: "\(elements.count) values")
         }
         self.rows = rows
         self.columns = columns

@@ -41,6 +41,10 @@ public struct Checkpoint<S: Scalar>: Sendable {
 ///   epoch in progress, early stopping's best epoch and the history so far.
 /// A checkpoint is also a model file: `evaluate`, `predict` and `summary` read it.
 public enum CheckpointFile {
+    /// The largest optimizer step count a checkpoint may hold (2^53: exact as a Double, and
+    /// far from overflowing).
+    static let maximumStep = 1 << 53
+
     /// Writes `checkpoint` atomically, in the network's precision (tensors stay exact).
     public static func write<S: Scalar>(_ checkpoint: Checkpoint<S>, to path: String) throws {
         let dtype = ModelFile.dtype(S.self, double: nil)
@@ -104,8 +108,27 @@ public enum CheckpointFile {
         } catch let error as BackpropError {
             throw fail("__metadata__.checkpoint.scheduler", error.description)
         }
-        guard saved.epoch >= 1, saved.batch >= 0, saved.partialCorrect >= 0, saved.partialLoss.isFinite, saved.partialLoss >= 0 else {
-            throw fail("__metadata__.checkpoint", "epoch \(saved.epoch), batch \(saved.batch): out of range")
+        // Every count is checked against what the run can reach, so that no counter
+        // can overflow when training continues.
+        let trainer = saved.trainer
+        guard (1...Trainer.maximumEpochs).contains(trainer.epochs), (1...Trainer.maximumBatchSize).contains(trainer.batchSize) else {
+            throw fail("__metadata__.checkpoint.trainer", "epochs \(trainer.epochs), batch size \(trainer.batchSize): out of range")
+        }
+        guard (1...(trainer.epochs + 1)).contains(saved.epoch), saved.batch >= 0, saved.batch <= Int(Int32.max),
+              saved.history.epochs.count < saved.epoch else {
+            throw fail(
+                "__metadata__.checkpoint.epoch",
+                "epoch \(saved.epoch), batch \(saved.batch) with \(saved.history.epochs.count) recorded: out of range for \(trainer.epochs) epochs")
+        }
+        guard (0...Self.maximumStep).contains(saved.optimizerStep) else {
+            throw fail("__metadata__.checkpoint.optimizer_step", "\(saved.optimizerStep) is out of range (0 … \(Self.maximumStep))")
+        }
+        guard saved.partialCorrect >= 0, saved.partialCorrect <= saved.batch * trainer.batchSize,
+              saved.partialLoss.isFinite, saved.partialLoss >= 0, saved.partialSeconds.isFinite, saved.partialSeconds >= 0 else {
+            throw fail("__metadata__.checkpoint", "the sums of the epoch in progress are out of range")
+        }
+        if let bestEpoch = saved.bestEpoch, !(1..<saved.epoch).contains(bestEpoch) {
+            throw fail("__metadata__.checkpoint.best_epoch", "\(bestEpoch) is not an epoch before \(saved.epoch)")
         }
         var state = TrainingState(network: network, trainer: saved.trainer)
         state.epoch = saved.epoch

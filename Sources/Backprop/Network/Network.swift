@@ -1,3 +1,5 @@
+import Foundation
+
 /// A feed-forward network of dense layers, trained by backpropagation.
 ///
 /// With L layers of widths n_1 … n_L (n_1 the input size), layer l = 1 … L−1 maps
@@ -73,6 +75,7 @@ public struct Network<S: Scalar>: Equatable, Sendable {
             throw BackpropError.invalidArchitecture(
                 "layer \(index + 1) has width \(sizes[index]); every layer needs at least 1 neuron")
         }
+        try Self.checkFits(sizes, bytesPerValue: MemoryLayout<S>.stride)
         let output = outputActivation ?? loss.requiredOutputActivation ?? activation
         var random = RandomSource(seed: seed)
         var layers: [Dense<S>] = []
@@ -83,6 +86,24 @@ public struct Network<S: Scalar>: Equatable, Sendable {
                 initialization: initialization ?? .default(for: activation), random: &random))
         }
         try self.init(layers: layers, loss: loss)
+    }
+
+    /// Throws unless the parameters of a network of widths `sizes` can be counted without
+    /// overflow and fit in this machine's memory: a clear error before any allocation.
+    static func checkFits(_ sizes: [Int], bytesPerValue: Int) throws {
+        var count = 0, overflow = false
+        for l in 0..<(sizes.count - 1) {
+            let (weights, o1) = sizes[l].multipliedReportingOverflow(by: sizes[l + 1])
+            let (layer, o2) = weights.addingReportingOverflow(sizes[l + 1])
+            let (total, o3) = count.addingReportingOverflow(layer)
+            (count, overflow) = (total, overflow || o1 || o2 || o3)
+        }
+        let (bytes, o4) = count.multipliedReportingOverflow(by: bytesPerValue)
+        let memory = ProcessInfo.processInfo.physicalMemory
+        guard !overflow, !o4, UInt64(bytes) <= memory else {
+            throw BackpropError.invalidArchitecture(
+                "widths \(sizes) need \(overflow || o4 ? "more than \(Int.max)" : "\(bytes)") bytes of parameters, more than this machine's \(memory) bytes of memory")
+        }
     }
 
     /// This network with inverted dropout of probability p on every hidden layer (0: none).

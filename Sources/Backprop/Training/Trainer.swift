@@ -61,13 +61,21 @@ public struct Trainer: Codable, Equatable, Sendable {
         return session.state.history
     }
 
+    /// The most epochs a run may have: far more than any run needs, and far from overflowing
+    /// the epoch counter.
+    public static let maximumEpochs = 1_000_000_000
+    /// The largest batch size: BLAS takes dimensions as 32-bit integers.
+    public static let maximumBatchSize = Int(Int32.max)
+
     /// Checks the settings and that the data fit `network`.
     func check<S: Scalar>(_ network: Network<S>, data: Dataset<S>, validation: Dataset<S>?, test: Dataset<S>?) throws {
-        guard epochs >= 1 else {
-            throw BackpropError.invalidHyperparameter(name: "epochs", value: "\(epochs)", expected: "an integer ≥ 1")
+        guard (1...Self.maximumEpochs).contains(epochs) else {
+            throw BackpropError.invalidHyperparameter(
+                name: "epochs", value: "\(epochs)", expected: "an integer from 1 to \(Self.maximumEpochs)")
         }
-        guard batchSize >= 1 else {
-            throw BackpropError.invalidHyperparameter(name: "batch size", value: "\(batchSize)", expected: "an integer ≥ 1")
+        guard (1...Self.maximumBatchSize).contains(batchSize) else {
+            throw BackpropError.invalidHyperparameter(
+                name: "batch size", value: "\(batchSize)", expected: "an integer from 1 to \(Self.maximumBatchSize)")
         }
         if let clipNorm { try checkHyperparameter("gradient clipping norm", clipNorm, 0...Double.infinity, open: true) }
         try optimizer.validate()

@@ -53,6 +53,11 @@ public struct TrainingSession<S: Scalar> {
         self.validation = evaluation.validation
         self.test = evaluation.test
         batches = try MiniBatches(data, size: trainer.batchSize, for: state.network)
+        guard state.isFinished || state.batch < batches.count else {
+            throw BackpropError.shapeMismatch(
+                what: "batch to continue from", expected: "below \(batches.count), the batches per epoch of these data",
+                got: "\(state.batch)")
+        }
     }
 
     /// The network being trained.
