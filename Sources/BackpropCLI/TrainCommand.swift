@@ -84,17 +84,11 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         if let threads { setBLASThreadCount(threads) }
+        try checkOutputs()
         var (session, model) = try resume.map(resumeSession) ?? startSession()
         let reporter = ProgressReporter(mode: json ? .json : (isatty(STDOUT_FILENO) != 0 ? .terminal : .plain), epochs: session.trainer.epochs)
         if let resume, !json { print("Resuming \(resume) at epoch \(session.state.epoch), batch \(session.state.batch)") }
         reporter.start(describe(session.network), examples: session.data.count, validation: session.validation?.count)
-        if checkpointEvery != nil, let checkpointDir {
-            do {
-                try FileManager.default.createDirectory(atPath: checkpointDir, withIntermediateDirectories: true)
-            } catch {
-                throw CLIError("--checkpoint-dir \(checkpointDir): cannot create the folder (\(error.localizedDescription))")
-            }
-        }
         Interruption.install()
         let clock = ContinuousClock()
         let started = clock.now
@@ -129,7 +123,7 @@ struct TrainCommand: ParsableCommand {
             final.merge(Report(model: model, evaluation: try model.evaluate(on: test)).fields(prefix: "test_")) { $1 }
         }
         if let output {
-            try ModelFile.write(model, to: output)
+            try saveTrainedModel(model, to: output)
             final["model"] = output
         }
         if let plot {
@@ -172,6 +166,19 @@ struct TrainCommand: ParsableCommand {
             return (try checkpoint.resume(on: prepared.training, validation: prepared.validation, test: testSet), checkpoint.model)
         } catch let error as BackpropError {
             throw CLIError("\(path): cannot continue on \(data): \(error)")
+        }
+    }
+
+    /// Every file and folder the run will write, checked before any work starts: the
+    /// model, the plot, and the checkpoint folder (created when missing), which a signal may
+    /// need at any moment.
+    private func checkOutputs() throws {
+        if let output { try checkWritable(output, flag: "--output") }
+        if let plot { try checkWritable(plot, flag: "--plot") }
+        if let checkpointDir {
+            try prepareFolder(checkpointDir, flag: "--checkpoint-dir")
+        } else if output == nil {
+            try prepareFolder(".", flag: "checkpoints (the current folder; choose one with --checkpoint-dir)")
         }
     }
 
