@@ -1,8 +1,16 @@
+import ArgumentParser
 import Foundation
 import Synchronization
 
-/// SIGINT (Ctrl-C) and SIGTERM ask training to stop after the current batch, write a
-/// checkpoint and exit; a second signal ends the process at once.
+/// SIGINT (Ctrl-C) and SIGTERM during `train`, in every phase:
+/// - while the data load and the network is built: training does not start; the command
+///   says so and exits 130 (SIGINT) or 143 (SIGTERM), having written nothing;
+/// - while training: the current batch finishes, a checkpoint is written, the command says
+///   where and exits 130/143;
+/// - while the trained model, plot and report are saved: saving finishes (every file is
+///   written atomically), then the command exits 130/143.
+/// A second signal ends the process at once. The other commands keep the default action
+/// (they end at once; their writes are atomic, so no file is left half-written).
 enum Interruption {
     private static let signal = Atomic<Int32>(0)
 
@@ -12,7 +20,11 @@ enum Interruption {
         return value == 0 ? nil : value
     }
 
+    /// Installs the handlers; `train` calls it before any other work.
     static func install() {
+        // Initialize the flag here, not in the handler: a lazy global's first use is not
+        // async-signal-safe.
+        signal.store(0, ordering: .relaxed)
         // A parent may have started us with these signals blocked (test runners do);
         // unblock them so they reach the handler.
         var set = sigset_t()
@@ -29,6 +41,22 @@ enum Interruption {
         }
     }
 
+    /// Ends the command with 128 + the signal's number, after `message`, if a signal arrived.
+    static func exitIfReceived(_ message: @autoclosure () -> String) throws {
+        guard let number = received else { return }
+        FileHandle.standardError.write(Data("interrupted: \(message())\n".utf8))
+        throw ExitCode(exitCode(number))
+    }
+
     /// The conventional exit status for a process ended by `number`: 128 + number.
     static func exitCode(_ number: Int32) -> Int32 { 128 + number }
+
+    /// For tests: raises the signal named by BACKPROP_RAISE_SIGNAL (INT or TERM) when the
+    /// command reaches the phase named by BACKPROP_RAISE_AT, so that a test can interrupt a
+    /// given phase without depending on timing.
+    static func testPoint(_ phase: String) {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["BACKPROP_RAISE_AT"] == phase else { return }
+        raise(environment["BACKPROP_RAISE_SIGNAL"] == "TERM" ? SIGTERM : SIGINT)
+    }
 }

@@ -83,13 +83,15 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        Interruption.install()
         if let threads { setBLASThreadCount(threads) }
         try checkOutputs()
         var (session, model) = try resume.map(resumeSession) ?? startSession()
+        Interruption.testPoint("loaded")
+        try Interruption.exitIfReceived("before training started; nothing was written")
         let reporter = ProgressReporter(mode: json ? .json : (isatty(STDOUT_FILENO) != 0 ? .terminal : .plain), epochs: session.trainer.epochs)
         if let resume, !json { print("Resuming \(resume) at epoch \(session.state.epoch), batch \(session.state.batch)") }
         reporter.start(describe(session.network), examples: session.data.count, validation: session.validation?.count)
-        Interruption.install()
         let clock = ContinuousClock()
         let started = clock.now
         var lastCheckpoint = resume
@@ -129,6 +131,8 @@ struct TrainCommand: ParsableCommand {
         if let plot {
             try CurvePlot(history: history).write(to: plot)
         }
+        Interruption.testPoint("saved")
+        try Interruption.exitIfReceived("after training finished and everything was saved\(output.map { " (the model: \($0))" } ?? "")")
         reporter.finish(final, stoppedEarly: history.stoppedEarly, bestEpoch: history.bestEpoch)
     }
 
