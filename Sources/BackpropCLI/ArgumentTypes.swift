@@ -100,3 +100,20 @@ func checkOutputActivation(_ output: Activation?, loss: Loss?) throws {
     throw ValidationError(
         "--output-activation \(output.name) does not fit --loss \(loss.name), which needs \(required.name) (or leave it out)")
 }
+
+/// The limit on what one input file may hold, shared by the commands that read data.
+struct InputLimitOptions: ParsableArguments {
+    @Option(help: "Most bytes read from one input file: a CSV or model file, or an IDX file after decompression (default: 1 GiB).")
+    var maxInputBytes = InputFile.defaultMaximumBytes
+
+    func validate() throws {
+        guard maxInputBytes >= 1 else { throw ValidationError("--max-input-bytes must be at least 1, got \(maxInputBytes)") }
+    }
+
+    /// `options` with this limit.
+    func applied(to options: DataFileOptions) -> DataFileOptions {
+        var options = options
+        options.maximumBytes = maxInputBytes
+        return options
+    }
+}

@@ -23,9 +23,11 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
+    @OptionGroup var limits: InputLimitOptions
+
     func run() throws {
-        let trained: Model<Float> = try ModelFile.read(from: model)
-        let dataset = try trained.dataset(reading: data, options: DataFileOptions(labelsPath: labels, labelColumn: label))
+        let trained: Model<Float> = try ModelFile.read(from: model, maximumBytes: limits.maxInputBytes)
+        let dataset = try trained.dataset(reading: data, options: limits.applied(to: DataFileOptions(labelsPath: labels, labelColumn: label)))
         let report = Report(model: trained, evaluation: try trained.evaluate(on: dataset))
         if json {
             printJSON(report.json)

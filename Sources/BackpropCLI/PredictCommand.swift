@@ -21,9 +21,11 @@ struct PredictCommand: ParsableCommand {
     @Flag(help: "Add each class's probability.")
     var probabilities = false
 
+    @OptionGroup var limits: InputLimitOptions
+
     func run() throws {
-        let trained: Model<Float> = try ModelFile.read(from: model)
-        let outputs = try trained.predict(trained.examples(reading: data).features)
+        let trained: Model<Float> = try ModelFile.read(from: model, maximumBytes: limits.maxInputBytes)
+        let outputs = try trained.predict(trained.examples(reading: data, options: limits.applied(to: DataFileOptions(requiresLabels: false))).features)
         var csv = ""
         let names = trained.labels.classNames
         let classification = trained.labels.task == .classification

@@ -70,6 +70,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per epoch and a final summary line.")
     var json = false
 
+    @OptionGroup var limits: InputLimitOptions
+
     func validate() throws {
         if let validationSplit, !(validationSplit > 0 && validationSplit < 1) {
             throw ValidationError("--validation-split must be between 0 and 1 (exclusive), got \(validationSplit)")
@@ -139,7 +141,7 @@ struct TrainCommand: ParsableCommand {
     /// A fresh run from the flags: the data prepared, the network built, the trainer set.
     private func startSession() throws -> (TrainingSession<Float>, Model<Float>) {
         let prepared = try TrainingData<Float>.load(data, options: TrainingDataOptions(
-            file: DataFileOptions(labelsPath: labels, labelColumn: label), task: task, scaling: scale,
+            file: limits.applied(to: DataFileOptions(labelsPath: labels, labelColumn: label)), task: task, scaling: scale,
             validationFraction: validationSplit, seed: seed))
         if optimization.batchSize > prepared.training.count {
             throw ValidationError(
@@ -151,7 +153,7 @@ struct TrainCommand: ParsableCommand {
         trained.training = TrainingRecord(
             settings: settings(trainer, scaler: prepared.scaler), trainer: trainer, validationFraction: validationSplit,
             history: TrainingHistory())
-        let testSet = try test.map { try trained.dataset(reading: $0, options: DataFileOptions(labelsPath: testLabels, labelColumn: label)) }
+        let testSet = try test.map { try trained.dataset(reading: $0, options: limits.applied(to: DataFileOptions(labelsPath: testLabels, labelColumn: label))) }
         let session = try TrainingSession(
             trainer: trainer, network: network, data: prepared.training, validation: prepared.validation, test: testSet)
         return (session, trained)
@@ -159,12 +161,12 @@ struct TrainCommand: ParsableCommand {
 
     /// The run saved in the checkpoint `path`, continued on DATA read as it was read then.
     private func resumeSession(_ path: String) throws -> (TrainingSession<Float>, Model<Float>) {
-        let checkpoint: Checkpoint<Float> = try CheckpointFile.read(from: path)
+        let checkpoint: Checkpoint<Float> = try CheckpointFile.read(from: path, maximumBytes: limits.maxInputBytes)
         let prepared = try checkpoint.model.trainingData(reading: data, options: TrainingDataOptions(
-            file: DataFileOptions(labelsPath: labels, labelColumn: label),
+            file: limits.applied(to: DataFileOptions(labelsPath: labels, labelColumn: label)),
             validationFraction: checkpoint.model.training?.validationFraction, seed: checkpoint.trainer.seed))
         let testSet = try test.map {
-            try checkpoint.model.dataset(reading: $0, options: DataFileOptions(labelsPath: testLabels, labelColumn: label))
+            try checkpoint.model.dataset(reading: $0, options: limits.applied(to: DataFileOptions(labelsPath: testLabels, labelColumn: label)))
         }
         do {
             return (try checkpoint.resume(on: prepared.training, validation: prepared.validation, test: testSet), checkpoint.model)

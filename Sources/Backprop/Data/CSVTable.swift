@@ -11,13 +11,13 @@ public struct CSVTable: Sendable {
     /// The data rows; row i is on line i + 2 of the file (the header is line 1).
     public let rows: [[String]]
 
-    /// - Throws: `DataError` if the file cannot be read, is empty or not UTF-8, has no data
+    /// - Parameter maximumBytes: the largest file read (see `InputFile`).
+    /// - Throws: `DataError` if the file cannot be read, is not a regular file, is larger than
+    ///   `maximumBytes`, is empty or not UTF-8, has no data
     ///   rows, repeats a column name, or has a row whose cell count differs from the header's.
-    public init(contentsOf path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError.unreadable(path: path, reason: "no such file, or permission denied")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
+    public init(contentsOf path: String, maximumBytes: Int = InputFile.defaultMaximumBytes) throws {
+        let data = try InputFile.read(path, maximumBytes: maximumBytes)
+        guard let text = String(validating: data, as: UTF8.self) else {
             throw DataError.malformed(path: path, location: "file", message: "not UTF-8 text")
         }
         let reader: CSVReader

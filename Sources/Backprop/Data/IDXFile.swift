@@ -13,9 +13,11 @@ public struct IDXFile: Equatable, Sendable {
     /// Reads and validates an IDX file; a `.gz` file (or any gzip stream) is decompressed.
     ///
     /// Memory grows only with data actually read, so a header claiming absurd sizes
-    /// cannot make this allocate more than the file holds.
+    /// cannot make this allocate more than the file holds; and the values, decompressed,
+    /// may not exceed `maximumBytes` (a gzip bomb stops at the header).
     /// - Throws: `DataError` naming the file and the field or offset at fault.
-    public init(contentsOf path: String) throws {
+    public init(contentsOf path: String, maximumBytes: Int = InputFile.defaultMaximumBytes) throws {
+        _ = try InputFile.checkedSize(path, maximumBytes: maximumBytes)
         guard let file = gzopen(path, "rb") else {
             throw DataError.unreadable(path: path, reason: "no such file, or permission denied")
         }
@@ -52,10 +54,10 @@ public struct IDXFile: Equatable, Sendable {
         for d in 0..<rank {
             let size = header[4 * d ..< 4 * d + 4].reduce(0) { $0 << 8 | Int($1) }
             let (product, overflow) = total.multipliedReportingOverflow(by: size)
-            guard !overflow, product <= IDXFile.maximumCount else {
+            guard !overflow, product <= min(IDXFile.maximumCount, maximumBytes) else {
                 throw DataError.malformed(
                     path: path, location: "dimension \(d + 1)",
-                    message: "sizes \(dimensions + [size]) describe more than \(IDXFile.maximumCount) values")
+                    message: "sizes \(dimensions + [size]) describe more than \(min(IDXFile.maximumCount, maximumBytes)) values (the input limit)")
             }
             dimensions.append(size)
             total = product

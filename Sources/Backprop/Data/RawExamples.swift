@@ -13,6 +13,8 @@ public struct DataFileOptions: Sendable {
     public var requiresLabels: Bool
     /// The CSV columns to read as features, by name (a model's); default: all but the label.
     public var featureNames: [String]?
+    /// The most bytes held from one file (a CSV file, or an IDX file decompressed).
+    public var maximumBytes = InputFile.defaultMaximumBytes
 
     /// Options as given; each nil takes the default its property describes.
     public init(
@@ -53,12 +55,12 @@ public struct RawExamples<S: Scalar>: Sendable {
     }
 
     private static func readIDX(_ path: String, options: DataFileOptions) throws -> RawExamples {
-        let images: Matrix<S> = try IDXFile(contentsOf: path).images(path: path)
+        let images: Matrix<S> = try IDXFile(contentsOf: path, maximumBytes: options.maximumBytes).images(path: path)
         var labels: [String]?
         let labelFile = options.labelsPath ?? defaultLabelsPath(for: path)
         if let labelFile,
            options.labelsPath != nil || options.requiresLabels || FileManager.default.fileExists(atPath: labelFile) {
-            let indices = try IDXFile(contentsOf: labelFile).labels(path: labelFile)
+            let indices = try IDXFile(contentsOf: labelFile, maximumBytes: options.maximumBytes).labels(path: labelFile)
             guard indices.count == images.rows else {
                 throw DataError.malformed(
                     path: labelFile, location: "dimension 1",
@@ -74,7 +76,7 @@ public struct RawExamples<S: Scalar>: Sendable {
     }
 
     private static func readCSV(_ path: String, options: DataFileOptions) throws -> RawExamples {
-        let table = try CSVTable(contentsOf: path)
+        let table = try CSVTable(contentsOf: path, maximumBytes: options.maximumBytes)
         var labelIndex: Int?
         if let column = options.labelColumn {
             labelIndex = options.requiresLabels ? try table.columnIndex(column) : table.header.firstIndex(of: column)

@@ -65,8 +65,11 @@ public enum CheckpointFile {
     /// Reads and validates a checkpoint (everything a model file's reader checks, and the
     /// optimizer buffers against the network's parameter shapes).
     /// - Throws: `DataError` naming the file and the field at fault.
-    public static func read<S: Scalar>(from path: String, as _: S.Type = S.self) throws -> Checkpoint<S> {
-        let (file, description, model) = try ModelFile.readFile(path, as: S.self)
+    /// - Parameter maximumBytes: the largest file read (see `InputFile`).
+    public static func read<S: Scalar>(
+        from path: String, as _: S.Type = S.self, maximumBytes: Int = InputFile.defaultMaximumBytes
+    ) throws -> Checkpoint<S> {
+        let (file, description, model) = try ModelFile.readFile(path, as: S.self, maximumBytes: maximumBytes)
         func fail(_ location: String, _ message: String) -> DataError {
             DataError.malformed(path: path, location: location, message: message)
         }

@@ -67,18 +67,18 @@ public enum ModelFile {
     /// `SafeTensors`), the metadata, every expected tensor present and no other, shapes
     /// that match the architecture, and finite values. A checkpoint file reads as its model.
     /// - Throws: `DataError` naming the file and the field at fault.
-    public static func read<S: Scalar>(from path: String, as _: S.Type = S.self) throws -> Model<S> {
-        try readFile(path, as: S.self).model
+    /// - Parameter maximumBytes: the largest file read (see `InputFile`).
+    public static func read<S: Scalar>(
+        from path: String, as _: S.Type = S.self, maximumBytes: Int = InputFile.defaultMaximumBytes
+    ) throws -> Model<S> {
+        try readFile(path, as: S.self, maximumBytes: maximumBytes).model
     }
 
     /// The container, the model description and the model of a model or checkpoint file.
     static func readFile<S: Scalar>(
-        _ path: String, as _: S.Type
+        _ path: String, as _: S.Type, maximumBytes: Int
     ) throws -> (file: SafeTensors, description: ModelDescription, model: Model<S>) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError.unreadable(path: path, reason: "no such file, or permission denied")
-        }
-        let file = try SafeTensors(decoding: Array(data), path: path)
+        let file = try SafeTensors(decoding: InputFile.read(path, maximumBytes: maximumBytes), path: path)
         func fail(_ location: String, _ message: String) -> DataError {
             DataError.malformed(path: path, location: location, message: message)
         }
