@@ -11,7 +11,9 @@ public struct CSVTable: Sendable {
     /// The data rows; row i is on line i + 2 of the file (the header is line 1).
     public let rows: [[String]]
 
-    /// - Parameter maximumBytes: the largest file read (see `InputFile`).
+    /// - Parameters:
+    ///   - path: the CSV file.
+    ///   - maximumBytes: the largest file read (see `InputFile`).
     /// - Throws: `DataError` if the file cannot be read, is not a regular file, is larger than
     ///   `maximumBytes`, is empty or not UTF-8, has no data
     ///   rows, repeats a column name, or has a row whose cell count differs from the header's.

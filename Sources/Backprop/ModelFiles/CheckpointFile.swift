@@ -65,9 +65,12 @@ public enum CheckpointFile {
     /// Reads and validates a checkpoint (everything a model file's reader checks, and the
     /// optimizer buffers against the network's parameter shapes).
     /// - Throws: `DataError` naming the file and the field at fault.
-    /// - Parameter maximumBytes: the largest file read (see `InputFile`).
+    /// - Parameters:
+    ///   - path: the checkpoint file.
+    ///   - precision: the scalar type to compute in (`Float` or `Double`).
+    ///   - maximumBytes: the largest file read (see `InputFile`).
     public static func read<S: Scalar>(
-        from path: String, as _: S.Type = S.self, maximumBytes: Int = InputFile.defaultMaximumBytes
+        from path: String, as precision: S.Type = S.self, maximumBytes: Int = InputFile.defaultMaximumBytes
     ) throws -> Checkpoint<S> {
         let (file, description, model) = try ModelFile.readFile(path, as: S.self, maximumBytes: maximumBytes)
         func fail(_ location: String, _ message: String) -> DataError {

@@ -67,9 +67,12 @@ public enum ModelFile {
     /// `SafeTensors`), the metadata, every expected tensor present and no other, shapes
     /// that match the architecture, and finite values. A checkpoint file reads as its model.
     /// - Throws: `DataError` naming the file and the field at fault.
-    /// - Parameter maximumBytes: the largest file read (see `InputFile`).
+    /// - Parameters:
+    ///   - path: the model file.
+    ///   - precision: the scalar type to compute in (`Float` or `Double`).
+    ///   - maximumBytes: the largest file read (see `InputFile`).
     public static func read<S: Scalar>(
-        from path: String, as _: S.Type = S.self, maximumBytes: Int = InputFile.defaultMaximumBytes
+        from path: String, as precision: S.Type = S.self, maximumBytes: Int = InputFile.defaultMaximumBytes
     ) throws -> Model<S> {
         try readFile(path, as: S.self, maximumBytes: maximumBytes).model
     }
