@@ -100,6 +100,7 @@ struct TrainCommand: ParsableCommand {
         while true {
             let finished = try keepingCheckpoint(lastCheckpoint) { try session.run { event in
                 reporter.report(event)
+                if case .epoch(let record) = event { Interruption.testPoint("epoch-\(record.epoch)") }
                 if Interruption.received != nil { return .pause }
                 if case .epoch(let record) = event, let every = checkpointEvery, record.epoch % every == 0 { return .pause }
                 return .proceed

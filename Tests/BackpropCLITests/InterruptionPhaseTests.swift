@@ -6,20 +6,7 @@ import Testing
 /// the command raises the signal itself at a named phase (BACKPROP_RAISE_AT).
 @Suite struct InterruptionPhaseTests {
     func train(_ arguments: [String], raising signal: String, at phase: String) throws -> CLIResult {
-        let process = Process()
-        process.executableURL = try binaryURL(named: "backprop")
-        process.arguments = ["train"] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["BACKPROP_RAISE_AT": phase, "BACKPROP_RAISE_SIGNAL": signal]) { $1 }
-        let output = Pipe(), error = Pipe()
-        (process.standardOutput, process.standardError) = (output, error)
-        try process.run()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLIResult(
-            status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
-            error: String(decoding: err, as: UTF8.self))
+        try backprop(["train"] + arguments, environment: ["BACKPROP_RAISE_AT": phase, "BACKPROP_RAISE_SIGNAL": signal])
     }
 
     /// Before training starts: nothing is written, and the exit status says which signal.
