@@ -34,7 +34,16 @@ static inline float exp_poly(float x) {
     return (p * r * r + r + 1.0f) * scale;
 }
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define BACKPROP_SANITIZED 1
+#endif
+#endif
+
+// Target clones are chosen by an ifunc resolver while the program is being loaded, before
+// ThreadSanitizer's runtime starts; instrumented, that resolver crashes. Those builds
+// (tests) use the baseline loop alone.
+#if defined(__x86_64__) && defined(__linux__) && defined(__clang__) && !defined(BACKPROP_SANITIZED)
 #define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define VECTOR_CLONES
