@@ -23,17 +23,22 @@ release: deps
 CONTRACT := ../shared/contract/check-cli.sh
 
 ## Runs every test: the library's and the command line's (which need the built binary),
-## again under AddressSanitizer, the interoperability tests against safetensors, NumPy and
-## ONNX Runtime, the documentation check (docs-check), then the command-line contract check
-## when the shared folder is beside the checkout. (Leak reports are off under ASan: Foundation's file reader leaks on
-## empty files, which is not ours to fix. Backprop's own code runs on one thread; OpenBLAS's
-## threads are not instrumented, so ThreadSanitizer has nothing to check.)
+## again under AddressSanitizer, the library's under ThreadSanitizer, the interoperability
+## and hostile-input tests (safetensors, NumPy, ONNX Runtime), the documentation check
+## (docs-check), then the command-line contract check when the shared folder is beside the
+## checkout. Leak reports are off under ASan: Foundation's file reader leaks on empty files,
+## which is not ours to fix. ThreadSanitizer checks Backprop's helper threads, which split
+## products, matrix-vector products and optimizer steps (LinearAlgebra/Parallel.swift); a
+## data race fails the run.
 ASAN := ASAN_OPTIONS=detect_leaks=0
+TSAN := TSAN_OPTIONS=halt_on_error=1
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(ASAN) $(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
 	$(ASAN) $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	$(TSAN) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --filter 'BackpropTests\.'
 	BACKPROP=.build/debug/backprop $$(scripts/python-env.sh) -m pytest -q Tests/Python
 	$(MAKE) --no-print-directory docs-check
 	@if [ -f $(CONTRACT) ]; then bash $(CONTRACT) .build/debug/backprop; \
@@ -97,4 +102,4 @@ fuzz: deps
 	scripts/fuzz.sh
 
 clean:
-	rm -rf .build .build-fuzz .build-asan Benchmarks/.build
+	rm -rf .build .build-fuzz .build-asan .build-tsan Benchmarks/.build
