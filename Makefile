@@ -25,7 +25,8 @@ CONTRACT := ../shared/contract/check-cli.sh
 ## Runs every test: the library's and the command line's (which need the built binary),
 ## again under AddressSanitizer, the library's under ThreadSanitizer, the interoperability
 ## and hostile-input tests (safetensors, NumPy, ONNX Runtime), the documentation check
-## (docs-check), then the command-line contract check when the shared folder is beside the
+## (docs-check), 15 s of fuzzing per reader (scripts/fuzz.sh), then the command-line
+## contract check when the shared folder is beside the
 ## checkout. Leak reports are off under ASan: Foundation's file reader leaks on empty files,
 ## which is not ours to fix. ThreadSanitizer checks Backprop's helper threads, which split
 ## products, matrix-vector products and optimizer steps (LinearAlgebra/Parallel.swift); a
@@ -41,6 +42,7 @@ test: deps
 	$(TSAN) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --filter 'BackpropTests\.'
 	BACKPROP=.build/debug/backprop $$(scripts/python-env.sh) -m pytest -q Tests/Python
 	$(MAKE) --no-print-directory docs-check
+	FUZZ_SECONDS=15 scripts/fuzz.sh
 	@if [ -f $(CONTRACT) ]; then bash $(CONTRACT) .build/debug/backprop; \
 	else echo "note: $(CONTRACT) not found; command-line contract check not run"; fi
 

@@ -2,8 +2,9 @@
 # Builds the libFuzzer targets (AddressSanitizer on) and runs each reader's target for
 # FUZZ_SECONDS (default 60) from the seed corpus in Tests/Fuzz/Seeds. Fails on any crash,
 # hang (FUZZ_TIMEOUT seconds for one input, default 10) or out-of-memory (2 GB).
-# Crashing inputs land in .build-fuzz/artifacts; fix them and keep each one under
-# Tests/Fuzz/Regressions/TARGET/, which the ordinary tests replay.
+# A crashing input is copied to Tests/Fuzz/Regressions/TARGET/ (which the ordinary tests
+# replay, so it keeps failing until fixed) and the run fails; commit it with the fix.
+# `make test` runs this for 15 s per reader.
 # Leak reports are off: a leak is not a crash, and Foundation's file reader leaks on
 # empty files (seen here), which would stop the fuzzer at once.
 set -euo pipefail
@@ -24,6 +25,11 @@ for target in csv idx model; do
       -artifact_prefix=.build-fuzz/artifacts/$target- 2>.build-fuzz/$target.log; then
     echo "FAILED: the $target reader crashed, hung or ran out of memory; see .build-fuzz/$target.log"
     grep -E "ERROR|SUMMARY|Test unit written" .build-fuzz/$target.log | head -5
+    for artifact in .build-fuzz/artifacts/$target-*; do
+      [ -f "$artifact" ] || continue
+      cp "$artifact" "Tests/Fuzz/Regressions/$target/$(basename "$artifact" | sed "s/^$target-//")"
+      echo "saved as a regression input: Tests/Fuzz/Regressions/$target/$(basename "$artifact" | sed "s/^$target-//")"
+    done
     status=1
   else
     grep -E "stat::number_of_executed_units|stat::peak_rss_mb" .build-fuzz/$target.log | tr '\n' ' '; echo
