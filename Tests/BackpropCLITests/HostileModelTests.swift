@@ -5,14 +5,14 @@ import Testing
 /// with exit status 1 and one line naming the file — never a crash.
 @Suite struct HostileModelTests {
     /// A checkpoint of a two-class model (`no`, `yes`), trained on a small CSV file.
-    static func checkpoint(in folder: URL) throws -> (data: String, checkpoint: String) {
+    static func checkpoint(in folder: URL, flags: [String] = []) throws -> (data: String, checkpoint: String) {
         let data = folder.appendingPathComponent("two.csv").path
         var rows = "a,b,label\n"
         for i in 0..<40 { rows += "\(Double(i % 7) / 3),\(Double(i % 5) / 2),\(i % 2 == 0 ? "no" : "yes")\n" }
         try rows.write(toFile: data, atomically: true, encoding: .utf8)
-        let train = try backprop(
+        let train = try backprop([
             "train", data, "--hidden", "4", "--epochs", "2", "--batch-size", "8", "--checkpoint-every", "1",
-            "--checkpoint-dir", folder.path)
+            "--checkpoint-dir", folder.path] + flags)
         #expect(train.status == 0, "\(train.error)")
         return (data, folder.appendingPathComponent("checkpoint-epoch-1.safetensors").path)
     }
@@ -34,10 +34,12 @@ import Testing
         ("no classes", { $0.replacingOccurrences(of: #"[\"no\",\"yes\"]"#, with: "[]") }),
     ]
 
-    @Test(arguments: 0..<edits.count)
-    func editedClassNamesAreAnErrorInEveryCommand(_ index: Int) throws {
+    /// With a softmax output, a class-count edit already disagreed with the outputs; with
+    /// one sigmoid output (binary cross-entropy), one class matched it and indexed out of range.
+    @Test(arguments: [(0, false), (1, false), (2, false), (1, true)])
+    func editedClassNamesAreAnErrorInEveryCommand(_ index: Int, _ sigmoid: Bool) throws {
         let folder = try temporaryFolder()
-        let (data, checkpoint) = try Self.checkpoint(in: folder)
+        let (data, checkpoint) = try Self.checkpoint(in: folder, flags: sigmoid ? ["--loss", "binary-cross-entropy"] : [])
         let edited = folder.appendingPathComponent("edited.safetensors").path
         try Self.editHeader(of: checkpoint, to: edited, Self.edits[index].1)
         let commands: [[String]] = [

@@ -27,11 +27,11 @@ extension Network {
         let chunk = Swift.max(1, Swift.min(data.count, 1024))
         let workspace = Workspace(for: self, capacity: chunk, training: false)
         var outputs = keepingOutputs ? Matrix<S>(rows: data.count, columns: outputSize) : nil
-        let order = Array(0..<data.count)
+        let indices = Array(0..<data.count)
         var total: Double = 0
         var correct = 0
         let width = outputSize
-        order.withUnsafeBufferPointer { order in
+        indices.withUnsafeBufferPointer { order in
             for start in stride(from: 0, to: order.count, by: chunk) {
                 let m = Swift.min(chunk, order.count - start)
                 workspace.load(data, indices: UnsafeBufferPointer(rebasing: order[start ..< start + m]))
@@ -39,7 +39,7 @@ extension Network {
                 total += batchLoss(workspace, rows: m) * Double(m)
                 outputs?.withMutablePointer { copyValues(m * width, from: workspace.a[layers.count], to: $0 + start * width) }
                 if case .classes(let labels) = data.targets {
-                    correct += correctCount(workspace, rows: m, labels: labels, indices: Array(start ..< start + m), from: 0)
+                    correct += correctCount(workspace, rows: m, labels: labels, indices: indices, from: start)
                 }
             }
         }
