@@ -6,12 +6,7 @@ struct CurvePlot {
     let history: TrainingHistory
 
     func write(to path: String) throws {
-        let svg = render()
-        do {
-            try Data(svg.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw CLIError("\(path): cannot write the plot (\(error.localizedDescription))")
-        }
+        try writeAtomically(Array(render().utf8), to: path)
     }
 
     func render() -> String {

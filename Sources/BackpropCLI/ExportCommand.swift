@@ -16,6 +16,7 @@ struct ExportCommand: ParsableCommand {
     var onnx: String
 
     func run() throws {
+        try checkWritable(onnx, flag: "--onnx")
         let trained: Model<Float> = try ModelFile.read(from: model)
         try ONNXExport.write(trained, to: onnx)
         print("ONNX model (opset \(ONNXExport.opset)) written to \(onnx)")

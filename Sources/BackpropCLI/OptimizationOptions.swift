@@ -33,8 +33,8 @@ struct OptimizationOptions: ParsableArguments {
     @Option(help: "L2 weight decay λ ≥ 0 (decoupled for adamw, default 0.01 there).")
     var weightDecay: Double?
 
-    @Option(help: "Examples per mini-batch.")
-    var batchSize = 32
+    @Option(help: "Examples per mini-batch (default: 32, or every example when there are fewer).")
+    var batchSize: Int?
 
     @Option(help: "Passes over the training data (default: enough for about 20,000 steps, 10 to 200 epochs, stopping early once the loss stops improving).")
     var epochs: Int?
@@ -65,7 +65,7 @@ struct OptimizationOptions: ParsableArguments {
         if let weightDecay, !(weightDecay >= 0 && weightDecay.isFinite) {
             throw ValidationError("--weight-decay must be a finite number ≥ 0, got \(weightDecay)")
         }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if let earlyStopping, earlyStopping < 1 {
             throw ValidationError("--early-stopping must be at least 1 epoch, got \(earlyStopping)")
@@ -93,6 +93,7 @@ struct OptimizationOptions: ParsableArguments {
     /// The trainer; without --epochs, about 20,000 optimizer steps (10 to 200 epochs) with
     /// early stopping after 10 epochs without improvement, as scikit-learn's MLP defaults do.
     func makeTrainer(examples: Int, seed: UInt64) -> Trainer {
+        let batchSize = self.batchSize ?? min(32, max(1, examples))
         let batches = max(1, (examples + batchSize - 1) / batchSize)
         let automatic = epochs == nil
         let count = epochs ?? min(200, max(10, (20_000 + batches - 1) / batches))

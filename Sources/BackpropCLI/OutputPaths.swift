@@ -1,20 +1,13 @@
 import Backprop
 import Foundation
 
-/// Checks, before any work starts, that a file can be written at `path` given with `flag`:
-/// its folder exists and is a writable folder, and `path` is not a folder. A long run must
-/// not end by failing to save.
+/// Checks, before any work starts, that a file can be written at `path` given with `flag`
+/// (see the library's `checkWritable`). A long run must not end by failing to save.
 func checkWritable(_ path: String, flag: String) throws {
-    var isFolder: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-        throw CLIError("\(flag) \(path): is a folder; give a file name")
-    }
-    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-        throw CLIError("\(flag) \(path): the folder \(folder) does not exist")
-    }
-    guard access(folder, W_OK | X_OK) == 0 else {
-        throw CLIError("\(flag) \(path): cannot write in \(folder) (\(String(cString: strerror(errno))))")
+    do {
+        try Backprop.checkWritable(path)
+    } catch DataError.unwritable(_, let reason) {
+        throw CLIError("\(flag) \(path): \(reason)")
     }
 }
 

@@ -24,6 +24,7 @@ struct PredictCommand: ParsableCommand {
     @OptionGroup var limits: InputLimitOptions
 
     func run() throws {
+        if let output { try checkWritable(output, flag: "--output") }
         let trained: Model<Float> = try ModelFile.read(from: model, maximumBytes: limits.maxInputBytes)
         let outputs = try trained.predict(trained.examples(reading: data, options: limits.applied(to: DataFileOptions(requiresLabels: false))).features)
         var csv = ""
@@ -45,11 +46,7 @@ struct PredictCommand: ParsableCommand {
             csv += cells.joined(separator: ",") + "\n"
         }
         if let output {
-            do {
-                try Data(csv.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
-            } catch {
-                throw CLIError("\(output): cannot write the predictions (\(error.localizedDescription))")
-            }
+            try writeAtomically(Array(csv.utf8), to: output)
         } else {
             print(csv, terminator: "")
         }

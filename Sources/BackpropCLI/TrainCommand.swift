@@ -144,9 +144,9 @@ struct TrainCommand: ParsableCommand {
         let prepared = try TrainingData<Float>.load(data, options: TrainingDataOptions(
             file: limits.applied(to: DataFileOptions(labelsPath: labels, labelColumn: label)), task: task, scaling: scale,
             validationFraction: validationSplit, seed: seed))
-        if optimization.batchSize > prepared.training.count {
+        if let batchSize = optimization.batchSize, batchSize > prepared.training.count {
             throw ValidationError(
-                "--batch-size \(optimization.batchSize) is larger than the \(prepared.training.count) training examples; use 1 ... \(prepared.training.count)")
+                "--batch-size \(batchSize) is larger than the \(prepared.training.count) training examples; use 1 ... \(prepared.training.count)")
         }
         let network = try model.makeNetwork(for: prepared, seed: seed)
         let trainer = optimization.makeTrainer(examples: prepared.training.count, seed: seed)

@@ -123,8 +123,16 @@ private func hex(_ byte: UInt8) -> String {
 private struct GzipReader {
     let file: gzFile
     let path: String
+    /// Decompressed bytes read so far.
+    private(set) var offset = 0
+
+    init(file: gzFile, path: String) {
+        self.file = file
+        self.path = path
+    }
 
     /// Up to `count` bytes; fewer only at the end of the stream.
+    /// - Throws: `DataError` for a damaged gzip stream (a failed check, or one cut short).
     mutating func read(count: Int) throws -> [UInt8] {
         var result: [UInt8] = []
         let chunk = 1 << 20
@@ -132,14 +140,28 @@ private struct GzipReader {
         while result.count < count {
             let wanted = min(buffer.count, count - result.count)
             let got = buffer.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32(wanted)) }
-            if got < 0 {
-                var code: Int32 = 0
-                let message = gzerror(file, &code).map { String(cString: $0) } ?? "read error"
-                throw DataError.malformed(path: path, location: "byte \(result.count)", message: message)
+            if got <= 0 {
+                try checkStream()
+                break
             }
-            if got == 0 { break }
             result.append(contentsOf: buffer[0..<Int(got)])
+            offset += Int(got)
         }
         return result
+    }
+
+    /// Throws if zlib reports an error on the stream: a cut-short gzip file reads as a
+    /// short file, with `Z_BUF_ERROR` left to say why.
+    private func checkStream() throws {
+        var code: Int32 = Z_OK
+        let message = gzerror(file, &code).map { String(cString: $0) } ?? ""
+        guard code != Z_OK else { return }
+        let location = "decompressed byte \(offset)"
+        if code == Z_BUF_ERROR {
+            throw DataError.malformed(path: path, location: location, message: "the gzip stream is cut short (a truncated file)")
+        }
+        // zlib prefixes its message with the path.
+        let reason = message.hasPrefix(path + ": ") ? String(message.dropFirst(path.count + 2)) : message
+        throw DataError.malformed(path: path, location: location, message: "damaged gzip stream: \(reason)")
     }
 }

@@ -18,16 +18,20 @@ public struct LabelEncoding: Codable, Equatable, Sendable {
 
     /// An encoding for `task` with these classes (none for regression).
     ///
-    /// A classifier has at least two classes, each named once: with one class there is
-    /// nothing to predict, and a repeated name would make two outputs mean the same label.
+    /// A classifier has at least two classes, each named once and none empty: with one
+    /// class there is nothing to predict, a repeated name would make two outputs mean the
+    /// same label, and an empty one could not be told from a missing label.
     /// - Throws: `BackpropError.invalidArchitecture` for fewer than two classes or a repeated
-    ///   class name in classification, or class names in regression.
+    ///   or empty class name in classification, or class names in regression.
     public init(task: Task, classNames: [String] = []) throws {
         switch task {
         case .classification:
             guard classNames.count >= 2 else {
                 throw BackpropError.invalidArchitecture(
                     "a classifier needs at least 2 classes, got \(classNames.count)\(classNames.first.map { " ('\($0)')" } ?? "")")
+            }
+            if let empty = classNames.firstIndex(of: "") {
+                throw BackpropError.invalidArchitecture("class name \(empty + 1) of \(classNames.count) is empty")
             }
             var seen = Set<String>()
             if let repeated = classNames.first(where: { !seen.insert($0).inserted }) {
@@ -53,8 +57,12 @@ public struct LabelEncoding: Codable, Equatable, Sendable {
     /// Infers the task and classes from training labels, as scikit-learn users expect:
     /// text labels, or at most 20 distinct integers, mean classification; other numbers
     /// mean regression. Classes are sorted (numerically when all are numbers).
-    /// - Throws: `DataError` for regression with non-numeric labels or classification with one class.
+    /// - Throws: `DataError` for an empty label, regression with non-numeric labels or
+    ///   classification with one class.
     public static func infer(from labels: [String], task: Task?, path: String, column: String) throws -> LabelEncoding {
+        if let row = labels.firstIndex(of: "") {
+            throw DataError.malformed(path: path, location: "line \(row + 2), column '\(column)'", message: "the label is empty")
+        }
         let numbers = labels.compactMap { Double($0) }.filter(\.isFinite)
         let allNumeric = numbers.count == labels.count
         let distinct = Set(labels)

@@ -18,6 +18,7 @@ import Darwin
 ///   editors save through a link). A link to nothing is an error.
 /// - Throws: `DataError.unwritable` naming the path, the step that failed and the system's reason.
 public func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    guard !path.isEmpty else { throw DataError.unwritable(path: path, reason: "the path is empty") }
     let target = try resolvedDestination(path)
     let url = URL(fileURLWithPath: target)
     let folder = url.deletingLastPathComponent().path
@@ -29,13 +30,7 @@ public func writeAtomically(_ bytes: [UInt8], to path: String) throws {
     if replacedMode != nil, (existing.st_mode & S_IFMT) != S_IFREG {
         throw DataError.unwritable(path: path, reason: "it exists and is not a regular file")
     }
-    var temporary = "", fd: Int32 = -1
-    for _ in 0..<16 where fd < 0 {
-        temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
-        if fd < 0, errno != EEXIST { throw failure("create a temporary file in \(folder)") }
-    }
-    guard fd >= 0 else { throw failure("create a temporary file in \(folder)") }
+    let (temporary, fd) = try createTemporaryFile(beside: target, for: path)
     var written = 0
     let ok: Bool = bytes.withUnsafeBytes { raw in
         while written < raw.count {
@@ -65,6 +60,55 @@ public func writeAtomically(_ bytes: [UInt8], to path: String) throws {
     if fsync(dir) != 0, errno != EINVAL {
         throw failure("sync the folder: the new file is in place but may not survive a power loss")
     }
+}
+
+/// Checks, without writing anything that stays, that `writeAtomically(_:to:)` can write
+/// `path`: the path is not empty, names no folder or special file, a symbolic link there
+/// leads somewhere, the name fits the file system, and a temporary file can be created in
+/// its folder (created and removed here). A long computation whose result goes to `path`
+/// calls this first, so that it cannot end by failing to save.
+/// - Throws: `DataError.unwritable` naming the path and what is wrong.
+public func checkWritable(_ path: String) throws {
+    guard !path.isEmpty else { throw DataError.unwritable(path: path, reason: "the path is empty") }
+    let target = try resolvedDestination(path)
+    var existing = stat()
+    if stat(target, &existing) == 0, (existing.st_mode & S_IFMT) != S_IFREG {
+        let what = (existing.st_mode & S_IFMT) == S_IFDIR ? "a folder; give a file name" : "not a regular file"
+        throw DataError.unwritable(path: path, reason: "it is \(what)")
+    }
+    let url = URL(fileURLWithPath: target)
+    let folder = url.deletingLastPathComponent().path
+    var folderStatus = stat()
+    guard stat(folder, &folderStatus) == 0 else {
+        throw DataError.unwritable(path: path, reason: "the folder \(folder) does not exist")
+    }
+    guard (folderStatus.st_mode & S_IFMT) == S_IFDIR else {
+        throw DataError.unwritable(path: path, reason: "\(folder) is not a folder")
+    }
+    let longest = pathconf(folder, Int32(_PC_NAME_MAX))
+    if longest > 0, url.lastPathComponent.utf8.count > longest {
+        throw DataError.unwritable(
+            path: path, reason: "the name is \(url.lastPathComponent.utf8.count) bytes long; \(folder) allows \(longest)")
+    }
+    let (temporary, fd) = try createTemporaryFile(beside: target, for: path)
+    close(fd)
+    unlink(temporary)
+}
+
+/// A new, empty temporary file in the folder of `target`, named after it (its first 40
+/// characters) with the process id and random bits, opened for writing with
+/// `O_EXCL | O_NOFOLLOW | O_CLOEXEC`. `path` is the name given in errors.
+private func createTemporaryFile(beside target: String, for path: String) throws -> (path: String, fd: Int32) {
+    let url = URL(fileURLWithPath: target)
+    let folder = url.deletingLastPathComponent().path
+    for _ in 0..<16 {
+        let temporary = folder + "/." + url.lastPathComponent.prefix(40) + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+        if fd >= 0 { return (temporary, fd) }
+        if errno != EEXIST { break }
+    }
+    throw DataError.unwritable(
+        path: path, reason: "\(String(cString: strerror(errno))) (create a temporary file in \(folder))")
 }
 
 /// The file a write to `path` replaces: `path` itself, or the file a symbolic link at

@@ -67,6 +67,10 @@ public struct Model<S: Scalar>: Equatable, Sendable {
             throw BackpropError.shapeMismatch(
                 what: "feature names", expected: "\(network.inputSize) (the network's input size)", got: "\(featureNames.count)")
         }
+        var seen = Set<String>()
+        if let repeated = featureNames.first(where: { !seen.insert($0).inserted }) {
+            throw BackpropError.invalidArchitecture("feature name '\(repeated)' appears more than once")
+        }
         if labels.task == .classification {
             let classes = labels.classNames.count
             guard classes == network.outputSize || (classes == 2 && network.outputSize == 1) else {
