@@ -4,7 +4,7 @@ DATA  ?= /usr/share/datasets/fashion-mnist
 BIN   := .build/release/backprop
 EPOCHS ?= 10
 
-.PHONY: all deps deps-data build release test docs docs-check demo bench bench-peers fuzz clean
+.PHONY: all deps deps-data build release test docs docs-check demo bench bench-peers fuzz stress-faults clean
 
 all: build
 
@@ -102,6 +102,10 @@ bench-peers:
 ## Fuzzes the CSV, IDX and model-file readers (FUZZ_SECONDS per reader, default 60).
 fuzz: deps
 	scripts/fuzz.sh
+
+## Runs the fault tests 20 times in a row while a release build loads both cores.
+stress-faults: deps
+	scripts/stress-fault-tests.sh 20
 
 clean:
 	rm -rf .build .build-fuzz .build-asan .build-tsan Benchmarks/.build

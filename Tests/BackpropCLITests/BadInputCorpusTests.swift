@@ -67,9 +67,17 @@ import Testing
         #expect(peak < HostileCorpusTests.peakLimitKiB, "peak \(peak) KiB")
     }
 
+    /// A batch size given larger than the data is a usage error (exit 2); the default (32)
+    /// shrinks to the data, as Keras and PyTorch's DataLoader do.
     @Test func batchLargerThanTheDataIsRejected() throws {
         let result = try backprop("train", iris, "--batch-size", "500")
-        #expect(result.status != 0 && result.error.contains("--batch-size 500 is larger than the 150"))
+        #expect(result.status == 2 && result.error.contains("--batch-size 500 is larger than the 150"))
+        let folder = try temporaryFolder()
+        let three = folder.appendingPathComponent("three.csv").path
+        try "a,b,label\n1,2,x\n3,4,y\n5,6,x\n".write(toFile: three, atomically: true, encoding: .utf8)
+        let small = try backprop("train", three, "--epochs", "1", "--json")
+        #expect(small.status == 0, "\(small.error)")
+        #expect(try jsonLines(small.output).last?["final"] as? Bool == true)
     }
 }
 

@@ -208,7 +208,7 @@ func epochNumber(_ name: String) -> Int {
 }
 
 /// A tiny seeded generator for test data (the tests do not import Backprop's).
-struct SplitMix {
+struct SplitMix: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
