@@ -89,11 +89,13 @@ demo: deps-data release
 PEERS_PYTHON ?= $(HOME)/.peers-venv/bin/python
 
 ## Runs W1–W4 with Backprop beside the PyTorch and NumPy peers (when installed: make
-## bench-peers) and prints one table, then a width and batch-size sweep.
+## bench-peers) and prints one table, then a width and batch-size sweep, then data-parallel
+## scaling over MPI (W2, W3 on 1 and 2 processes).
 bench: deps-data
 	$(SWIFT) build -c release --package-path Benchmarks --product backprop-bench
 	LD_PRELOAD=$$(ls Benchmarks/.build/release/libMallocInterposerSwift.so) Benchmarks/.build/release/backprop-bench \
 	  $$( [ -x $(PEERS_PYTHON) ] && echo --peers $(PEERS_PYTHON) ) --sweep
+	scripts/bench-distributed.sh
 
 ## Installs the peers (PyTorch, NumPy, JAX) in ~/.peers-venv.
 bench-peers:

@@ -3,7 +3,8 @@ import PackageDescription
 
 // The core library `Backprop` depends on BLAS, zlib and the CSV reader only. Everything else
 // is a thin layer over it in a product of its own, so a library user builds only what they use:
-// `BackpropONNX` (export, with SwiftProtobuf) and the `backprop` command line. The benchmark
+// `BackpropONNX` (export, with SwiftProtobuf), `BackpropMPI` (data-parallel training over
+// MPI; needs Open MPI or MPICH installed) and the `backprop` command line. The benchmark
 // is a package of its own under Benchmarks/ (`make bench`), so no user resolves its dependencies.
 let package = Package(
     name: "Backprop",
@@ -11,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "Backprop", targets: ["Backprop"]),
         .library(name: "BackpropONNX", targets: ["BackpropONNX"]),
+        .library(name: "BackpropMPI", targets: ["BackpropMPI"]),
         .executable(name: "backprop", targets: ["BackpropCLI"]),
     ],
     dependencies: [
@@ -47,11 +49,20 @@ let package = Package(
             name: "BackpropONNX",
             dependencies: ["Backprop", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
+        // MPI's C API, with the handles mpi.h defines as macros made functions (shim.h).
+        .systemLibrary(
+            name: "CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"]), .brew(["open-mpi"])]
+        ),
+        // Data-parallel training over MPI: `MPICommunicator`.
+        .target(name: "BackpropMPI", dependencies: ["Backprop", "CMPI"]),
         .executableTarget(
             name: "BackpropCLI",
             dependencies: [
                 "Backprop",
                 "BackpropONNX",
+                "BackpropMPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -66,6 +77,8 @@ let package = Package(
             name: "backprop-fuzz", dependencies: ["Backprop"], path: "Tests/Fuzz", exclude: ["Seeds", "Regressions"]),
         // A program on the library alone that LibraryResumeTests runs in fresh processes; not a product.
         .executableTarget(name: "library-run", dependencies: ["Backprop"], path: "Tests/LibraryRun"),
+        // The distributed-equivalence check that MPITests runs under mpirun; not a product.
+        .executableTarget(name: "mpi-equivalence", dependencies: ["Backprop", "BackpropMPI"], path: "Tests/MPIEquivalence"),
         // A helper the kill-while-saving test runs and SIGKILLs; not a product.
         .executableTarget(name: "SaveStress", dependencies: ["Backprop"], path: "Tests/SaveStress"),
     ]

@@ -23,5 +23,14 @@ let package = Package(
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],
             path: "Sources/BackpropBench"),
+        // Data-parallel scaling under mpirun (scripts/bench-distributed.sh).
+        .executableTarget(
+            name: "backprop-scaling",
+            dependencies: [
+                .product(name: "Backprop", package: "Backprop"),
+                .product(name: "BackpropMPI", package: "Backprop"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/ScalingBench"),
     ]
 )

@@ -5,7 +5,7 @@
 # As root it runs apt-get; otherwise it prints the command to run and fails.
 set -euo pipefail
 
-packages=(libopenblas-dev zlib1g-dev pkg-config gzip python3 time)
+packages=(libopenblas-dev zlib1g-dev pkg-config gzip python3 time libopenmpi-dev openmpi-bin)
 [ "${1:-}" = "--data" ] && packages+=(dataset-fashion-mnist)
 
 missing=()

@@ -11,7 +11,7 @@ load=$(mktemp -d)
 # The load: a release build from scratch, again and again, in its own process group.
 setsid bash -c "while true; do rm -rf '$load/build'; swift build -c release --scratch-path '$load/build' >/dev/null 2>&1; done" &
 loader=$!
-trap 'kill -- -$loader 2>/dev/null; wait 2>/dev/null; rm -rf "$load"' EXIT
+trap 'kill -- -$loader 2>/dev/null; wait 2>/dev/null; sleep 2; rm -rf "$load"' EXIT
 sleep 20  # let the load build get going
 for i in $(seq 1 "$runs"); do
   start=$(date +%s)

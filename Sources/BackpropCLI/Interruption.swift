@@ -51,12 +51,15 @@ enum Interruption {
     /// The conventional exit status for a process ended by `number`: 128 + number.
     static func exitCode(_ number: Int32) -> Int32 { 128 + number }
 
-    /// For tests: raises the signal named by BACKPROP_RAISE_SIGNAL (INT or TERM) when the
-    /// command reaches the phase named by BACKPROP_RAISE_AT, so that a test can interrupt a
-    /// given phase without depending on timing.
+    /// For tests: raises the signal named by BACKPROP_RAISE_SIGNAL (INT, TERM or KILL) when
+    /// the command reaches the phase named by BACKPROP_RAISE_AT — in a distributed run only on
+    /// the rank BACKPROP_RAISE_RANK names, when set — so that a test can interrupt a given
+    /// phase without depending on timing.
     static func testPoint(_ phase: String) {
         let environment = ProcessInfo.processInfo.environment
         guard environment["BACKPROP_RAISE_AT"] == phase else { return }
-        raise(environment["BACKPROP_RAISE_SIGNAL"] == "TERM" ? SIGTERM : SIGINT)
+        if let rank = environment["BACKPROP_RAISE_RANK"], rank != environment["OMPI_COMM_WORLD_RANK"] { return }
+        let signals = ["TERM": SIGTERM, "KILL": SIGKILL]
+        raise(environment["BACKPROP_RAISE_SIGNAL"].flatMap { signals[$0] } ?? SIGINT)
     }
 }

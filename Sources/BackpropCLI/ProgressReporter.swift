@@ -2,9 +2,10 @@ import Backprop
 import Foundation
 
 /// Prints training progress: a live bar and a line per epoch on a terminal, a plain line per
-/// epoch otherwise, or one JSON object per epoch and a final one with `--json`.
+/// epoch otherwise, or one JSON object per epoch and a final one with `--json`; nothing on
+/// the ranks other than 0 of a distributed run.
 final class ProgressReporter {
-    enum Mode { case terminal, plain, json }
+    enum Mode { case terminal, plain, json, silent }
 
     let mode: Mode
     let epochs: Int
@@ -20,13 +21,14 @@ final class ProgressReporter {
     }
 
     func start(_ network: String, examples: Int, validation: Int?) {
-        guard mode != .json else { return }
+        guard mode != .json, mode != .silent else { return }
         var line = "Training a \(network) on \(examples) examples"
         if let validation { line += ", validating on \(validation)" }
         print(line + ", up to \(epochs) epoch\(epochs == 1 ? "" : "s")")
     }
 
     func report(_ event: TrainingEvent) {
+        guard mode != .silent else { return }
         switch event {
         case .batch(let progress):
             if progress.batch == 1 { epochStart = clock.now }
@@ -48,6 +50,8 @@ final class ProgressReporter {
                 object["test_loss"] = record.testLoss
                 object["test_accuracy"] = record.testAccuracy
                 printJSON(object)
+            case .silent:
+                return
             case .terminal, .plain:
                 if mode == .terminal { print("\r\u{1B}[K", terminator: "") }
                 print(epochLine(record))
@@ -57,6 +61,7 @@ final class ProgressReporter {
     }
 
     func checkpoint(_ path: String, epoch: Int) {
+        guard mode != .silent else { return }
         if mode == .json {
             printJSON(["checkpoint": path, "after_epoch": epoch])
         } else {
@@ -66,6 +71,7 @@ final class ProgressReporter {
     }
 
     func finish(_ final: [String: Any], stoppedEarly: Bool, bestEpoch: Int?) {
+        guard mode != .silent else { return }
         if mode == .json {
             printJSON(final)
             return

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backprop
+import BackpropMPI
 import Foundation
 
 struct TrainCommand: ParsableCommand {
@@ -70,6 +71,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per epoch and a final summary line.")
     var json = false
 
+    @Flag(help: "Train one model on all the processes `mpirun -np N` started, on one machine or many: each computes its share of every mini-batch (--batch-size stays the whole batch) and the gradients are summed with MPI_Allreduce. Rank 0 alone prints and writes files.")
+    var distributed = false
+
     @OptionGroup var limits: InputLimitOptions
 
     func validate() throws {
@@ -86,14 +90,54 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         Interruption.install()
-        if let threads { setBLASThreadCount(threads) }
-        try checkOutputs()
+        guard distributed else { return try train(on: SingleProcess()) }
+        let world: MPICommunicator
+        do {
+            world = try MPICommunicator()
+        } catch {
+            throw CLIError("--distributed: \(error)")
+        }
+        do {
+            try train(on: world)
+        } catch let code as ExitCode {
+            world.finalize()
+            throw code
+        } catch {
+            // The other ranks may be waiting for this one in a collective operation: end them all.
+            FileHandle.standardError.write(Data(
+                "Error: \(BackpropCommand.message(for: error)) (rank \(world.rank) of \(world.size); ending the job)\n".utf8))
+            world.abort(code: 1)
+        }
+        world.finalize()
+    }
+
+    /// Trains on `communicator`'s processes; rank 0 alone prints and writes files, and the
+    /// others wait for its writes (a barrier) before they go on or exit.
+    private func train(on communicator: any Communicator) throws {
+        let leader = communicator.rank == 0
+        if let threads {
+            setBLASThreadCount(threads)
+        } else if communicator.size > 1 {
+            // One share of the cores per process on this machine.
+            let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? communicator.size
+            setBLASThreadCount(max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, local)))
+        }
+        if leader { try checkOutputs() }
         var (session, model) = try resume.map(resumeSession) ?? startSession()
+        session.communicator = communicator
         Interruption.testPoint("loaded")
         try Interruption.exitIfReceived("before training started; nothing was written")
-        let reporter = ProgressReporter(mode: json ? .json : (isatty(STDOUT_FILENO) != 0 ? .terminal : .plain), epochs: session.trainer.epochs)
-        if let resume, !json { print("Resuming \(resume) at epoch \(session.state.epoch), batch \(session.state.batch)") }
+        // Under mpirun a rank's output is a pseudo-terminal whatever the user's is: no live bar.
+        let terminal = isatty(STDOUT_FILENO) != 0 && communicator.size == 1
+        let mode: ProgressReporter.Mode = !leader ? .silent : json ? .json : terminal ? .terminal : .plain
+        let reporter = ProgressReporter(mode: mode, epochs: session.trainer.epochs)
+        if let resume, !json, leader { print("Resuming \(resume) at epoch \(session.state.epoch), batch \(session.state.batch)") }
         reporter.start(describe(session.network), examples: session.data.count, validation: session.validation?.count)
+        if communicator.size > 1, leader, !json {
+            let batch = session.trainer.batchSize
+            let (low, high) = (batch / communicator.size, (batch + communicator.size - 1) / communicator.size)
+            print("Data-parallel on \(communicator.size) processes (MPI): each computes \(low == high ? "\(low)" : "\(low)–\(high)") examples of every mini-batch of \(batch)")
+        }
         let clock = ContinuousClock()
         let started = clock.now
         var lastCheckpoint = resume
@@ -108,12 +152,16 @@ struct TrainCommand: ParsableCommand {
             if finished { break }
             model.training?.history = session.state.history
             let path = checkpointPath(session.state)
-            try CheckpointFile.write(session.checkpoint(model: model), to: path)
+            if leader { try CheckpointFile.write(session.checkpoint(model: model), to: path) }
+            try communicator.barrier()
             lastCheckpoint = path
-            if let signal = Interruption.received {
-                FileHandle.standardError.write(Data(
-                    "interrupted: checkpoint written to \(path); continue with --resume \(path)\n".utf8))
-                throw ExitCode(Interruption.exitCode(signal))
+            // A signal on any rank stops them all (each exits as its own signal says, else as SIGTERM).
+            if try communicator.anyRank(Interruption.received != nil) {
+                if leader {
+                    FileHandle.standardError.write(Data(
+                        "interrupted: checkpoint written to \(path); continue with --resume \(path)\n".utf8))
+                }
+                throw ExitCode(Interruption.exitCode(Interruption.received ?? SIGTERM))
             }
             reporter.checkpoint(path, epoch: session.state.epoch - 1)
         }
@@ -128,12 +176,13 @@ struct TrainCommand: ParsableCommand {
             final.merge(Report(model: model, evaluation: try model.evaluate(on: test)).fields(prefix: "test_")) { $1 }
         }
         if let output {
-            try saveTrainedModel(model, to: output)
+            if leader { try saveTrainedModel(model, to: output) }
             final["model"] = output
         }
-        if let plot {
+        if let plot, leader {
             try CurvePlot(history: history).write(to: plot)
         }
+        try communicator.barrier()
         Interruption.testPoint("saved")
         try Interruption.exitIfReceived("after training finished and everything was saved\(output.map { " (the model: \($0))" } ?? "")")
         reporter.finish(final, stoppedEarly: history.stoppedEarly, bestEpoch: history.bestEpoch)

@@ -15,14 +15,15 @@ func backprop(_ arguments: String...) throws -> CLIResult {
     try backprop(arguments)
 }
 
-/// Runs `backprop` (or another program built beside the tests) with `arguments` and extra
-/// `environment` variables, killing it after `timeLimit` seconds (a recorded failure).
+/// Runs `backprop` (or another program built beside the tests, or at a path) with
+/// `arguments` and extra `environment` variables, killing it after `timeLimit` seconds (a
+/// recorded failure).
 func backprop(
     _ arguments: [String], environment: [String: String] = [:], program: String = "backprop", timeLimit: Double = 300,
     sourceLocation: SourceLocation = #_sourceLocation
 ) throws -> CLIResult {
     let process = Process()
-    process.executableURL = try binaryURL(named: program)
+    process.executableURL = program.hasPrefix("/") ? URL(fileURLWithPath: program) : try binaryURL(named: program)
     process.arguments = arguments
     if !environment.isEmpty {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

@@ -170,15 +170,29 @@ import Testing
     }
 }
 
-/// Starts `backprop` and returns once its standard output has shown `marker` (or closed),
-/// with the pipe of its standard error.
-func startBackprop(_ arguments: [String], until marker: String) throws -> (Process, Pipe) {
+/// Starts `backprop` (or `program`, a path, with `environment` added) and returns once its
+/// standard output has shown `marker` (or closed), with the pipe of its standard error.
+func startBackprop(
+    _ arguments: [String], until marker: String, program: String? = nil, environment: [String: String] = [:]
+) throws -> (Process, Pipe) {
     let process = Process()
-    process.executableURL = try binaryURL(named: "backprop")
+    process.executableURL = try program.map { URL(fileURLWithPath: $0) } ?? binaryURL(named: "backprop")
     process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let output = Pipe(), error = Pipe()
     process.standardOutput = output
     process.standardError = error
+    // The child inherits this thread's signal mask, and the test runner's threads block
+    // SIGINT and SIGTERM: a launcher such as mpirun would never see them. Unblock them
+    // while the child starts.
+    var signals = sigset_t(), previous = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGINT)
+    sigaddset(&signals, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &signals, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
     try process.run()
     var printed = ""
     while !printed.contains(marker) {

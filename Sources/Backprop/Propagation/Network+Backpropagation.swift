@@ -9,11 +9,20 @@ extension Network {
     /// Where dropout was applied, a^l is the dropped-out activation and δ^l gains the
     /// factor of the mask, since the mask multiplies a^l.
     /// The gradients land in `workspace.gradients`.
-    func backward(_ workspace: Workspace<S>, rows m: Int) {
+    ///
+    /// - Parameters:
+    ///   - batchSize: the m of 1/m: `m` itself, or in data-parallel training the whole
+    ///     mini-batch of which these `m` examples are one process's share, so that the sum
+    ///     of the shares' gradients is the batch's.
+    ///   - layerFinished: called with k as soon as layer k's gradients (index k of
+    ///     `gradients.weight` and `.bias`) are final, before the layers below it are done.
+    func backward(
+        _ workspace: Workspace<S>, rows m: Int, batchSize: Int? = nil, layerFinished: ((Int) -> Void)? = nil
+    ) {
         let count = layers.count
         let output = layers[count - 1]
         outputDelta(loss, outputActivation: output.activation, workspace: workspace, rows: m)
-        let scale = 1 / S(m)
+        let scale = 1 / S(batchSize ?? m)
         for k in stride(from: count - 1, through: 0, by: -1) {
             let layer = layers[k]
             let nIn = layer.inputSize, nOut = layer.outputSize
@@ -26,6 +35,7 @@ extension Network {
             withMutablePointer(&workspace.gradients.bias[k]) { db in  // (1/m) Δᵀ 1
                 S.multiply(MatrixVectorProduct(deltaT, workspace.ones, into: db, alpha: scale))
             }
+            layerFinished?(k)
             guard k > 0 else { break }
             layer.weight.withPointer { w in  // Δ^(l+1) W^l
                 S.multiply(MatrixProduct(

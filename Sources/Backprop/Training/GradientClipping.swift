@@ -14,6 +14,15 @@ extension Gradients {
         scale(by: S(Double(maxNorm) / (total + 1e-6)))
     }
 
+    /// g ← 0 for every gradient.
+    mutating func zero() {
+        for l in weight.indices {
+            let count = weight[l].elements.count
+            weight[l].withMutablePointer { $0.update(repeating: 0, count: count) }
+            bias[l].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        }
+    }
+
     /// g ← c g for every gradient.
     public mutating func scale(by factor: S) {
         for l in weight.indices {

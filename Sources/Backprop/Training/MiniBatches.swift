@@ -57,26 +57,59 @@ extension TrainingState {
     /// One mini-batch of the epoch in progress, the body of the one training loop:
     /// forward propagation (with dropout), the cost, backpropagation, the gradient
     /// transform and clipping, then the optimizer's update.
-    /// - Throws: `BackpropError.diverged` if the cost is NaN or ±∞; what `transform` throws.
+    ///
+    /// With a `communicator` of N processes, this rank takes its share of the batch (rows
+    /// ⌊m r/N⌋ ..< ⌊m (r+1)/N⌋), its gradients are scaled by 1/m for the whole batch and
+    /// summed across ranks layer by layer as backpropagation finishes each (overlapping the
+    /// layers below), and the loss and correct counts are summed too: every rank then holds
+    /// the batch's gradients and applies the same update. Dropout masks come from a
+    /// generator seeded by the epoch's, the batch and the rank, so that the shared generator
+    /// (the shuffle) stays as one process's.
+    /// - Throws: `BackpropError.diverged` if the cost is NaN or ±∞; what `transform` or
+    ///   the communicator throws.
     mutating func trainBatch<O: Optimizer<S>>(
-        _ batches: MiniBatches<S>, optimizer: inout O, clipNorm: Double?, transform: GradientTransform<S>?
+        _ batches: MiniBatches<S>, optimizer: inout O, clipNorm: Double?, transform: GradientTransform<S>?,
+        communication: (communicator: any Communicator, overlaps: Bool) = (SingleProcess(), true)
     ) throws -> BatchProgress {
+        let communicator = communication.communicator
         let workspace = batches.workspace
         let start = batch * batches.size
         let m = Swift.min(batches.size, batches.data.count - start)
-        batches.order.withUnsafeBufferPointer { order in
-            workspace.load(batches.data, indices: UnsafeBufferPointer(rebasing: order[start ..< start + m]))
+        let (rank, ranks) = (communicator.rank, communicator.size)
+        let first = start + m * rank / ranks, rows = start + m * (rank + 1) / ranks - first
+        var loss = 0.0, correct = 0
+        if rows > 0 {
+            batches.order.withUnsafeBufferPointer { order in
+                workspace.load(batches.data, indices: UnsafeBufferPointer(rebasing: order[first ..< first + rows]))
+            }
+            if ranks == 1 {
+                withUnsafeMutablePointer(to: &random) { network.forward(workspace, rows: rows, dropout: $0) }
+            } else {
+                // Each rank's own masks, drawn without touching the shared generator.
+                var epochStart = epochRandom
+                let seed = epochStart.next() ^ UInt64(batch) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(rank + 1) &* 0xBF58_476D_1CE4_E5B9
+                var dropout = RandomSource(seed: seed)
+                network.forward(workspace, rows: rows, dropout: &dropout)
+            }
+            loss = network.batchLoss(workspace, rows: rows) * Double(rows)
+            if case .classes(let labels) = batches.data.targets {
+                correct = network.correctCount(workspace, rows: rows, labels: labels, indices: batches.order, from: first)
+            }
         }
-        withUnsafeMutablePointer(to: &random) { network.forward(workspace, rows: m, dropout: $0) }
-        let loss = network.batchLoss(workspace, rows: m)
+        if ranks > 1 {
+            var sums = (loss, Double(correct))
+            try withUnsafeMutableBytes(of: &sums) { raw in
+                try communicator.allReduceSum(raw.bindMemory(to: Double.self))
+            }
+            (loss, correct) = (sums.0, Int(sums.1))
+        }
         guard loss.isFinite else {
-            throw BackpropError.diverged(epoch: epoch, batch: batch + 1, what: network.firstNonFiniteOutput(workspace, rows: m))
+            let what = rows > 0 ? network.firstNonFiniteOutput(workspace, rows: rows) : "the loss"
+            throw BackpropError.diverged(epoch: epoch, batch: batch + 1, what: what)
         }
-        partialLoss += loss * Double(m)
-        if case .classes(let labels) = batches.data.targets {
-            partialCorrect += network.correctCount(workspace, rows: m, labels: labels, indices: batches.order, from: start)
-        }
-        network.backward(workspace, rows: m)
+        partialLoss += loss
+        partialCorrect += correct
+        try backpropagate(workspace, rows: rows, of: m, communication: communication)
         try transform?(&workspace.gradients)
         if let clipNorm { workspace.gradients.clip(toNorm: S(clipNorm)) }
         optimizer.update(&network, with: workspace.gradients)
@@ -84,6 +117,42 @@ extension TrainingState {
         return BatchProgress(
             epoch: epoch, batch: batch, batchCount: batches.count, examples: start + m,
             runningLoss: partialLoss / Double(start + m))
+    }
+
+    /// Backpropagation of this rank's `rows` examples of an `m`-example batch; with more
+    /// than one rank, each layer's gradients are summed across ranks as soon as they are
+    /// final (as PyTorch DDP's gradient buckets are) — or, without `overlaps`, after
+    /// backpropagation — and all sums are awaited at the end.
+    private func backpropagate(
+        _ workspace: Workspace<S>, rows: Int, of m: Int, communication: (communicator: any Communicator, overlaps: Bool)
+    ) throws {
+        let communicator = communication.communicator
+        guard communicator.size > 1 else {
+            network.backward(workspace, rows: rows)
+            return
+        }
+        var failure: (any Error)?
+        func reduce(_ k: Int) {
+            do {
+                let weights = workspace.gradients.weight[k].elements.count
+                try workspace.gradients.weight[k].withMutablePointer {
+                    try communicator.startAllReduceSum(UnsafeMutableBufferPointer(start: $0, count: weights))
+                }
+                try workspace.gradients.bias[k].withUnsafeMutableBufferPointer { try communicator.startAllReduceSum($0) }
+            } catch {
+                failure = failure ?? error
+            }
+        }
+        if rows > 0 {
+            network.backward(workspace, rows: rows, batchSize: m, layerFinished: communication.overlaps ? reduce : nil)
+        } else {
+            workspace.gradients.zero()
+        }
+        if rows == 0 || !communication.overlaps {
+            for k in stride(from: network.layers.count - 1, through: 0, by: -1) { reduce(k) }
+        }
+        try communicator.finishReductions()
+        if let failure { throw failure }
     }
 
     /// Records the finished epoch, applies early stopping and moves to the next epoch.

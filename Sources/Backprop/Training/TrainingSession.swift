@@ -28,6 +28,18 @@ public struct TrainingSession<S: Scalar> {
     /// Applied to every mini-batch's gradients before clipping and the update (for
     /// instance a sum across processes); none by default.
     public var gradientTransform: GradientTransform<S>?
+    /// The processes training this model together: each trains on its share of every
+    /// mini-batch and the gradients are summed across them (data parallelism, see
+    /// ``Communicator``). One process by default. Set it before the first `step()`, on
+    /// every rank, with the same trainer, data and seed.
+    public var communicator: any Communicator = SingleProcess()
+    /// With several processes: whether each layer's gradients are summed across them as
+    /// soon as backpropagation has produced them, overlapping the layers below (as PyTorch
+    /// DDP's gradient buckets do), rather than all at once after backpropagation. The
+    /// results are the same either way.
+    public var overlapsCommunication = true
+    /// Whether the ranks' parameters were made equal (rank 0's, broadcast at the first step).
+    private var synchronized = false
     let batches: MiniBatches<S>
     private let clock = ContinuousClock()
 
@@ -73,11 +85,16 @@ public struct TrainingSession<S: Scalar> {
     ///   parameter becomes NaN or ±∞; what `gradientTransform` throws.
     public mutating func step() throws -> TrainingStep? {
         guard !state.isFinished else { return nil }
+        if !synchronized, communicator.size > 1 {
+            try state.network.broadcastParameters(from: 0, over: communicator)
+            synchronized = true
+        }
         let started = clock.now
         state.prepareEpoch(batches)
         optimizer.learningRate = state.scheduler.rate
         let progress = try state.trainBatch(
-            batches, optimizer: &optimizer, clipNorm: trainer.clipNorm, transform: gradientTransform)
+            batches, optimizer: &optimizer, clipNorm: trainer.clipNorm, transform: gradientTransform,
+            communication: (communicator, overlapsCommunication))
         state.partialSeconds += (clock.now - started).seconds
         guard state.batch == batches.count else { return TrainingStep(batch: progress, epoch: nil) }
         let record = try state.finishEpoch(trainer, data: batches.data, validation: validation, test: test)
@@ -87,17 +104,16 @@ public struct TrainingSession<S: Scalar> {
     /// Steps until training ends or `onEvent` asks to pause (after a batch, or after an epoch).
     ///
     /// A pause asked for at an epoch's last batch takes effect after that epoch is recorded.
+    /// With several ranks, a pause asked for on any rank pauses every rank after the same
+    /// batch, so that a checkpoint is consistent.
     /// - Parameter onEvent: called after every batch and every epoch; throwing stops training.
     /// - Returns: whether training has finished.
     @discardableResult
     public mutating func run(onEvent: (TrainingEvent) throws -> TrainingControl = { _ in .proceed }) throws -> Bool {
         while let step = try step() {
-            let pause = try onEvent(.batch(step.batch)) == .pause
-            if let epoch = step.epoch {
-                if try onEvent(.epoch(epoch)) == .pause || pause { return state.isFinished }
-            } else if pause {
-                return false
-            }
+            var pause = try onEvent(.batch(step.batch)) == .pause
+            if let epoch = step.epoch { pause = try onEvent(.epoch(epoch)) == .pause || pause }
+            if try communicator.anyRank(pause) { return state.isFinished }
         }
         return true
     }

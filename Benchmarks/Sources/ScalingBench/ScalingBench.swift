@@ -1,0 +1,71 @@
+// backprop-scaling: data-parallel training speed on the MPI job this process belongs to
+// (`mpirun -np N backprop-scaling …`, or alone for one process). Trains W2 or W3 on
+// Fashion-MNIST for one untimed epoch and `--epochs` timed ones, then times the allreduce
+// of the model's gradient size. Rank 0 prints one JSON object.
+import ArgumentParser
+import Backprop
+import BackpropMPI
+import Foundation
+
+@main
+struct ScalingBench: ParsableCommand {
+    @Argument(help: "W2 ([784, 256, 128, 10], Adam, batch 64) or W3 ([784, 1024, 1024, 10], SGD, batch 512).")
+    var workload: String
+
+    @Option(help: "BLAS threads per process.")
+    var threads = 1
+
+    @Option(help: "Timed epochs.")
+    var epochs = 1
+
+    @Flag(help: "Sum the gradients after backpropagation instead of layer by layer during it.")
+    var noOverlap = false
+
+    @Option(help: "Folder of Fashion-MNIST.")
+    var data = "/usr/share/datasets/fashion-mnist"
+
+    func run() throws {
+        let world = try MPICommunicator()
+        defer { world.finalize() }
+        setBLASThreadCount(threads)
+        let (sizes, optimizer, batch): ([Int], OptimizerConfiguration, Int) = workload == "W3"
+            ? ([784, 1024, 1024, 10], .sgd(learningRate: 0.01), 512) : ([784, 256, 128, 10], .adam(learningRate: 1e-3), 64)
+        let network = try Network<Float>(sizes: sizes, activation: .relu, loss: .crossEntropy, seed: 1)
+        let train = try Dataset<Float>.idx(
+            images: data + "/train-images-idx3-ubyte.gz", labels: data + "/train-labels-idx1-ubyte.gz")
+        var session = try TrainingSession(
+            trainer: Trainer(epochs: epochs + 1, batchSize: batch, optimizer: optimizer, seed: 1), network: network, data: train)
+        session.communicator = world
+        session.overlapsCommunication = !noOverlap
+        _ = try session.run { event in  // the untimed first epoch
+            if case .epoch = event { return .pause }
+            return .proceed
+        }
+        try world.barrier()
+        let clock = ContinuousClock()
+        let start = clock.now
+        try session.run()
+        let elapsed = clock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+
+        // The allreduce of one step's gradients, alone: median of 30.
+        let count = zip(sizes, sizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 + $1.1 }
+        var gradients = [Float](repeating: 1, count: count)
+        var times: [Double] = []
+        for _ in 0..<30 {
+            try world.barrier()
+            let t = clock.now
+            try gradients.withUnsafeMutableBufferPointer { try world.allReduceSum($0) }
+            let d = clock.now - t
+            times.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+        }
+        guard world.rank == 0 else { return }
+        let object: [String: Any] = [
+            "workload": workload, "ranks": world.size, "threads": threads, "overlap": !noOverlap,
+            "examples_per_second": Double(train.count * epochs) / seconds,
+            "allreduce_seconds": times.sorted()[times.count / 2], "gradient_values": count,
+        ]
+        let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        print(String(decoding: json, as: UTF8.self))
+    }
+}

@@ -1,0 +1,76 @@
+// The data-parallel equivalence check (issue 12), run by MPITests as
+// `mpirun -np N mpi-equivalence`: like PyTorch's DDP tests, every rank trains one model
+// together with the others and, alone, the same model on the whole batch, stepping both in
+// lockstep and comparing every parameter after every step. Cases: SGD with momentum and
+// Adam, in Float and Double, with global batches of 10 and 12 on 37 examples (an uneven
+// last batch; with 12, a last batch of one example, so that a rank has none), two epochs.
+// Prints one line per case from rank 0; exits 1 if a difference exceeds the tolerance.
+import Backprop
+import BackpropMPI
+import Foundation
+
+let world: MPICommunicator
+do {
+    world = try MPICommunicator()
+} catch {
+    FileHandle.standardError.write(Data("mpi-equivalence: \(error)\n".utf8))
+    exit(1)
+}
+
+/// Training that differed between the ranks together and one process alone.
+struct Mismatch: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// ‖a − b‖∞ / ‖b‖∞ over every W^l and b^l.
+func relativeDifference<S: Scalar>(_ a: Network<S>, _ b: Network<S>) -> Double {
+    var difference = 0.0, size = 0.0
+    for (x, y) in zip(a.layers, b.layers) {
+        for (u, v) in zip(x.weight.elements + x.bias, y.weight.elements + y.bias) {
+            difference = max(difference, abs(Double(u) - Double(v)))
+            size = max(size, abs(Double(v)))
+        }
+    }
+    return difference / max(size, .leastNormalMagnitude)
+}
+
+/// Steps a distributed and a single-process session in lockstep; returns the largest
+/// relative difference seen after any step, and the number of steps.
+func compare<S: Scalar>(_: S.Type, optimizer: OptimizerConfiguration, batchSize: Int, on world: MPICommunicator) throws -> (Double, Int) {
+    let network = try Network<S>(sizes: [5, 8, 6, 3], activation: .tanh, loss: .crossEntropy, seed: 3)
+    let data = try Dataset.random(for: network, count: 37, seed: 4)
+    let trainer = Trainer(epochs: 2, batchSize: batchSize, optimizer: optimizer, seed: 5)
+    var together = try TrainingSession(trainer: trainer, network: network, data: data)
+    together.communicator = world
+    var alone = try TrainingSession(trainer: trainer, network: network, data: data)
+    var worst = 0.0, steps = 0
+    while let step = try together.step() {
+        let single = try alone.step()
+        worst = max(worst, relativeDifference(together.network, alone.network))
+        steps += 1
+        if let epoch = step.epoch, let other = single?.epoch, abs(epoch.trainLoss - other.trainLoss) > 1e-4 * abs(other.trainLoss) {
+            throw Mismatch(description: "epoch \(epoch.epoch): train loss \(epoch.trainLoss) on \(world.size) ranks, \(other.trainLoss) alone")
+        }
+    }
+    return (worst, steps)
+}
+
+var failed = false
+do {
+    for (name, optimizer) in [("SGD+momentum", OptimizerConfiguration.sgd(learningRate: 0.1, momentum: 0.9)), ("Adam", .adam(learningRate: 0.01))] {
+        for batchSize in [10, 12] {
+            let (single, steps) = try compare(Float.self, optimizer: optimizer, batchSize: batchSize, on: world)
+            let (double, _) = try compare(Double.self, optimizer: optimizer, batchSize: batchSize, on: world)
+            let ok = single <= 1e-5 && double <= 1e-12
+            failed = failed || !ok
+            if world.rank == 0 {
+                print("\(ok ? "ok" : "FAILED") \(name) batch \(batchSize) on \(world.size) ranks, \(steps) steps: largest relative difference Float \(single), Double \(double)")
+            }
+        }
+    }
+} catch {
+    FileHandle.standardError.write(Data("mpi-equivalence rank \(world.rank): \(error)\n".utf8))
+    world.abort(code: 1)
+}
+world.finalize()
+exit(failed ? 1 : 0)
