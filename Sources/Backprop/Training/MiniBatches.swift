@@ -9,6 +9,8 @@ final class MiniBatches<S: Scalar> {
     /// The order of the examples in the epoch `orderEpoch`.
     private(set) var order: [Int]
     private(set) var orderEpoch = 0
+    /// A batch's loss and correct count, summed across ranks while backpropagation runs.
+    let sums = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2)
 
     /// - Throws: `BackpropError` if the data do not fit `network`, are empty, or `size` < 1.
     init(_ data: Dataset<S>, size: Int, for network: Network<S>) throws {
@@ -24,6 +26,11 @@ final class MiniBatches<S: Scalar> {
         count = (data.count + size - 1) / size
         workspace = Workspace(for: network, capacity: Swift.min(size, data.count))
         order = Array(0..<data.count)
+        sums.initialize(repeating: 0)
+    }
+
+    deinit {
+        sums.deallocate()
     }
 
     /// Shuffles the examples for `epoch` with `random` (a permutation of 0 ..< n).
@@ -96,20 +103,18 @@ extension TrainingState {
                 correct = network.correctCount(workspace, rows: rows, labels: labels, indices: batches.order, from: first)
             }
         }
-        if ranks > 1 {
-            var sums = (loss, Double(correct))
-            try withUnsafeMutableBytes(of: &sums) { raw in
-                try communicator.allReduceSum(raw.bindMemory(to: Double.self))
-            }
-            (loss, correct) = (sums.0, Int(sums.1))
+        if ranks > 1 {  // summed with the gradients, awaited at the end of backpropagation
+            (batches.sums[0], batches.sums[1]) = (loss, Double(correct))
+            try communicator.startAllReduceSum(batches.sums)
         }
+        try backpropagate(workspace, rows: rows, of: m, communication: communication)
+        if ranks > 1 { (loss, correct) = (batches.sums[0], Int(batches.sums[1])) }
         guard loss.isFinite else {
             let what = rows > 0 ? network.firstNonFiniteOutput(workspace, rows: rows) : "the loss"
             throw BackpropError.diverged(epoch: epoch, batch: batch + 1, what: what)
         }
         partialLoss += loss
         partialCorrect += correct
-        try backpropagate(workspace, rows: rows, of: m, communication: communication)
         try transform?(&workspace.gradients)
         if let clipNorm { workspace.gradients.clip(toNorm: S(clipNorm)) }
         optimizer.update(&network, with: workspace.gradients)
