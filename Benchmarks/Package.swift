@@ -14,11 +14,14 @@ let package = Package(
     targets: [
         // The raw sgemm the bench measures as the machine's BLAS rate.
         .systemLibrary(name: "CBLASBench", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // The cores' FMA limit: register-only AVX-512 and AVX2 loops (x86-64).
+        .target(name: "CPeak"),
         .executableTarget(
             name: "backprop-bench",
             dependencies: [
                 .product(name: "Backprop", package: "Backprop"),
                 .target(name: "CBLASBench", condition: .when(platforms: [.linux])),
+                "CPeak",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],

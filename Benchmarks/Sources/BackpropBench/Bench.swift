@@ -47,6 +47,13 @@ struct Bench: ParsableCommand {
         print("sgemm 1024³, best of 15: \(fixed(split, 1)) GFLOP/s split over Backprop's threads"
               + (own.map { ", \(fixed($0, 1)) GFLOP/s on OpenBLAS's own threads" } ?? "")
               + "; the peak below is the higher")
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let fma512 = fmaPeak(avx512: true, threads: cores), fma256 = fmaPeak(avx512: false, threads: cores)
+        let fma = max(fma512 ?? 0, fma256 ?? 0)
+        print("FMA peak (register-only loop, \(cores) threads): "
+              + "AVX-512 \(fma512.map { fixed($0, 1) + " GFLOP/s" } ?? "not available"), "
+              + "AVX2 \(fma256.map { fixed($0, 1) + " GFLOP/s" } ?? "not available")"
+              + (fma > 0 ? "; sgemm reaches \(fixed(100 * peak / fma, 0))% of it" : ""))
         let fashion = try FashionMNIST(folder: data)
         let counter = AllocationCounter()
         if !counter.works { print("note: allocation counts need LD_PRELOAD=…/libMallocInterposerSwift.so (make bench sets it)") }
@@ -74,7 +81,7 @@ struct Bench: ParsableCommand {
         }
         print("")
         Table(results: results, peak: peak).print()
-        if peers != nil { Targets(results: results, peak: peak).print() }
+        if peers != nil { Targets(results: results, peak: peak, fmaPeak: fma > 0 ? fma : nil).print() }
         if sweep { try Sweep(peak: peak).run() }
     }
 }
