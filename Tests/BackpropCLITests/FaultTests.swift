@@ -150,6 +150,14 @@ import Testing
         let readOnly = try String(contentsOfFile: folder.path + "/ro.err", encoding: .utf8)
         #expect(full.contains("m.safetensors") && full.contains("No space left on device"), "\(full)")
         #expect(readOnly.contains("m.safetensors") && readOnly.contains("Read-only file system"), "\(readOnly)")
+        // The full disk was found only at the final save: the trained model was kept in
+        // the temporary folder, the error says where, and it is a model that loads.
+        let marker = "the trained model is saved in "
+        let rescued = try #require(
+            full.range(of: marker).map { String(full[$0.upperBound...].prefix { $0 != " " && $0 != "\n" }) }, "\(full)")
+        defer { try? FileManager.default.removeItem(atPath: rescued) }
+        let summary = try backprop("summary", rescued)
+        #expect(summary.status == 0 && summary.output.contains("4000"), "\(summary.output)\(summary.error)")
     }
 
     @Test func checkpointEveryNEpochsResumesExactly() throws {
