@@ -90,7 +90,13 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         Interruption.install()
-        guard distributed else { return try train(on: SingleProcess()) }
+        guard distributed else {
+            if let ranks = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"].flatMap({ Int($0) }), ranks > 1 {
+                FileHandle.standardError.write(Data(
+                    "note: started by mpirun as one of \(ranks) processes, without --distributed: each trains a model of its own\n".utf8))
+            }
+            return try train(on: SingleProcess())
+        }
         let world: MPICommunicator
         do {
             world = try MPICommunicator()
