@@ -66,7 +66,9 @@ extension Communicator {
 }
 
 /// One process training alone: every collective operation leaves the values as they are.
-public final class SingleProcess: Communicator {
+public final class SingleProcess: Communicator, Sendable {
+    /// The one instance the training loop uses by default (made once: none per step).
+    static let alone = SingleProcess()
     /// Always 0.
     public let rank = 0
     /// Always 1.

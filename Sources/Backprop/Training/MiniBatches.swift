@@ -76,7 +76,7 @@ extension TrainingState {
     ///   the communicator throws.
     mutating func trainBatch<O: Optimizer<S>>(
         _ batches: MiniBatches<S>, optimizer: inout O, clipNorm: Double?, transform: GradientTransform<S>?,
-        communication: (communicator: any Communicator, overlaps: Bool) = (SingleProcess(), true)
+        communication: (communicator: any Communicator, overlaps: Bool) = (SingleProcess.alone, true)
     ) throws -> BatchProgress {
         let communicator = communication.communicator
         let workspace = batches.workspace

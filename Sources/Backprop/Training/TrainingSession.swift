@@ -32,7 +32,7 @@ public struct TrainingSession<S: Scalar> {
     /// mini-batch and the gradients are summed across them (data parallelism, see
     /// ``Communicator``). One process by default. Set it before the first `step()`, on
     /// every rank, with the same trainer, data and seed.
-    public var communicator: any Communicator = SingleProcess()
+    public var communicator: any Communicator = SingleProcess.alone
     /// With several processes: whether each layer's gradients are summed across them as
     /// soon as backpropagation has produced them, overlapping the layers below (as PyTorch
     /// DDP's gradient buckets do), rather than all at once after backpropagation. The
