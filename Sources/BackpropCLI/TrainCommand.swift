@@ -1,6 +1,5 @@
 import ArgumentParser
 import Backprop
-import BackpropMPI
 import Foundation
 
 struct TrainCommand: ParsableCommand {
@@ -91,30 +90,10 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         Interruption.install()
         guard distributed else {
-            if let ranks = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"].flatMap({ Int($0) }), ranks > 1 {
-                FileHandle.standardError.write(Data(
-                    "note: started by mpirun as one of \(ranks) processes, without --distributed: each trains a model of its own\n".utf8))
-            }
+            noteIfStartedByMPIRunAlone()
             return try train(on: SingleProcess())
         }
-        let world: MPICommunicator
-        do {
-            world = try MPICommunicator()
-        } catch {
-            throw CLIError("--distributed: \(error)")
-        }
-        do {
-            try train(on: world)
-        } catch let code as ExitCode {
-            world.finalize()
-            throw code
-        } catch {
-            // The other ranks may be waiting for this one in a collective operation: end them all.
-            FileHandle.standardError.write(Data(
-                "Error: \(BackpropCommand.message(for: error)) (rank \(world.rank) of \(world.size); ending the job)\n".utf8))
-            world.abort(code: 1)
-        }
-        world.finalize()
+        try withMPIJob(train(on:))
     }
 
     /// Trains on `communicator`'s processes; rank 0 alone prints and writes files, and the
@@ -125,8 +104,7 @@ struct TrainCommand: ParsableCommand {
             setBLASThreadCount(threads)
         } else if communicator.size > 1 {
             // One share of the cores per process on this machine.
-            let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? communicator.size
-            setBLASThreadCount(max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, local)))
+            setBLASThreadCount(max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, processesOnThisMachine(communicator))))
         }
         if leader { try checkOutputs() }
         var (session, model) = try resume.map(resumeSession) ?? startSession()
