@@ -1,10 +1,13 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // The core library `Backprop` depends on BLAS, zlib and the CSV reader only. Everything else
 // is a thin layer over it in a product of its own, so a library user builds only what they use:
 // `BackpropONNX` (export, with SwiftProtobuf), `BackpropMPI` (data-parallel training over
-// MPI; needs Open MPI or MPICH installed) and the `backprop` command line. The benchmark
+// MPI; needs Open MPI or MPICH installed), `BackpropServer` (the HTTP inference server, on
+// Hummingbird 2) and the `backprop` command line. The server is behind the trait `Server`, on
+// by default: `--disable-default-traits` builds everything else without Hummingbird and
+// SwiftNIO (make test's sanitizer passes do, which keeps them within CI's time). The benchmark
 // is a package of its own under Benchmarks/ (`make bench`), so no user resolves its dependencies.
 let package = Package(
     name: "Backprop",
@@ -13,13 +16,26 @@ let package = Package(
         .library(name: "Backprop", targets: ["Backprop"]),
         .library(name: "BackpropONNX", targets: ["BackpropONNX"]),
         .library(name: "BackpropMPI", targets: ["BackpropMPI"]),
+        .library(name: "BackpropServer", targets: ["BackpropServer"]),
         .executable(name: "backprop", targets: ["BackpropCLI"]),
+    ],
+    traits: [
+        .trait(name: "Server", description: "The HTTP inference server, `backprop serve` (Hummingbird 2 on SwiftNIO)."),
+        .default(enabledTraits: ["Server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
+        // Without Hummingbird's default traits: they add swift-configuration, which is not used.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Already in Hummingbird's graph; named for the types the server uses directly.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.30.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // OpenBLAS on Linux; Apple platforms use Accelerate instead.
@@ -57,12 +73,28 @@ let package = Package(
         ),
         // Data-parallel training over MPI: `MPICommunicator`.
         .target(name: "BackpropMPI", dependencies: ["Backprop", "CMPI"]),
+        // The inference server behind `backprop serve`; its files compile to nothing without the trait `Server`.
+        .target(
+            name: "BackpropServer",
+            dependencies: [
+                "Backprop",
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Server"])),
+                .product(name: "HummingbirdCore", package: "hummingbird", condition: .when(traits: ["Server"])),
+                .product(name: "Prometheus", package: "swift-prometheus", condition: .when(traits: ["Server"])),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["Server"])),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras", condition: .when(traits: ["Server"])),
+                .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Server"])),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["Server"])),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle", condition: .when(traits: ["Server"])),
+            ]
+        ),
         .executableTarget(
             name: "BackpropCLI",
             dependencies: [
                 "Backprop",
                 "BackpropONNX",
                 "BackpropMPI",
+                .target(name: "BackpropServer", condition: .when(traits: ["Server"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,6 +104,15 @@ let package = Package(
         ),
         // Runs the built `backprop` binary (`swift build` first; `make test` does).
         .testTarget(name: "BackpropCLITests", dependencies: ["Backprop"]),
+        // The server in process (Hummingbird's router test framework) and live on a free port.
+        .testTarget(
+            name: "BackpropServerTests",
+            dependencies: [
+                "Backprop",
+                .target(name: "BackpropServer", condition: .when(traits: ["Server"])),
+                .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Server"])),
+            ]
+        ),
         // Fuzz targets for the readers (`make fuzz` builds them with libFuzzer); not a product.
         .executableTarget(
             name: "backprop-fuzz", dependencies: ["Backprop"], path: "Tests/Fuzz", exclude: ["Seeds", "Regressions"]),

@@ -35,5 +35,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/ScalingBench"),
+        // The in-process batched rate beside `backprop serve`'s (scripts/bench-serve.sh).
+        .executableTarget(
+            name: "backprop-serve-bench",
+            dependencies: [
+                .product(name: "Backprop", package: "Backprop"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/ServeBench"),
     ]
 )

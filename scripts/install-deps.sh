@@ -2,11 +2,13 @@
 # Installs the Debian packages Backprop needs, if any are missing.
 #   scripts/install-deps.sh            build and test dependencies
 #   scripts/install-deps.sh --data     also the Fashion-MNIST data set (for the demo)
+#   scripts/install-deps.sh --bench    also the data set and wrk (for make bench's load test)
 # As root it runs apt-get; otherwise it prints the command to run and fails.
 set -euo pipefail
 
 packages=(libopenblas-dev zlib1g-dev pkg-config gzip python3 time libopenmpi-dev openmpi-bin)
 [ "${1:-}" = "--data" ] && packages+=(dataset-fashion-mnist)
+[ "${1:-}" = "--bench" ] && packages+=(dataset-fashion-mnist wrk)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,194 @@
+#if Server
+import Backprop
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// An HTTP inference server for one model, with TensorFlow Serving's REST conventions:
+///
+/// | request | answer |
+/// |---|---|
+/// | `POST /v1/models/NAME:predict` `{"instances": […]}` | `{"predictions": […]}` |
+/// | `GET /v1/models/NAME` | the model's metadata and version status |
+/// | `GET /healthz` | 200 while the process serves |
+/// | `GET /readyz` | 200 once the model is loaded; 503 while draining |
+/// | `GET /metrics` | Prometheus text format |
+///
+/// Concurrent predictions are batched into one forward pass (`DynamicBatcher`); SIGHUP or a
+/// change to the model file reloads it; SIGTERM or SIGINT stops accepting connections,
+/// finishes the requests in flight, and returns from `run`. Every refused request is a 4xx
+/// with `{"error": "…"}`.
+public struct ModelServer: Sendable {
+    /// The settings it was made with.
+    public let configuration: ServerConfiguration
+    let metrics: ServerMetrics
+    let store: ModelStore
+    let batcher: DynamicBatcher
+    let logger: Logger
+    let draining = DrainFlag()
+
+    /// A server for the model `configuration` names, loaded now.
+    /// - Throws: `ServerSetupError` if the model does not load or a setting is out of range.
+    public init(_ configuration: ServerConfiguration, logger: Logger? = nil) throws {
+        guard (0...65535).contains(configuration.port) else { throw ServerSetupError("--port \(configuration.port): expected 0 … 65535") }
+        guard configuration.maxBatch >= 1 else { throw ServerSetupError("--max-batch \(configuration.maxBatch): expected at least 1") }
+        guard configuration.maxBodyBytes >= 1 else { throw ServerSetupError("--max-body-bytes \(configuration.maxBodyBytes): expected at least 1") }
+        guard configuration.maxConnections >= 1 else { throw ServerSetupError("--max-connections \(configuration.maxConnections): expected at least 1") }
+        guard configuration.requestTimeout > .zero else { throw ServerSetupError("the request timeout must be positive") }
+        guard configuration.maxDelay >= .zero else { throw ServerSetupError("--max-delay-us: expected 0 or more") }
+        self.configuration = configuration
+        self.logger = logger ?? Logger(label: "backprop.serve")
+        metrics = ServerMetrics(maxBatch: configuration.maxBatch)
+        do {
+            store = try ModelStore(
+                path: configuration.modelPath, name: configuration.modelName, maxBytes: configuration.maxModelBytes,
+                metrics: metrics, logger: self.logger)
+        } catch {
+            throw ServerSetupError("\(error)")
+        }
+        batcher = DynamicBatcher(maxBatch: configuration.maxBatch, maxDelay: configuration.maxDelay, metrics: metrics)
+    }
+
+    /// The version of the model that new requests get (1, then one more per reload).
+    public var modelVersion: Int { store.current.version }
+
+    /// Reads the model file again and serves it if it loads, as SIGHUP does.
+    /// - Returns: the new version, or the error that kept the old one serving.
+    @discardableResult
+    public func reload() -> Result<Int, any Error> {
+        store.reload(because: "a reload call")
+    }
+
+    /// Serves until SIGTERM or SIGINT, then drains the requests in flight and returns.
+    /// - Parameter onServerRunning: called with the bound port once the server accepts connections.
+    public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let drainSignals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        let watcher = _Concurrency.Task { [draining] in
+            for await _ in drainSignals {
+                draining.set()
+                break
+            }
+        }
+        defer { watcher.cancel() }
+        try await makeApplication(onServerRunning: onServerRunning).runService()
+    }
+
+    /// The Hummingbird application: the router, the connection limits and the services that
+    /// run beside it (the batcher and the reloader). `run` serves it; tests drive it with
+    /// HummingbirdTesting.
+    public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let timeout = TimeAmount.nanoseconds(Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000
+            + configuration.requestTimeout.components.attoseconds / 1_000_000_000)
+        return Application(
+            router: makeRouter(),
+            server: .http1(configuration: .init(additionalChannelHandlers: [RequestDeadlineHandler(timeout: timeout)])),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "backprop",
+                availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
+            services: [BatcherService(batcher: batcher), ModelReloadService(store: store, interval: configuration.watchInterval)],
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+    }
+
+    func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.middlewares.add(MetricsMiddleware(metrics: metrics))
+        router.middlewares.add(JSONErrorMiddleware())
+        if let token = configuration.token { router.middlewares.add(BearerTokenMiddleware(token: Array(token.utf8))) }
+        router.get("/healthz") { _, _ in jsonResponse("{\"status\":\"ok\"}") }
+        router.get("/readyz") { _, _ in
+            guard !draining.isSet else { throw RequestError(.serviceUnavailable, "draining: the server is shutting down") }
+            let model = store.current
+            return jsonResponse("{\"status\":\"ready\",\"model\":\(jsonString(model.name)),\"version\":\(model.version)}")
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+        }
+        router.get("/v1/models/:model") { _, context in try metadata(context.parameters.require("model")) }
+        router.get("/v1/models/:model/metadata") { _, context in try metadata(context.parameters.require("model")) }
+        router.get("/v1/models/:model/versions/:version") { _, context in
+            try metadata(context.parameters.require("model"), version: context.parameters.require("version"))
+        }
+        router.post("/v1/models/:model") { request, context in
+            try await predict(request, target: context.parameters.require("model"))
+        }
+        router.post("/v1/models/:model/versions/:version") { request, context in
+            try await predict(request, target: context.parameters.require("version"), model: context.parameters.require("model"))
+        }
+        return router
+    }
+
+    /// The served model if `name` is its name (and `version`, if given, its version).
+    private func model(named name: String, version: String? = nil) throws(RequestError) -> ServedModel {
+        let model = store.current
+        guard name == model.name else {
+            throw RequestError(.notFound, "no model named \(jsonString(name)); this server serves \(jsonString(model.name))")
+        }
+        if let version, version != "\(model.version)" {
+            throw RequestError(.notFound, "model \(jsonString(name)) has no version \(jsonString(version)); it serves version \(model.version)")
+        }
+        return model
+    }
+
+    private func metadata(_ name: String, version: String? = nil) throws -> Response {
+        if name.contains(":") || version?.contains(":") == true {
+            throw RequestError(.methodNotAllowed, "use POST for \(name.contains(":") ? name : version ?? "")", headers: [.allow: "POST"])
+        }
+        let model = try model(named: name, version: version)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: model.metadataJSON)))
+    }
+
+    /// `POST …/NAME:predict` (or `…/versions/V:predict` with the name in `model`).
+    private func predict(_ request: Request, target: String, model named: String? = nil) async throws -> Response {
+        guard let colon = target.lastIndex(of: ":") else {
+            throw RequestError(.methodNotAllowed, "POST to \(jsonString(target)): expected NAME:predict", headers: [.allow: "GET"])
+        }
+        let verb = target[target.index(after: colon)...]
+        guard verb == "predict" else {
+            throw RequestError(.notFound, "unknown method \(jsonString(String(verb))): this server answers :predict")
+        }
+        let head = String(target[..<colon])
+        let model = try named.map { try self.model(named: $0, version: head) } ?? self.model(named: head)
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: configuration.maxBodyBytes)
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch {
+            throw RequestError(.badRequest, "the request body ended early: \(error)")
+        }
+        let (inputs, rows) = try body.withUnsafeReadableBytes { raw in
+            try InstanceParser.inputs(of: raw.assumingMemoryBound(to: UInt8.self), for: model)
+        }
+        let outputs = try await batcher.predict(inputs, rows: rows, model: model)
+        return jsonResponse(model.predictionsJSON(outputs[...], rows: rows))
+    }
+}
+
+/// Set once SIGTERM or SIGINT starts the drain: `/readyz` then answers 503, so that a load
+/// balancer stops sending requests.
+final class DrainFlag: Sendable {
+    private let flag = Atomic(false)
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+    func set() { flag.store(true, ordering: .relaxed) }
+}
+
+/// Runs the batcher's thread while the application runs; on shutdown (after the server has
+/// drained) lets it finish what is queued.
+struct BatcherService: Service {
+    let batcher: DynamicBatcher
+
+    func run() async throws {
+        batcher.start()
+        try? await gracefulShutdown()
+        batcher.stop()
+    }
+}
+#endif

@@ -1,0 +1,80 @@
+#if Server
+import Hummingbird
+
+/// A request the server refuses, answered `{"error": "…"}` (TensorFlow Serving's shape) with
+/// a 4xx status.
+struct RequestError: Error, HTTPResponseError, Sendable {
+    let status: HTTPResponse.Status
+    let message: String
+    var headers: HTTPFields = [:]
+
+    init(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.message = message
+        self.headers = headers
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        jsonResponse("{\"error\":\(jsonString(message))}", status: status, headers: headers)
+    }
+}
+
+/// A response with a JSON body.
+func jsonResponse(_ body: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+    var fields = headers
+    fields[.contentType] = "application/json"
+    return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+}
+
+/// Turns every error into a JSON response: a `RequestError` as it is, Hummingbird's and
+/// NIO's (404 for an unknown path, 413 for a body over the limit, …) with a message, and
+/// anything else as 500, logged (a bug: no request should reach it).
+struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as RequestError {
+            return try error.response(from: request, context: context)
+        } catch let error as any HTTPResponseError {
+            let message: String =
+                switch error.status {
+                case .notFound: "no such endpoint: \(request.method) \(request.uri.path)"
+                case .contentTooLarge: "the request body is larger than the server's limit"
+                default: (error as? HTTPError)?.body ?? error.status.reasonPhrase
+                }
+            return jsonResponse("{\"error\":\(jsonString(message))}", status: error.status, headers: (error as? HTTPError)?.headers ?? [:])
+        } catch {
+            context.logger.error("internal error: \(error)")
+            return jsonResponse("{\"error\":\"internal error\"}", status: .internalServerError)
+        }
+    }
+}
+
+/// Requires `Authorization: Bearer TOKEN` on every path but the health checks, which load
+/// balancers probe without credentials. The comparison takes the same time wherever the
+/// tokens differ.
+struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
+    let token: [UInt8]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        if path == "/healthz" || path == "/readyz" { return try await next(request, context) }
+        guard let header = request.headers[.authorization] else {
+            throw RequestError(.unauthorized, "this server needs a bearer token: send 'Authorization: Bearer TOKEN'", headers: [.wwwAuthenticate: "Bearer"])
+        }
+        let prefix = "Bearer "
+        guard header.hasPrefix(prefix), Self.equal(Array(header.utf8.dropFirst(prefix.utf8.count)), token) else {
+            throw RequestError(.unauthorized, "the bearer token is not this server's", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
+        }
+        return try await next(request, context)
+    }
+
+    /// Whether a == b, in time that depends only on their lengths.
+    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for i in a.indices { difference |= a[i] ^ b[i] }
+        return difference == 0
+    }
+}
+#endif

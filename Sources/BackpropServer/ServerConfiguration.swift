@@ -1,0 +1,84 @@
+#if Server
+import Backprop
+import Foundation
+
+/// What `backprop serve` runs: the model it serves, where it listens, how it batches, and the
+/// limits that keep one client from holding the server.
+public struct ServerConfiguration: Sendable {
+    /// The model file (`backprop train --output`), read again on SIGHUP or when it changes.
+    public var modelPath: String
+    /// NAME in `/v1/models/NAME`: by default the file's base name without its extension.
+    public var modelName: String
+    /// The address to bind: loopback unless the user says otherwise.
+    public var host = "127.0.0.1"
+    /// The TCP port (0: any free port, reported once the server is running).
+    public var port = 8080
+    /// The most examples one forward pass takes (Triton's `max_batch_size`). A request with
+    /// more examples than this runs in a pass of its own.
+    public var maxBatch = 256
+    /// How long a forward pass may wait for more requests to join it (Triton's
+    /// `max_queue_delay_microseconds`). Zero, the default, never waits: a lone request runs
+    /// at once, and requests that arrive while a pass runs are gathered into the next.
+    public var maxDelay: Duration = .zero
+    /// The bearer token every request but `/healthz` and `/readyz` must carry, if any.
+    public var token: String?
+    /// The largest request body accepted; a larger one gets 413.
+    public var maxBodyBytes = 16 << 20
+    /// The time a connection has to deliver each complete request (head and body), counted
+    /// from when it opens or its previous response is sent; then it is closed.
+    public var requestTimeout: Duration = .seconds(30)
+    /// The most connections open at once; further clients wait in the listen backlog.
+    public var maxConnections = 512
+    /// How often the model file is checked for a change (nil: only SIGHUP reloads).
+    public var watchInterval: Duration? = .seconds(1)
+    /// The largest model file read.
+    public var maxModelBytes = InputFile.defaultMaximumBytes
+
+    /// Serves the model at `modelPath`, named `modelName` or after its file.
+    /// - Throws: `ServerSetupError` if the name is not a valid model name.
+    public init(modelPath: String, modelName: String? = nil) throws {
+        self.modelPath = modelPath
+        let name = modelName ?? URL(fileURLWithPath: modelPath).deletingPathExtension().lastPathComponent
+        guard Self.isValidModelName(name) else {
+            throw ServerSetupError(
+                modelName == nil
+                    ? "the model's file name '\(name)' is not a usable model name; give one with --name (letters, digits, '.', '_', '-')"
+                    : "model name '\(name)': expected letters, digits, '.', '_' or '-' (at most 128)")
+        }
+        self.modelName = name
+    }
+
+    /// Whether `name` can be NAME in `/v1/models/NAME`: 1 to 128 ASCII letters, digits, '.', '_' or '-'.
+    public static func isValidModelName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 128 && name != "." && name != ".."
+            && name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || ".-_".unicodeScalars.contains($0)) }
+    }
+
+    /// The token in a file: its first line, without surrounding white space.
+    /// - Throws: `ServerSetupError` if the file cannot be read or holds no token.
+    public static func token(readingFile path: String) throws -> String {
+        let bytes: [UInt8]
+        do {
+            bytes = try InputFile.read(path, maximumBytes: 4096)
+        } catch {
+            throw ServerSetupError("\(error)")
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let token = text.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        guard !token.isEmpty, token.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 32 && $0.value < 127 }) else {
+            throw ServerSetupError("\(path): expected a bearer token (printable ASCII without spaces) on the first line")
+        }
+        return token
+    }
+}
+
+/// Why the server could not start: a bad setting or a model that does not load.
+public struct ServerSetupError: Error, CustomStringConvertible, Sendable {
+    /// What was wrong, naming the file or setting.
+    public let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+#endif

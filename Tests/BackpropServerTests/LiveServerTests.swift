@@ -1,0 +1,113 @@
+#if Server
+import Backprop
+import BackpropServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The server on a real socket (HummingbirdTesting's live framework), and clients that
+/// misbehave below HTTP: slow, dripping or not speaking HTTP at all.
+@Suite struct LiveServerTests {
+    @Test func predictsOverARealConnection() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        try await fixture.server().makeApplication().test(.live) { client in
+            let response = try await post(client, "/v1/models/flowers:predict", "{\"instances\": [[1, 2, 3], [4, 5, 6]]}")
+            #expect(response.status == .ok)
+            #expect((try json(response)["predictions"] as? [Any])?.count == 2)
+            #expect(response.headers[.server] == "backprop")
+        }
+    }
+
+    /// A client that sends half a request head, or drips its body a byte at a time, is cut
+    /// off once the request deadline passes; other clients are served meanwhile.
+    @Test func slowClientsAreCutOff() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let server = try fixture.server { $0.requestTimeout = .milliseconds(400) }
+        try await server.makeApplication().test(.live) { client in
+            let port = try #require(client.port)
+            let halfHead = try RawConnection(port: port)
+            try halfHead.send("POST /v1/models/flowers:predict HTTP/1.1\r\nHost: localhost\r\n")
+            let dripping = try RawConnection(port: port)
+            try dripping.send("POST /v1/models/flowers:predict HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{")
+            let start = ContinuousClock.now
+            var dripped = 0
+            while dripping.isOpen(), ContinuousClock.now - start < .seconds(5) {
+                try? dripping.send(" ")
+                dripped += 1
+                #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+                try await _Concurrency.Task.sleep(for: .milliseconds(50))
+            }
+            #expect(!dripping.isOpen(), "a dripping client held its connection for 5 s")
+            #expect(dripped < 60)
+            #expect(!halfHead.isOpen(), "half a request head held its connection")
+        }
+    }
+
+    @Test func garbageBelowHTTPLeavesTheServerServing() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        try await fixture.server().makeApplication().test(.live) { client in
+            let port = try #require(client.port)
+            for garbage in ["\u{16}\u{03}\u{01}\u{02}\u{00}hello", "GET / HTTP/9.9\r\n\r\n", "POST /v1/models/flowers:predict HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
+                            "GET /\(String(repeating: "a", count: 100_000)) HTTP/1.1\r\n\r\n"] {
+                let connection = try RawConnection(port: port)
+                try? connection.send(garbage)
+                let answer = connection.receive()
+                #expect(answer.isEmpty || answer.hasPrefix("HTTP/1.1 4"), "\(answer.prefix(80))")
+            }
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+        }
+    }
+}
+
+/// A TCP connection to 127.0.0.1 written byte for byte, for clients no HTTP library would be.
+final class RawConnection: @unchecked Sendable {
+    private let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard fd >= 0, connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        var timeout = timeval(tv_sec: 3, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    func send(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        guard Glibc.send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else { throw POSIXError(.EPIPE) }
+    }
+
+    /// Everything the server sends until it closes the connection or 3 s pass.
+    func receive() -> String {
+        var out = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            out += buffer[0..<n]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whether the server has not closed the connection (a read would block, not return 0).
+    func isOpen() -> Bool {
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        return n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+    }
+}
+#endif
