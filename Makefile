@@ -4,7 +4,7 @@ DATA  ?= /usr/share/datasets/fashion-mnist
 BIN   := .build/release/backprop
 EPOCHS ?= 10
 
-.PHONY: all deps deps-data build release test docs docs-check demo bench bench-peers fuzz stress-faults clean
+.PHONY: all deps deps-data deps-bench build release test docs docs-check demo bench bench-peers fuzz stress-faults clean
 
 all: build
 
@@ -13,6 +13,9 @@ deps:
 
 deps-data:
 	@scripts/install-deps.sh --data
+
+deps-bench:
+	@scripts/install-deps.sh --bench
 
 build: deps
 	$(SWIFT) build
@@ -27,19 +30,22 @@ CONTRACT := ../shared/contract/check-cli.sh
 ## and hostile-input tests (safetensors, NumPy, ONNX Runtime), the documentation check
 ## (docs-check), 15 s of fuzzing per reader (scripts/fuzz.sh), then the command-line
 ## contract check when the shared folder is beside the
-## checkout. Leak reports are off under ASan: Foundation's file reader leaks on empty files,
+## checkout. The sanitizer passes build without the HTTP server (the trait `Server`):
+## Hummingbird and SwiftNIO would cost each pass minutes of compiling, and the server's
+## code is checked for data races at compile time (Swift 6); its tests run in the first pass. Leak reports are off under ASan: Foundation's file reader leaks on empty files,
 ## which is not ours to fix. ThreadSanitizer checks Backprop's helper threads, which split
 ## products, matrix-vector products and optimizer steps (LinearAlgebra/Parallel.swift); a
 ## data race fails the run.
 ASAN := ASAN_OPTIONS=detect_leaks=0
+NO_SERVER := --disable-default-traits
 TSAN := TSAN_OPTIONS=halt_on_error=1
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	$(ASAN) $(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
-	$(ASAN) $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
-	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
-	$(TSAN) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --filter 'BackpropTests\.'
+	$(ASAN) $(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan $(NO_SERVER)
+	$(ASAN) $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan $(NO_SERVER)
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan $(NO_SERVER)
+	$(TSAN) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan $(NO_SERVER) --filter 'BackpropTests\.'
 	BACKPROP=.build/debug/backprop $$(scripts/python-env.sh) -m pytest -q Tests/Python
 	$(MAKE) --no-print-directory docs-check
 	FUZZ_SECONDS=15 scripts/fuzz.sh
@@ -90,12 +96,14 @@ PEERS_PYTHON ?= $(HOME)/.peers-venv/bin/python
 
 ## Runs W1–W4 with Backprop beside the PyTorch and NumPy peers (when installed: make
 ## bench-peers) and prints one table, then a width and batch-size sweep, then data-parallel
-## scaling over MPI (W2, W3 on 1 and 2 processes).
-bench: deps-data
+## scaling over MPI (W2, W3 on 1 and 2 processes), then the load test of `backprop serve`
+## (wrk at concurrency 1, 16 and 64 on W4's model).
+bench: deps-bench
 	$(SWIFT) build -c release --package-path Benchmarks --product backprop-bench
 	LD_PRELOAD=$$(ls Benchmarks/.build/release/libMallocInterposerSwift.so) Benchmarks/.build/release/backprop-bench \
 	  $$( [ -x $(PEERS_PYTHON) ] && echo --peers $(PEERS_PYTHON) ) --sweep
 	scripts/bench-distributed.sh
+	scripts/bench-serve.sh
 
 ## Installs the peers (PyTorch, NumPy, JAX) in ~/.peers-venv.
 bench-peers:

@@ -15,13 +15,13 @@ import Glibc
         let served = try ServeProcess(["serve", fixture.classifierPath, "--port", "0", "--watch-interval", "0"])
         defer { served.kill() }
         #expect(served.url.hasPrefix("http://127.0.0.1:"), "binds to loopback by default: \(served.url)")
-        #expect(try served.request("GET /readyz").body.contains("\"version\":1"))
+        #expect(try await served.request("GET /readyz").body.contains("\"version\":1"))
 
         try ModelFile.write(ServerFixture.classifier(seed: 9), to: fixture.classifierPath)
         kill(served.process.processIdentifier, SIGHUP)
         var ready = ""
         for _ in 0..<100 {
-            ready = try served.request("GET /readyz").body
+            ready = try await served.request("GET /readyz").body
             if ready.contains("\"version\":2") { break }
             try await _Concurrency.Task.sleep(for: .milliseconds(50))
         }
@@ -36,7 +36,7 @@ import Glibc
         try await _Concurrency.Task.sleep(for: .milliseconds(300))
         #expect(served.process.isRunning, "exited with a request in flight")
         try inFlight.send(String(body.dropFirst(10)))
-        let answer = inFlight.receive()
+        let answer = await inFlight.receive()
         #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer)")
         #expect(answer.contains("\"predictions\""))
         served.process.waitUntilExit()
@@ -113,12 +113,8 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     /// One HTTP/1.1 request ("METHOD PATH") on a connection of its own.
-    func request(_ line: String, body: String = "") throws -> (status: Int, body: String) {
-        let connection = try RawConnection(port: port)
-        try connection.send("\(line) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-        let answer = connection.receive()
-        let status = Int(answer.split(separator: " ").dropFirst().first ?? "") ?? 0
-        return (status, answer.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n"))
+    func request(_ line: String, body: String = "") async throws -> (status: Int, body: String) {
+        try await rawRequest(port: port, line, body: body)
     }
 
     /// What it wrote to standard error (after it has exited).
