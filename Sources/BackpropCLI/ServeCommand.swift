@@ -46,6 +46,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The most connections open at once.")
     var maxConnections = 512
 
+    @Option(help: "Most threads one forward pass may use (default: one per core; small passes use one).")
+    var threads: Int?
+
     @Option(help: "Seconds between checks of the model file for a change (0: reload on SIGHUP only).")
     var watchInterval = 1.0
 
@@ -63,6 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard watchInterval.isFinite, watchInterval >= 0, watchInterval <= 86400 else {
             throw ValidationError("--watch-interval must be a number of seconds in [0, 86400], got \(watchInterval)")
         }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let name, !ServerConfiguration.isValidModelName(name) {
             throw ValidationError("--name '\(name)': expected 1 to 128 letters, digits, '.', '_' or '-'")
         }
@@ -80,6 +84,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.maxConnections = maxConnections
         settings.watchInterval = watchInterval > 0 ? .milliseconds(Int64((watchInterval * 1000).rounded(.up))) : nil
         settings.maxModelBytes = limits.maxInputBytes
+        if let threads { setBLASThreadCount(threads) }
         let server = try ModelServer(settings)
         let (host, name, version) = (host, settings.modelName, server.modelVersion)
         try await server.run { port in

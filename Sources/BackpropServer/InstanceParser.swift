@@ -18,7 +18,9 @@ struct InstanceParser {
     private let featureNames: [String]
     private let modelName: String
     private let scale: Float
-    private var x: [Float] = []
+    /// Where x goes, and how many values it holds so far.
+    private let out: UnsafeMutableBufferPointer<Float>
+    private var written = 0
     private var rows = 0
     /// For objects: which features the current example has given.
     private var seen: [Bool]
@@ -26,11 +28,34 @@ struct InstanceParser {
     /// The examples of `body` as one row-major block, and their count.
     /// - Throws: `RequestError` (400) naming the example, feature and position at fault.
     static func inputs(of body: UnsafeBufferPointer<UInt8>, for model: ServedModel) throws(RequestError) -> (x: [Float], rows: Int) {
-        var parser = InstanceParser(
-            bytes: body, width: model.inputSize, columns: model.featureColumns, featureNames: model.model.featureNames,
-            modelName: model.name, scale: model.inverseDivisor, seen: [Bool](repeating: false, count: model.inputSize))
-        try parser.parseBody()
-        return (parser.x, parser.rows)
+        // Each value written comes from a number or an object member, which take at least two
+        // bytes with their separator: the block needs at most ⌈bytes/2⌉ values (plus one
+        // example's width, for the check below).
+        let capacity = body.count / 2 + 1 + model.inputSize
+        var failure: RequestError?
+        var rows = 0
+        let x = [Float](unsafeUninitializedCapacity: capacity) { buffer, count in
+            var parser = InstanceParser(
+                bytes: body, width: model.inputSize, columns: model.featureColumns, featureNames: model.model.featureNames,
+                modelName: model.name, scale: model.inverseDivisor, out: buffer, seen: [Bool](repeating: false, count: model.inputSize))
+            do throws(RequestError) {
+                try parser.parseBody()
+            } catch {
+                failure = error
+            }
+            count = parser.written
+            rows = parser.rows
+        }
+        if let failure { throw failure }
+        return (x, rows)
+    }
+
+    /// Writes v at the next position of x.
+    @inline(__always)
+    private mutating func write(_ v: Float) throws(RequestError) {
+        guard written < out.count else { throw fail("more values than the body could hold (an internal limit)") }
+        out[written] = v
+        written += 1
     }
 
     private static let maximumDepth = 64
@@ -109,7 +134,6 @@ struct InstanceParser {
         skipSpace()
         guard peek() == UInt8(ascii: "[") else { throw fail("\"instances\" must be a list of examples, not \(token())") }
         i += 1
-        x.reserveCapacity(min(bytes.count / 2, 1 << 24))
         try elements("\"instances\"") { parser throws(RequestError) in
             try parser.parseInstance()
             parser.rows += 1
@@ -122,22 +146,14 @@ struct InstanceParser {
         switch peek() ?? 0 {
         case UInt8(ascii: "["):
             i += 1
-            var count = 0
-            try elements("instances[\(r)]") { parser throws(RequestError) in
-                let v = try parser.parseNumber(at: "instances[\(r)][\(count)]")
-                if count < parser.width { parser.x.append(v * parser.scale) }
-                count += 1
-            }
-            guard count == width else {
-                throw fail("instances[\(r)] has \(count) value\(count == 1 ? "" : "s"); model '\(modelName)' reads \(width)")
-            }
+            try parseValues(of: r)
         case UInt8(ascii: "{"):
             guard !featureNames.isEmpty else {
                 throw fail("instances[\(r)] is an object, but model '\(modelName)' has no feature names; send a list of \(width) numbers")
             }
             i += 1
-            let start = x.count
-            x.append(contentsOf: repeatElement(0, count: width))
+            let start = written
+            for _ in 0..<width { try write(0) }
             for j in seen.indices { seen[j] = false }
             try members { parser throws(RequestError) in
                 let key = try parser.parseString()
@@ -147,7 +163,7 @@ struct InstanceParser {
                 guard !parser.seen[column] else { throw parser.fail("instances[\(r)] gives feature \(jsonString(key)) twice") }
                 parser.seen[column] = true
                 try parser.expect(":")
-                parser.x[start + column] = try parser.parseNumber(at: "instances[\(r)][\(jsonString(key))]") * parser.scale
+                parser.out[start + column] = try parser.parseNumber(at: "instances[\(r)][\(jsonString(key))]") * parser.scale
             }
             if let missing = seen.firstIndex(of: false) {
                 throw fail("instances[\(r)] lacks feature \(jsonString(featureNames[missing]))")
@@ -156,16 +172,72 @@ struct InstanceParser {
             guard width == 1 else {
                 throw fail("instances[\(r)] is a single number; model '\(modelName)' reads \(width) values per example")
             }
-            x.append(try parseNumber(at: "instances[\(r)]") * scale)
+            try write(try parseNumber(at: "instances[\(r)]") * scale)
         default:
             throw fail("instances[\(r)]: expected a list of numbers, an object of features or a number, got \(token())")
         }
     }
 
+    /// The numbers of example r, after its `[`: the hot loop, with small integers (pixel
+    /// values, say) read inline.
+    private mutating func parseValues(of r: Int) throws(RequestError) {
+        var count = 0
+        skipSpace()
+        if peek() == UInt8(ascii: "]") {
+            i += 1
+        } else {
+            while true {
+                skipSpace()
+                let v: Float
+                if let small = smallInteger() {
+                    v = small
+                } else {
+                    v = try parseNumber(at: "instances[\(r)][\(count)]")
+                }
+                if count < width { try write(v * scale) }
+                count += 1
+                skipSpace()
+                guard i < bytes.count else { throw fail("the body ends inside instances[\(r)]; expected ',' or ']'") }
+                let next = bytes[i]
+                i += 1
+                if next == UInt8(ascii: ",") { continue }
+                if next == UInt8(ascii: "]") { break }
+                i -= 1
+                throw fail("expected ',' or ']' in instances[\(r)], got \(token())")
+            }
+        }
+        guard count == width else {
+            throw fail("instances[\(r)] has \(count) value\(count == 1 ? "" : "s"); model '\(modelName)' reads \(width)")
+        }
+    }
+
     // MARK: Values
 
+    /// A non-negative integer of 1 to 7 digits with nothing after it that would make it
+    /// another number (no '.', exponent or further digit), as a Float (exact); else nil,
+    /// with nothing read.
+    @inline(__always)
+    private mutating func smallInteger() -> Float? {
+        var k = i, value = 0
+        while k < bytes.count, k - i < 8 {
+            let digit = bytes[k] &- UInt8(ascii: "0")
+            guard digit < 10 else { break }
+            value = value * 10 + Int(digit)
+            k += 1
+        }
+        let digits = k - i
+        guard digits >= 1, digits <= 7, !(digits > 1 && bytes[i] == UInt8(ascii: "0")) else { return nil }
+        if k < bytes.count {
+            let next = bytes[k]
+            guard next != UInt8(ascii: "."), next != UInt8(ascii: "e"), next != UInt8(ascii: "E"), next &- UInt8(ascii: "0") >= 10 else { return nil }
+        }
+        i = k
+        return Float(value)
+    }
+
+
     /// A JSON number as the nearest Float (correctly rounded, by strtof).
-    private mutating func parseNumber(at place: String) throws(RequestError) -> Float {
+    private mutating func parseNumber(at place: @autoclosure () -> String) throws(RequestError) -> Float {
         skipSpace()
         let start = i
         var integer = true
@@ -176,19 +248,19 @@ struct InstanceParser {
             while isDigit(peek()) { i += 1 }
         } else {
             i = start
-            throw fail("\(place): expected a number, got \(token())")
+            throw fail("\(place()): expected a number, got \(token())")
         }
         if peek() == UInt8(ascii: ".") {
             integer = false
             i += 1
-            guard isDigit(peek()) else { throw fail("\(place): a digit must follow the decimal point, got \(token())") }
+            guard isDigit(peek()) else { throw fail("\(place()): a digit must follow the decimal point, got \(token())") }
             while isDigit(peek()) { i += 1 }
         }
         if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
             integer = false
             i += 1
             if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { i += 1 }
-            guard isDigit(peek()) else { throw fail("\(place): the exponent needs digits, got \(token())") }
+            guard isDigit(peek()) else { throw fail("\(place()): the exponent needs digits, got \(token())") }
             while isDigit(peek()) { i += 1 }
         }
         let length = i - start
@@ -198,7 +270,7 @@ struct InstanceParser {
             for k in (start + (negative ? 1 : 0))..<i { value = value * 10 + Int(bytes[k] &- UInt8(ascii: "0")) }
             return Float(negative ? -value : value)
         }
-        guard length <= 1024 else { throw fail("\(place): a number of \(length) characters is too long") }
+        guard length <= 1024 else { throw fail("\(place()): a number of \(length) characters is too long") }
         let value = withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { text in
             for k in 0..<length { text[k] = CChar(bitPattern: bytes[start + k]) }
             text[length] = 0
@@ -206,7 +278,7 @@ struct InstanceParser {
         }
         guard value.isFinite else {
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
-            throw fail("\(place): \(text) is beyond the range of a 32-bit float", at: start)
+            throw fail("\(place()): \(text) is beyond the range of a 32-bit float", at: start)
         }
         return value
     }

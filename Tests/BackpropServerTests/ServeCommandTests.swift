@@ -44,6 +44,24 @@ import Glibc
         #expect(served.errors().contains("drained"))
     }
 
+    /// Past `--max-connections` a client waits in the listen backlog until a connection
+    /// closes. (Checked on the binary: HummingbirdTesting's live server drops the bound.)
+    @Test func connectionsBeyondTheBoundWait() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let served = try ServeProcess(["serve", fixture.classifierPath, "--port", "0", "--max-connections", "2"])
+        defer { served.kill() }
+        var connections: [RawConnection] = []
+        for k in 0..<3 {  // one at a time: a burst is accepted in one go, and may pass the bound
+            let connection = try RawConnection(port: served.port)
+            try connection.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            #expect(connection.hasData(withinMilliseconds: k < 2 ? 3000 : 500) == (k < 2), "connection \(k + 1) of 3 with a bound of 2")
+            connections.append(connection)
+        }
+        connections[0].close()
+        #expect(connections[2].hasData(withinMilliseconds: 3000), "the waiting client was not served after a connection closed")
+    }
+
     @Test func aModelThatDoesNotLoadStopsTheStartWithOneLine() throws {
         let fixture = try ServerFixture()
         defer { fixture.remove() }
