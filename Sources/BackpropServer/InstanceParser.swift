@@ -412,7 +412,8 @@ struct InstanceParser {
         byte.map { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ?? false
     }
 
-    /// What is at the current position, for an error: a few characters, or "the end of the body".
+    /// What is at the current position, for an error: a few characters in single quotes, or
+    /// "the end of the body".
     private func token() -> String {
         guard i < bytes.count else { return "the end of the body" }
         let end = min(bytes.count, i + 12)
@@ -420,7 +421,7 @@ struct InstanceParser {
         if let cut = text.firstIndex(where: { $0 == "," || $0 == "]" || $0 == "}" || $0.isNewline }), cut != text.startIndex {
             text = String(text[..<cut])
         }
-        return jsonString(text)
+        return "'\(text)'"
     }
 
     private func fail(_ message: String, at position: Int? = nil) -> RequestError {

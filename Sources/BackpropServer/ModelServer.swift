@@ -6,8 +6,6 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
-import Synchronization
-import UnixSignals
 
 /// An HTTP inference server for one model, with TensorFlow Serving's REST conventions:
 ///
@@ -16,12 +14,13 @@ import UnixSignals
 /// | `POST /v1/models/NAME:predict` `{"instances": […]}` | `{"predictions": […]}` |
 /// | `GET /v1/models/NAME` | the model's metadata and version status |
 /// | `GET /healthz` | 200 while the process serves |
-/// | `GET /readyz` | 200 once the model is loaded; 503 while draining |
+/// | `GET /readyz` | 200 with the served model's name and version |
 /// | `GET /metrics` | Prometheus text format |
 ///
 /// Concurrent predictions are batched into one forward pass (`DynamicBatcher`); SIGHUP or a
-/// change to the model file reloads it; SIGTERM or SIGINT stops accepting connections,
-/// finishes the requests in flight, and returns from `run`. Every refused request is a 4xx
+/// change to the model file reloads it; SIGTERM or SIGINT stops accepting connections (a
+/// load balancer's probes then fail to connect), finishes the requests in flight, and
+/// returns from `run`. Every refused request is a 4xx
 /// with `{"error": "…"}`.
 public struct ModelServer: Sendable {
     /// The settings it was made with.
@@ -30,7 +29,6 @@ public struct ModelServer: Sendable {
     let store: ModelStore
     let batcher: DynamicBatcher
     let logger: Logger
-    let draining = DrainFlag()
 
     /// A server for the model `configuration` names, loaded now.
     /// - Throws: `ServerSetupError` if the model does not load or a setting is out of range.
@@ -67,14 +65,6 @@ public struct ModelServer: Sendable {
     /// Serves until SIGTERM or SIGINT, then drains the requests in flight and returns.
     /// - Parameter onServerRunning: called with the bound port once the server accepts connections.
     public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let drainSignals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
-        let watcher = _Concurrency.Task { [draining] in
-            for await _ in drainSignals {
-                draining.set()
-                break
-            }
-        }
-        defer { watcher.cancel() }
         try await makeApplication(onServerRunning: onServerRunning).runService()
     }
 
@@ -102,7 +92,6 @@ public struct ModelServer: Sendable {
         if let token = configuration.token { router.middlewares.add(BearerTokenMiddleware(token: Array(token.utf8))) }
         router.get("/healthz") { _, _ in jsonResponse("{\"status\":\"ok\"}") }
         router.get("/readyz") { _, _ in
-            guard !draining.isSet else { throw RequestError(.serviceUnavailable, "draining: the server is shutting down") }
             let model = store.current
             return jsonResponse("{\"status\":\"ready\",\"model\":\(jsonString(model.name)),\"version\":\(model.version)}")
         }
@@ -170,14 +159,6 @@ public struct ModelServer: Sendable {
         let outputs = try await batcher.predict(inputs, rows: rows, model: model)
         return jsonResponse(model.predictionsJSON(outputs[...], rows: rows))
     }
-}
-
-/// Set once SIGTERM or SIGINT starts the drain: `/readyz` then answers 503, so that a load
-/// balancer stops sending requests.
-final class DrainFlag: Sendable {
-    private let flag = Atomic(false)
-    var isSet: Bool { flag.load(ordering: .relaxed) }
-    func set() { flag.store(true, ordering: .relaxed) }
 }
 
 /// Runs the batcher's thread while the application runs; on shutdown (after the server has

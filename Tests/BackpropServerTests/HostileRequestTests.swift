@@ -20,13 +20,13 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(name: "not JSON", body: "instances: 1", error: "must be a JSON object with \"instances\", not \"instances: 1\" (line 1, column 1)"),
+        Case(name: "not JSON", body: "instances: 1", error: "must be a JSON object with \"instances\", not 'instances: 1' (line 1, column 1)"),
         Case(name: "truncated JSON", body: "{\"instances\": [[1, 2, 3]", error: "ends inside \"instances\""),
-        Case(name: "NaN literal", body: "{\"instances\": [[NaN, 2, 3]]}", error: "instances[0][0]: expected a number, got \"NaN\" (line 1, column 17)"),
-        Case(name: "Infinity literal", body: "{\"instances\": [[1,\n Infinity, 3]]}", error: "instances[0][1]: expected a number, got \"Infinity\" (line 2, column 2)"),
+        Case(name: "NaN literal", body: "{\"instances\": [[NaN, 2, 3]]}", error: "instances[0][0]: expected a number, got 'NaN' (line 1, column 17)"),
+        Case(name: "Infinity literal", body: "{\"instances\": [[1,\n Infinity, 3]]}", error: "instances[0][1]: expected a number, got 'Infinity' (line 2, column 2)"),
         Case(name: "empty body", body: "", error: "the body is empty"),
         Case(name: "top-level list", body: "[[1, 2, 3]]", error: "JSON object with \"instances\""),
-        Case(name: "data after the object", body: "{\"instances\": [[1, 2, 3]]} {}", error: "unexpected \"{\" after the JSON object"),
+        Case(name: "data after the object", body: "{\"instances\": [[1, 2, 3]]} {}", error: "unexpected '{' after the JSON object"),
         Case(name: "instances twice", body: "{\"instances\": [[1, 2, 3]], \"instances\": []}", error: "appears twice"),
         Case(name: "deeply nested other key", body: "{\"x\": " + String(repeating: "[", count: 100) + ", \"instances\": [[1, 2, 3]]}", error: "nested deeper than 64"),
         Case(name: "raw control character", body: "{\"instances\": [{\"x\u{01}\": 1}]}", error: "control character"),
@@ -40,7 +40,7 @@ import Testing
         Case(name: "too many features", body: "{\"instances\": [[1, 2, 3, 4]]}", error: "instances[0] has 4 values"),
         Case(name: "string value", body: "{\"instances\": [[1, \"2\", 3]]}", error: "instances[0][1]: expected a number"),
         Case(name: "boolean value", body: "{\"instances\": [[1, 2, true]]}", error: "instances[0][2]: expected a number"),
-        Case(name: "null value", body: "{\"instances\": [[1, null, 3]]}", error: "instances[0][1]: expected a number, got \"null\""),
+        Case(name: "null value", body: "{\"instances\": [[1, null, 3]]}", error: "instances[0][1]: expected a number, got 'null'"),
         Case(name: "nested list", body: "{\"instances\": [[[1], 2, 3]]}", error: "instances[0][0]: expected a number"),
         Case(name: "beyond Float", body: "{\"instances\": [[1e39, 2, 3]]}", error: "instances[0][0]: 1e39 is beyond the range of a 32-bit float"),
         Case(name: "beyond Double", body: "{\"instances\": [[1, 2, -1e400]]}", error: "instances[0][2]: -1e400 is beyond"),

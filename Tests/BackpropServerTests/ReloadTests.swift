@@ -60,7 +60,8 @@ import Testing
             try await _Concurrency.Task.sleep(for: .milliseconds(200))
             #expect(server.modelVersion == 1)
             try ModelFile.write(wider, to: fixture.classifierPath)
-            for _ in 0..<100 where server.modelVersion == 1 { try await _Concurrency.Task.sleep(for: .milliseconds(50)) }
+            let start = ContinuousClock.now
+            while server.modelVersion == 1, ContinuousClock.now - start < .seconds(30) { try await _Concurrency.Task.sleep(for: .milliseconds(50)) }
             #expect(server.modelVersion == 2)
             let metadata = try json(await client.execute(uri: "/v1/models/flowers", method: .get))
             #expect((metadata["layers"] as? [[String: Any]])?.first?["outputs"] as? Int == 8)
