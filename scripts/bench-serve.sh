@@ -43,14 +43,21 @@ status=$(python3 -c "import urllib.request; print(urllib.request.urlopen(urllib.
 [ "$status" = 200 ] || { echo "the server did not answer a good request" >&2; exit 1; }
 
 inprocess=$(Benchmarks/.build/release/backprop-serve-bench "$work/w4.safetensors" --batch 256 --seconds 3)
-printf '%-40s%12s%14s%11s%11s%9s\n' "run" "requests/s" "examples/s" "p50" "p99" "errors"
+# CPU seconds a process has used (user + system), from /proc.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
+read -r pid0 pid1 <<<"$server"
+printf '%-40s%12s%14s%11s%11s%9s%16s\n' "run" "requests/s" "examples/s" "p50" "p99" "errors" "cores: srv/wrk"
 for run in "1 1 -" "1 32 -" "16 32 -" "64 32 -" "64 32 1"; do
   set -- $run
-  target=$url; [ "$3" = 1 ] && target=$url1
-  out=$(wrk -t "$(( $1 < 2 ? 1 : 2 ))" -c "$1" -d "${seconds}s" --latency -s "$work/post$2.lua" "$target:predict")
-  python3 - "$1" "$2" "$3" "$out" "$work/rows" <<'PY'
+  target=$url pid=$pid0; [ "$3" = 1 ] && target=$url1 pid=$pid1
+  before=$(cpu "$pid")
+  out=$(/usr/bin/time -f "WRKCPU %U %S" wrk -t "$(( $1 < 2 ? 1 : 2 ))" -c "$1" -d "${seconds}s" --latency -s "$work/post$2.lua" "$target:predict" 2>&1)
+  after=$(cpu "$pid")
+  python3 - "$1" "$2" "$3" "$out" "$work/rows" "$before" "$after" "$seconds" <<'PY'
 import json, re, sys
 c, n, threads, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+server_cores = (float(sys.argv[7]) - float(sys.argv[6])) / float(sys.argv[8])
+wrk_cores = sum(map(float, re.search(r"WRKCPU ([\d.]+) ([\d.]+)", out).groups())) / float(sys.argv[8])
 def ms(label):
     m = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
     return float(m.group(1)) * {"us": 1e-3, "ms": 1, "s": 1e3}[m.group(2)]
@@ -58,8 +65,9 @@ rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 errors = sum(int(x) for x in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
 errors += sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
 name = f"concurrency {c}, {n} example{'s' if n > 1 else ''}" + (", --threads 1" if threads == "1" else "")
-print(f"{name:40}{rps:12.0f}{rps * n:14.0f}{ms('50'):9.3f}ms{ms('99'):9.3f}ms{errors:9d}")
-open(sys.argv[5], "a").write(json.dumps({"c": c, "n": n, "threads": threads, "examples": rps * n, "p99": ms("99"), "errors": errors}) + "\n")
+print(f"{name:40}{rps:12.0f}{rps * n:14.0f}{ms('50'):9.3f}ms{ms('99'):9.3f}ms{errors:9d}{server_cores:9.2f} /{wrk_cores:4.2f}")
+open(sys.argv[5], "a").write(json.dumps({"c": c, "n": n, "threads": threads, "examples": rps * n, "p99": ms("99"), "errors": errors,
+                                        "server_cores": server_cores}) + "\n")
 PY
 done
 peak=$(for p in $server; do awk '/VmHWM/ {print $2}' /proc/$p/status; done | sort -n | tail -1)
@@ -68,12 +76,16 @@ server=
 python3 - "$inprocess" "$work/rows" "$peak" <<'PY'
 import json, sys
 inproc = json.loads(sys.argv[1])["examples_per_second"]
+inproc_cores = json.loads(sys.argv[1])["cores"]
 rows = [json.loads(line) for line in open(sys.argv[2])]
 c64 = max(r["examples"] for r in rows if r["c"] == 64)
+best = max((r for r in rows if r["c"] == 64), key=lambda r: r["examples"])
 p99_c1 = next(r["p99"] for r in rows if r["c"] == 1 and r["n"] == 1)
 print(f"errors in all runs: {sum(r['errors'] for r in rows)}")
 print(f"in process, batches of 256 (Model.predict): {inproc:,.0f} examples/s")
 print(f"server peak memory (VmHWM, the larger of the two): {int(sys.argv[3]) / 1024:.1f} MiB")
 print(f"target: concurrency 64 (better of the two) ≥ 50% of in-process examples/s: {c64 / inproc:.0%} {'met' if c64 >= 0.5 * inproc else 'NOT met'}")
+print(f"per core-second of the server's CPU at concurrency 64: {best['examples'] / best['server_cores']:,.0f} examples "
+      f"(in process: {inproc / inproc_cores:,.0f} per core-second, {inproc_cores:.2f} cores)")
 print(f"target: p99 at concurrency 1 (1 example) ≤ 1 ms: {p99_c1:.3f} ms {'met' if p99_c1 <= 1 else 'NOT met'}")
 PY

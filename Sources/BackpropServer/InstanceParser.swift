@@ -158,15 +158,15 @@ struct InstanceParser {
             try members { parser throws(RequestError) in
                 let key = try parser.parseString()
                 guard let column = parser.columns[key] else {
-                    throw parser.fail("instances[\(r)] has unknown feature \(jsonString(key)); model '\(parser.modelName)' reads \(parser.featureNames.map(jsonString).joined(separator: ", "))")
+                    throw parser.fail("instances[\(r)] has unknown feature '\(key.prefix(128))'; model '\(parser.modelName)' reads \(parser.featureNames.prefix(10).map { "'\($0)'" }.joined(separator: ", "))\(parser.featureNames.count > 10 ? ", … (\(parser.featureNames.count) in all)" : "")")
                 }
-                guard !parser.seen[column] else { throw parser.fail("instances[\(r)] gives feature \(jsonString(key)) twice") }
+                guard !parser.seen[column] else { throw parser.fail("instances[\(r)] gives feature '\(key)' twice") }
                 parser.seen[column] = true
                 try parser.expect(":")
                 parser.out[start + column] = try parser.parseNumber(at: "instances[\(r)][\(jsonString(key))]") * parser.scale
             }
             if let missing = seen.firstIndex(of: false) {
-                throw fail("instances[\(r)] lacks feature \(jsonString(featureNames[missing]))")
+                throw fail("instances[\(r)] lacks feature '\(featureNames[missing])'")
             }
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             guard width == 1 else {

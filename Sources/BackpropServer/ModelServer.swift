@@ -118,10 +118,10 @@ public struct ModelServer: Sendable {
     private func model(named name: String, version: String? = nil) throws(RequestError) -> ServedModel {
         let model = store.current
         guard name == model.name else {
-            throw RequestError(.notFound, "no model named \(jsonString(name)); this server serves \(jsonString(model.name))")
+            throw RequestError(.notFound, "no model named '\(name.prefix(128))'; this server serves '\(model.name)'")
         }
         if let version, version != "\(model.version)" {
-            throw RequestError(.notFound, "model \(jsonString(name)) has no version \(jsonString(version)); it serves version \(model.version)")
+            throw RequestError(.notFound, "model '\(name)' has no version '\(version.prefix(32))'; it serves version \(model.version)")
         }
         return model
     }
@@ -137,11 +137,11 @@ public struct ModelServer: Sendable {
     /// `POST …/NAME:predict` (or `…/versions/V:predict` with the name in `model`).
     private func predict(_ request: Request, target: String, model named: String? = nil) async throws -> Response {
         guard let colon = target.lastIndex(of: ":") else {
-            throw RequestError(.methodNotAllowed, "POST to \(jsonString(target)): expected NAME:predict", headers: [.allow: "GET"])
+            throw RequestError(.methodNotAllowed, "POST to '\(target.prefix(128))': expected NAME:predict", headers: [.allow: "GET"])
         }
         let verb = target[target.index(after: colon)...]
         guard verb == "predict" else {
-            throw RequestError(.notFound, "unknown method \(jsonString(String(verb))): this server answers :predict")
+            throw RequestError(.notFound, "unknown method '\(verb.prefix(64))': this server answers :predict")
         }
         let head = String(target[..<colon])
         let model = try named.map { try self.model(named: $0, version: head) } ?? self.model(named: head)

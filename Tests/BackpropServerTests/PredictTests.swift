@@ -105,7 +105,7 @@ import Testing
             #expect(try await post(client, "/v1/models/flowers/versions/1:predict", body).status == .ok)
             let missing = try await post(client, "/v1/models/flowers/versions/7:predict", body)
             #expect(missing.status == .notFound)
-            #expect((try json(missing)["error"] as? String)?.contains("no version \"7\"") == true)
+            #expect((try json(missing)["error"] as? String)?.contains("no version '7'") == true)
         }
     }
 

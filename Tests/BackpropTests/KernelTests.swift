@@ -215,6 +215,49 @@ import Testing
         #expect(blasThreadCount == cores)
     }
 
+    /// A product with one row of C runs as a matrix-vector product: it equals the sum
+    /// c_j = α Σ_i op(A)_{0i} op(B)_{ij} + β c_j, for every transpose combination, both
+    /// precisions, and a transposed A stored as a column or inside a wider matrix (which
+    /// takes the gemm path).
+    @Test(arguments: [(1, 3), (784, 256), (30, 10)])
+    func oneRowProductsEqualTheSum(k: Int, n: Int) {
+        func check<S: Scalar>(_: S.Type) {
+            var random = RandomSource(seed: 5)
+            let a = (0..<(2 * k)).map { _ in S(random.normal()) }  // room for a (k × 2) transposed A
+            let b = (0..<(k * n)).map { _ in S(random.normal()) }
+            let c0 = (0..<n).map { _ in S(random.normal()) }
+            let (alpha, beta): (S, S) = (S(0.5), S(-2))
+            for (transposeA, wideA, transposeB) in [(false, false, false), (false, false, true), (true, false, false), (true, false, true), (true, true, false)] {
+                var c = c0
+                a.withUnsafeBufferPointer { a in
+                    b.withUnsafeBufferPointer { b in
+                        // Transposed: op(A) is row 0 of Aᵀ, with A stored (k × 1), or as the first
+                        // column of a (k × 2) matrix (row stride 2).
+                        let operandA = transposeA
+                            ? MatrixOperand(a.baseAddress!, rows: k, columns: wideA ? 2 : 1, transposed: true).rows(0 ..< 1)
+                            : MatrixOperand(a.baseAddress!, rows: 1, columns: k)
+                        #expect(operandA.operationRows == 1 && operandA.operationColumns == k)
+                        S.multiply(MatrixProduct(
+                            operandA,
+                            MatrixOperand(b.baseAddress!, rows: transposeB ? n : k, columns: transposeB ? k : n, transposed: transposeB),
+                            into: &c, alpha: alpha, beta: beta))
+                    }
+                }
+                let expected = (0..<n).map { j in
+                    let sum = (0..<k).reduce(0.0) { total, i in
+                        let x = Double(a[transposeA ? i * (wideA ? 2 : 1) : i])
+                        return total + x * Double(b[transposeB ? j * k + i : i * n + j])
+                    }
+                    return 0.5 * sum - 2 * Double(c0[j])
+                }
+                let tolerance = S.self == Float.self ? 1e-4 : 1e-12
+                expectClose(c.map { Double($0) }, expected, tolerance: tolerance, "\(S.self) k \(k) n \(n), transposes \(transposeA) \(transposeB), wide \(wideA)")
+            }
+        }
+        check(Float.self)
+        check(Double.self)
+    }
+
     /// Where the processor has AVX2 and FMA, OpenBLAS runs more than its SSE3 (Prescott)
     /// kernels, unless OPENBLAS_CORETYPE chose them.
     @Test func blasUsesTheProcessorsVectorKernels() throws {
