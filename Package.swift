@@ -104,13 +104,16 @@ let package = Package(
         ),
         // Runs the built `backprop` binary (`swift build` first; `make test` does).
         .testTarget(name: "BackpropCLITests", dependencies: ["Backprop"]),
-        // The server in process (Hummingbird's router test framework) and live on a free port.
+        // The server live on a free port, with a client of its own (TestHTTP.swift): Hummingbird's
+        // testing framework would bring AsyncHTTPClient, SwiftNIO SSL and HTTP/2 to every build.
         .testTarget(
             name: "BackpropServerTests",
             dependencies: [
                 "Backprop",
                 .target(name: "BackpropServer", condition: .when(traits: ["Server"])),
-                .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Server"])),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Server"])),
+                .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Server"])),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["Server"])),
             ]
         ),
         // Fuzz targets for the readers (`make fuzz` builds them with libFuzzer); not a product.

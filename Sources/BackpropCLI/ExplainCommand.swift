@@ -40,7 +40,7 @@ struct ExplainCommand: ParsableCommand {
         let y = try targetVector(for: net, default: example)
         let explanation = try Explanation(network: net, input: x, target: y)
         if json {
-            print(try ExplanationJSON(explanation).encoded())
+            print(try explanation.jsonString())
         } else {
             print(ExplanationText(explanation, digits: digits).render(), terminator: "")
         }
@@ -64,53 +64,5 @@ struct ExplainCommand: ParsableCommand {
         case .classes(let labels): return (0..<n).map { $0 == labels[0] ? 1 : 0 }
         case .values(let matrix): return matrix.row(0)
         }
-    }
-}
-
-/// The explanation as JSON: matrices as lists of rows, per-layer quantities as lists by layer.
-struct ExplanationJSON: Encodable {
-    var sizes: [Int]
-    var activations: [String]
-    var lossName: String
-    var weights: [[[Double]]]
-    var biases: [[Double]]
-    var input: [Double]
-    var target: [Double]
-    var a: [[Double]]
-    var z: [[Double]]
-    var delta: [[Double]]
-    var weightGradients: [[[Double]]]
-    var biasGradients: [[Double]]
-    var loss: Double
-    var notation: String
-
-    init(_ e: Explanation<Double>) {
-        sizes = e.network.sizes
-        activations = e.network.layers.map(\.activation.description)
-        lossName = e.network.loss.name
-        weights = e.network.layers.map(\.weight.rowArrays)
-        biases = e.network.layers.map(\.bias)
-        input = e.input
-        target = e.target
-        a = e.a
-        z = e.z
-        delta = e.delta
-        weightGradients = e.weightGradients.map(\.rowArrays)
-        biasGradients = e.biasGradients
-        loss = e.loss
-        notation = "a lists a^1..a^L; z and delta list z^2..z^L and delta^2..delta^L; "
-            + "weights, biases, weight_gradients and bias_gradients list W^1..W^(L-1), b^1..b^(L-1) "
-            + "and their gradients; z^(l+1) = W^l a^l + b^l, a^(l+1) = g(z^(l+1))"
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case sizes, activations, lossName = "loss_name", weights, biases, input, target, a, z, delta
-        case weightGradients = "weight_gradients", biasGradients = "bias_gradients", loss, notation
-    }
-
-    func encoded() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }

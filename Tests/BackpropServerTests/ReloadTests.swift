@@ -3,7 +3,6 @@ import Backprop
 import BackpropServer
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import Testing
 
 /// A reload swaps in a new version whole, and a file that does not load leaves the old one serving.
@@ -26,7 +25,7 @@ import Testing
         defer { fixture.remove() }
         let server = try fixture.server()
         let retrained = try ServerFixture.classifier(seed: 9)
-        try await server.makeApplication().test(.router) { client in
+        try await serving(server) { client in
             expectClose(try probabilities(await post(client, "/v1/models/flowers:predict", body)), try libraryOutputs(fixture.classifier, [[3, 0, -4]])[0])
             try ModelFile.write(retrained, to: fixture.classifierPath)
             #expect(try server.reload().get() == 2)
@@ -56,7 +55,7 @@ import Testing
             network: Network(sizes: [3, 8, 3], activation: .tanh, loss: .crossEntropy, seed: 4),
             labels: LabelEncoding(task: .classification, classNames: ["cat", "dog", "emu \"quoted\""]),
             scaler: .identity(count: 3), featureNames: ["x1", "x2", "x3"])
-        try await server.makeApplication().test(.router) { client in
+        try await serving(server) { client in
             try await _Concurrency.Task.sleep(for: .milliseconds(200))
             #expect(server.modelVersion == 1)
             try ModelFile.write(wider, to: fixture.classifierPath)

@@ -49,7 +49,7 @@ import Glibc
     }
 
     /// Past `--max-connections` a client waits in the listen backlog until a connection
-    /// closes. (Checked on the binary: HummingbirdTesting's live server drops the bound.)
+    /// closes. (Checked on the binary, as users run it.)
     @Test func connectionsBeyondTheBoundWait() async throws {
         let fixture = try ServerFixture()
         defer { fixture.remove() }

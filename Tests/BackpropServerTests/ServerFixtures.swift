@@ -3,7 +3,6 @@ import Backprop
 import BackpropServer
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import Testing
 
 /// A classifier of three named features into three classes, with standardization, and a
@@ -56,7 +55,7 @@ func json(_ response: TestResponse) throws -> [String: Any] {
 }
 
 /// POSTs `body` to `uri` and returns the response.
-func post(_ client: some TestClientProtocol, _ uri: String, _ body: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+func post(_ client: TestClient, _ uri: String, _ body: String, headers: HTTPFields = [:]) async throws -> TestResponse {
     try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body))
 }
 
