@@ -115,9 +115,20 @@ public enum PlanarData: String, CaseIterable, Codable, Sendable {
 
 /// What a network reads of a point p = (x₁, x₂): TensorFlow Playground's input features.
 public enum PlanarFeature: String, CaseIterable, Codable, Sendable {
-    case x1, x2
-    case x1Squared = "x1^2", x2Squared = "x2^2", x1TimesX2 = "x1*x2"
-    case sinX1 = "sin(x1)", sinX2 = "sin(x2)"
+    /// x₁.
+    case x1
+    /// x₂.
+    case x2
+    /// x₁².
+    case x1Squared = "x1^2"
+    /// x₂².
+    case x2Squared = "x2^2"
+    /// x₁x₂.
+    case x1TimesX2 = "x1*x2"
+    /// sin x₁.
+    case sinX1 = "sin(x1)"
+    /// sin x₂.
+    case sinX2 = "sin(x2)"
 
     /// The feature's value at (x₁, x₂).
     public func value(_ x1: Double, _ x2: Double) -> Double {
@@ -137,8 +148,10 @@ public enum PlanarFeature: String, CaseIterable, Codable, Sendable {
 public struct PlanarPoints: Equatable, Sendable {
     /// The dataset they were drawn from.
     public let data: PlanarData
-    /// The points' coordinates.
-    public var x1: [Double] = [], x2: [Double] = []
+    /// The points' first coordinates, x₁.
+    public var x1: [Double] = []
+    /// The points' second coordinates, x₂.
+    public var x2: [Double] = []
     /// Each point's class index (classification) or value y (regression).
     public var labels: [Double] = []
 
@@ -151,6 +164,9 @@ public struct PlanarPoints: Equatable, Sendable {
 
     /// The points as a dataset: row i holds `features` of point i; targets are the classes,
     /// or the values as a one-column matrix.
+    /// - Parameters:
+    ///   - features: what the network reads of each point, in order.
+    ///   - range: the points to take (all by default), for a train/test split.
     /// - Throws: `BackpropError.invalidHyperparameter` if `features` is empty or names one twice.
     public func dataset<S: Scalar>(features: [PlanarFeature] = [.x1, .x2], range: Range<Int>? = nil) throws -> Dataset<S> {
         guard !features.isEmpty, Set(features).count == features.count else {
