@@ -88,6 +88,8 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle", condition: .when(traits: ["Server"])),
             ]
         ),
+        // `backprop playground`: runs stepped for a page in the browser (PlaygroundSession).
+        .target(name: "BackpropPlayground", dependencies: ["Backprop"]),
         .executableTarget(
             name: "BackpropCLI",
             dependencies: [
@@ -104,6 +106,8 @@ let package = Package(
         ),
         // Runs the built `backprop` binary (`swift build` first; `make test` does).
         .testTarget(name: "BackpropCLITests", dependencies: ["Backprop"]),
+        // The playground's runs (the page and its server come on top).
+        .testTarget(name: "BackpropPlaygroundTests", dependencies: ["Backprop", "BackpropPlayground"]),
         // The server live on a free port, with a client of its own (TestHTTP.swift): Hummingbird's
         // testing framework would bring AsyncHTTPClient, SwiftNIO SSL and HTTP/2 to every build.
         .testTarget(

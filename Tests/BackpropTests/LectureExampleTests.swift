@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Backprop
 
@@ -28,6 +29,17 @@ import Testing
         expectClose(e.a[2], [0.5866179576189297, 0.642521021371236], "a^3")
         expectClose([e.loss], [0.23595592418123434], "C")
         #expect(try network.predict(x) == e.a[2])
+    }
+
+    /// Every layer's activations for a batch hold, row by row, the lecture's a^2 and a^3.
+    @Test func layerActivationsForABatch() throws {
+        let layers = try network.layerActivations(Matrix([x, [0, 0], x]))
+        #expect(layers.count == 2 && layers[0].columns == 3 && layers[1].columns == 2)
+        expectClose(layers[0].row(0), [0.5448788923735801, 0.46008511544443426, 0.5962826992967879], "a^2")
+        expectClose(layers[1].row(2), [0.5866179576189297, 0.642521021371236], "a^3")
+        // For x = 0: a^2 = σ(b^1).
+        expectClose(layers[0].row(1), [0.1, -0.1, 0.2].map { 1 / (1 + exp(-$0)) }, "a^2 at x = 0")
+        #expect(layers[1] == (try network.predict(Matrix([x, [0, 0], x]))))
     }
 
     @Test func backpropagation() throws {

@@ -54,6 +54,23 @@ extension Network {
         return outputs
     }
 
+    /// Every layer's activations for a batch of inputs, one example per row: a^2 … a^L, as
+    /// forward propagation computes them on the way to the output (a^1 is the input itself).
+    /// For looking inside a network, as the playground draws each neuron's output.
+    /// - Throws: `BackpropError` if the column count is not the input size or an input is not finite.
+    public func layerActivations(_ inputs: Matrix<S>) throws -> [Matrix<S>] {
+        try checkInputs(inputs)
+        let rows = inputs.rows
+        let workspace = Workspace(for: self, capacity: Swift.max(1, rows))
+        inputs.withPointer { x in forward(workspace, rows: rows, inputs: x) }
+        return layers.indices.map { k in
+            let width = layers[k].outputSize
+            var a = Matrix<S>(rows: rows, columns: width)
+            a.withMutablePointer { copyValues(rows * width, from: workspace.a[k + 1], to: $0) }
+            return a
+        }
+    }
+
     /// The output a^L for one input x.
     public func predict(_ input: [S]) throws -> [S] {
         try predict(Matrix(rows: 1, columns: input.count, elements: input)).elements

@@ -1,0 +1,101 @@
+import Backprop
+
+/// Everything the playground's controls set — data, network, training — and what its URL
+/// keeps, so that the same settings give the same run.
+public struct PlaygroundSettings: Codable, Equatable, Sendable {
+    /// The built-in dataset.
+    public var data: PlanarData = .circle
+    /// TensorFlow Playground's noise, 0 … 1 (see `PlanarData`).
+    public var noise: Double = 0
+    /// How many points are drawn.
+    public var count: Int = 500
+    /// The fraction of the points trained on; the rest are the test set.
+    public var trainFraction: Double = 0.5
+    /// What the network reads of each point.
+    public var features: [PlanarFeature] = [.x1, .x2]
+    /// The hidden layers' widths, from the input side.
+    public var hidden: [Int] = [4, 2]
+    /// Each hidden layer's activation g, by name (one per hidden layer).
+    public var activations: [String] = ["tanh", "tanh"]
+    /// The loss, by name: cross-entropy (softmax over the classes), binary-cross-entropy
+    /// (one sigmoid output, two classes) or quadratic; nil for the task's usual one.
+    public var loss: String?
+    /// The optimizer, by name: sgd, momentum (SGD with μ = 0.9), adam or rmsprop.
+    public var optimizer: String = "sgd"
+    /// η.
+    public var learningRate: Double = 0.03
+    /// Examples per mini-batch.
+    public var batchSize: Int = 10
+    /// λ, L2 weight decay.
+    public var l2: Double = 0
+    /// Dropout probability of every hidden layer.
+    public var dropout: Double = 0
+    /// Seeds the points, the initial weights, the shuffles and dropout.
+    public var seed: UInt64 = 1
+
+    /// The most hidden layers (TensorFlow Playground allows 6).
+    public static let maximumHiddenLayers = 10
+    /// The most neurons in one hidden layer (TensorFlow Playground allows 8).
+    public static let maximumWidth = 64
+
+    /// The playground's defaults: TensorFlow Playground's first screen.
+    public init() {}
+
+    /// Checks every setting; the error names the setting and what it accepts.
+    /// - Throws: `BackpropError.invalidHyperparameter`.
+    public func validate() throws {
+        func bad(_ name: String, _ value: Any, _ expected: String) -> BackpropError {
+            .invalidHyperparameter(name: name, value: "\(value)", expected: expected)
+        }
+        guard noise.isFinite, (0...1).contains(noise) else { throw bad("noise", noise, "a number in [0, 1]") }
+        guard (4...PlanarData.maximumCount).contains(count) else { throw bad("count", count, "4 … \(PlanarData.maximumCount)") }
+        guard trainFraction.isFinite, trainFraction > 0, trainFraction < 1,
+              Int(Double(count) * trainFraction) >= 1, Int(Double(count) * trainFraction) < count
+        else { throw bad("trainFraction", trainFraction, "a fraction in (0, 1) that leaves points on both sides") }
+        guard !features.isEmpty, Set(features).count == features.count else {
+            throw bad("features", features.map(\.rawValue), "at least one, each once")
+        }
+        guard hidden.count <= Self.maximumHiddenLayers else {
+            throw bad("hidden", hidden, "at most \(Self.maximumHiddenLayers) hidden layers")
+        }
+        if let width = hidden.first(where: { !(1...Self.maximumWidth).contains($0) }) {
+            throw bad("hidden", width, "widths 1 … \(Self.maximumWidth)")
+        }
+        guard activations.count == hidden.count else {
+            throw bad("activations", activations, "one per hidden layer (\(hidden.count))")
+        }
+        for name in activations {
+            guard let g = Activation(name: name), g != .softmax else {
+                throw bad("activations", name, Activation.elementwise.map(\.name).joined(separator: ", "))
+            }
+        }
+        let loss = try lossFunction()
+        if data.task == .regression, loss != .quadratic { throw bad("loss", loss.name, "quadratic, for a regression") }
+        guard ["sgd", "momentum", "adam", "rmsprop"].contains(optimizer) else {
+            throw bad("optimizer", optimizer, "sgd, momentum, adam or rmsprop")
+        }
+        guard learningRate.isFinite, learningRate > 0, learningRate <= 10 else { throw bad("learningRate", learningRate, "a number in (0, 10]") }
+        guard (1...Trainer.maximumBatchSize).contains(batchSize) else { throw bad("batchSize", batchSize, "at least 1") }
+        guard l2.isFinite, l2 >= 0, l2 <= 1 else { throw bad("l2", l2, "a number in [0, 1]") }
+        guard dropout.isFinite, dropout >= 0, dropout < 1 else { throw bad("dropout", dropout, "a number in [0, 1)") }
+    }
+
+    /// The loss C the network is trained on.
+    func lossFunction() throws -> Loss {
+        guard let name = loss else { return data.task == .regression ? .quadratic : .crossEntropy }
+        guard let found = Loss(name: name) else {
+            throw BackpropError.invalidHyperparameter(name: "loss", value: name, expected: Loss.allCases.map(\.name).joined(separator: ", "))
+        }
+        return found
+    }
+
+    /// The optimizer and its hyperparameters.
+    var optimizerConfiguration: OptimizerConfiguration {
+        switch optimizer {
+        case "momentum": .sgd(learningRate: learningRate, momentum: 0.9, weightDecay: l2)
+        case "adam": .adam(learningRate: learningRate, weightDecay: l2)
+        case "rmsprop": .rmsProp(learningRate: learningRate, weightDecay: l2)
+        default: .sgd(learningRate: learningRate, weightDecay: l2)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Backprop
+
+/// What the page draws after a step, sent as JSON: progress, losses, the parameters (links
+/// drawn by weight) and the network's outputs over the plane (the heat maps).
+public struct PlaygroundSnapshot: Encodable, Sendable {
+    /// Mini-batches trained so far, and whole epochs.
+    public var steps: Int, epoch: Int
+    /// The mean cost C on the training and the test set.
+    public var trainLoss: Double, testLoss: Double
+    /// The fraction classified right (nil for a regression).
+    public var trainAccuracy: Double?, testAccuracy: Double?
+    /// W^1 … W^(L−1), each as rows (W^l has n_(l+1) rows of n_l weights).
+    public var weights: [[[Float]]]
+    /// b^1 … b^(L−1).
+    public var biases: [[Float]]
+    /// The output over the plane (the second class's probability, or the value), on a
+    /// `gridSize` × `gridSize` grid, row by row from x₂ = 6 down to −6, x₁ from −6 to 6.
+    public var output: [Float]
+    /// Each hidden neuron's activation over the plane, by layer and neuron, on a
+    /// `neuronGridSize` × `neuronGridSize` grid.
+    public var neurons: [[[Float]]]
+    /// The grids' sizes.
+    public var gridSize: Int, neuronGridSize: Int
+}
+
+extension PlaygroundSession {
+    /// The run as it stands, for the page.
+    /// - Parameters:
+    ///   - gridSize: points per side of the output's heat map (at most 200).
+    ///   - neuronGridSize: points per side of each neuron's heat map (at most 100).
+    public func snapshot(gridSize: Int = 50, neuronGridSize: Int = 20) throws -> PlaygroundSnapshot {
+        guard (1...200).contains(gridSize), (1...100).contains(neuronGridSize) else {
+            throw BackpropError.invalidHyperparameter(
+                name: "grid size", value: "\(gridSize), \(neuronGridSize)", expected: "1 … 200 for the output, 1 … 100 for neurons")
+        }
+        let (train, test) = try evaluate()
+        let batchesPerEpoch = (trainCount + min(settings.batchSize, trainCount) - 1) / min(settings.batchSize, trainCount)
+        return PlaygroundSnapshot(
+            steps: steps, epoch: steps / batchesPerEpoch,
+            trainLoss: train.loss, testLoss: test.loss, trainAccuracy: train.accuracy, testAccuracy: test.accuracy,
+            weights: network.layers.map(\.weight.rowArrays), biases: network.layers.map(\.bias),
+            output: try planeViews(size: gridSize).output, neurons: try planeViews(size: neuronGridSize).neurons,
+            gridSize: gridSize, neuronGridSize: neuronGridSize)
+    }
+}

@@ -1,0 +1,138 @@
+import Backprop
+import BackpropPlayground
+import Foundation
+import Testing
+
+/// The playground's run, without the page: it learns, it explains, it saves.
+@Suite struct PlaygroundSessionTests {
+    /// XOR from (x₁, x₂) alone needs the hidden layers; the test loss falls.
+    @Test func xorIsLearned() throws {
+        var settings = PlaygroundSettings()
+        settings.data = .xor
+        settings.hidden = [8, 8]
+        settings.activations = ["tanh", "tanh"]
+        settings.optimizer = "adam"
+        settings.learningRate = 0.03
+        let run = try PlaygroundSession(settings)
+        let before = try run.evaluate().test.loss
+        try run.step(batches: 1500)
+        #expect(run.steps == 1500)
+        let after = try run.evaluate()
+        #expect(after.test.loss < 0.15 && after.test.loss < before / 3, "test loss \(before) → \(after.test.loss)")
+        #expect((after.test.accuracy ?? 0) > 0.95)
+    }
+
+    /// The same settings give the same run, step for step.
+    @Test func sameSettingsSameRun() throws {
+        let a = try PlaygroundSession(PlaygroundSettings()), b = try PlaygroundSession(PlaygroundSettings())
+        try a.step(batches: 30)
+        try b.step(batches: 30)
+        #expect(a.network == b.network)
+        var other = PlaygroundSettings()
+        other.seed = 2
+        let c = try PlaygroundSession(other)
+        try c.step(batches: 30)
+        #expect(c.network != a.network)
+    }
+
+    /// The lecture view's numbers are the library's forward and backward pass for that
+    /// example: a^1 is its features, a^L what the network predicts, and the gradients
+    /// match finite differences of its cost.
+    @Test func explanationIsTheExamplesPass() throws {
+        var settings = PlaygroundSettings()
+        settings.features = [.x1, .x2, .x1Squared]
+        let run = try PlaygroundSession(settings)
+        try run.step(batches: 20)
+        let index = run.trainCount + 3  // a test point
+        let e = try run.explanation(example: index)
+        let x = [run.points.x1[index], run.points.x2[index]]
+        #expect(e.input == [x[0], x[1], x[0] * x[0]].map { Double(Float($0)) })
+        let predicted = try run.network.predict(e.input.map { Float($0) })
+        for (p, a) in zip(predicted, e.a[e.a.count - 1]) { #expect(abs(Double(p) - a) < 1e-6) }
+        #expect(e.target == (run.points.labels[index] == 0 ? [1, 0] : [0, 1]))
+        // ∂C/∂W against a central difference, for every weight of the first layer.
+        var network = e.network
+        for j in 0..<network.layers[0].outputSize {
+            for i in 0..<network.layers[0].inputSize {
+                let w = network.layers[0].weight[j, i], h = 1e-6
+                func cost(_ value: Double) throws -> Double {
+                    var layers = network.layers
+                    var weight = layers[0].weight
+                    weight[j, i] = value
+                    layers[0] = try Dense(weight: weight, bias: layers[0].bias, activation: layers[0].activation)
+                    return try Explanation(network: Network(layers: layers, loss: network.loss), input: e.input, target: e.target).loss
+                }
+                let numeric = (try cost(w + h) - cost(w - h)) / (2 * h)
+                #expect(abs(numeric - e.weightGradients[0][j, i]) < 1e-7, "∂C/∂W^1[\(j), \(i)]")
+            }
+        }
+        network = e.network
+        #expect(throws: BackpropError.self) { try run.explanation(example: run.points.count) }
+    }
+
+    /// The saved model predicts as the session's network does, and names its features.
+    @Test func modelFileRoundTrips() throws {
+        let run = try PlaygroundSession(PlaygroundSettings())
+        try run.step(batches: 50)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("playground-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try ModelFile.write(try run.model(), to: path)
+        let saved: Model<Float> = try ModelFile.read(from: path)
+        #expect(saved.featureNames == ["x1", "x2"])
+        #expect(saved.labels.classNames == ["inside", "outside"])
+        #expect(try saved.predict(run.test.inputs) == (try run.network.predict(run.test.inputs)))
+    }
+
+    /// The plane views: one value per grid point, the output equal to the network's.
+    @Test func planeViewsAreTheNetworksOutputs() throws {
+        var settings = PlaygroundSettings()
+        settings.data = .surface
+        settings.hidden = [3, 5]
+        settings.activations = ["relu", "sigmoid"]
+        let run = try PlaygroundSession(settings)
+        let views = try run.planeViews(size: 5)
+        #expect(views.output.count == 25)
+        #expect(views.neurons.map(\.count) == [3, 5] && views.neurons[1][4].count == 25)
+        // Grid point (row 0, column 4) is (x₁, x₂) = (6, 6).
+        #expect(views.output[4] == (try run.network.predict([6, 6]))[0])
+        #expect(views.neurons[0].allSatisfy { $0.allSatisfy { $0 >= 0 } })  // ReLU
+    }
+
+    /// The snapshot the page draws from: progress, losses, parameters and heat maps, as JSON.
+    @Test func snapshotHoldsWhatThePageDraws() throws {
+        let run = try PlaygroundSession(PlaygroundSettings())
+        try run.step(batches: 60)  // 250 training points in batches of 10: 25 per epoch
+        let snapshot = try run.snapshot(gridSize: 10, neuronGridSize: 4)
+        #expect(snapshot.steps == 60 && snapshot.epoch == 2)
+        #expect(snapshot.testLoss == (try run.evaluate().test.loss))
+        #expect(snapshot.weights.map { $0.count } == [4, 2, 2] && snapshot.weights[0][0].count == 2)
+        #expect(snapshot.weights[1] == run.network.layers[1].weight.rowArrays)
+        #expect(snapshot.output.count == 100 && snapshot.neurons.map(\.count) == [4, 2] && snapshot.neurons[0][0].count == 16)
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(snapshot)) as? [String: Any]
+        #expect(json?["testAccuracy"] is Double && (json?["output"] as? [Any])?.count == 100)
+        #expect(throws: BackpropError.self) { try run.snapshot(gridSize: 0) }
+    }
+
+    @Test func badSettingsNameTheSetting() throws {
+        func message(_ change: (inout PlaygroundSettings) -> Void) -> String {
+            var settings = PlaygroundSettings()
+            change(&settings)
+            do {
+                _ = try PlaygroundSession(settings)
+                return "accepted"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(message { $0.hidden = Array(repeating: 2, count: 11); $0.activations = Array(repeating: "tanh", count: 11) }.contains("hidden"))
+        #expect(message { $0.hidden = [65]; $0.activations = ["tanh"] }.contains("1 … 64"))
+        #expect(message { $0.activations = ["tanh"] }.contains("activations"))
+        #expect(message { $0.activations = ["tanh", "softmax"] }.contains("activations"))
+        #expect(message { $0.optimizer = "lbfgs" }.contains("optimizer"))
+        #expect(message { $0.learningRate = .nan }.contains("learningRate"))
+        #expect(message { $0.trainFraction = 1 }.contains("trainFraction"))
+        #expect(message { $0.data = .surface; $0.loss = "cross-entropy" }.contains("loss"))
+        #expect(message { $0.features = [] }.contains("features"))
+        #expect(message { _ in } == "accepted")
+    }
+}
