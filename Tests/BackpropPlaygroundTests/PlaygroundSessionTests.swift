@@ -51,7 +51,7 @@ import Testing
         for (p, a) in zip(predicted, e.a[e.a.count - 1]) { #expect(abs(Double(p) - a) < 1e-6) }
         #expect(e.target == (run.points.labels[index] == 0 ? [1, 0] : [0, 1]))
         // ∂C/∂W against a central difference, for every weight of the first layer.
-        var network = e.network
+        let network = e.network
         for j in 0..<network.layers[0].outputSize {
             for i in 0..<network.layers[0].inputSize {
                 let w = network.layers[0].weight[j, i], h = 1e-6
@@ -66,7 +66,6 @@ import Testing
                 #expect(abs(numeric - e.weightGradients[0][j, i]) < 1e-7, "∂C/∂W^1[\(j), \(i)]")
             }
         }
-        network = e.network
         #expect(throws: BackpropError.self) { try run.explanation(example: run.points.count) }
     }
 
