@@ -17,10 +17,11 @@ let package = Package(
         .library(name: "BackpropONNX", targets: ["BackpropONNX"]),
         .library(name: "BackpropMPI", targets: ["BackpropMPI"]),
         .library(name: "BackpropServer", targets: ["BackpropServer"]),
+        .library(name: "BackpropPlayground", targets: ["BackpropPlayground"]),
         .executable(name: "backprop", targets: ["BackpropCLI"]),
     ],
     traits: [
-        .trait(name: "Server", description: "The HTTP inference server, `backprop serve` (Hummingbird 2 on SwiftNIO)."),
+        .trait(name: "Server", description: "The HTTP servers, `backprop serve` and `backprop playground` (Hummingbird 2 on SwiftNIO)."),
         .default(enabledTraits: ["Server"]),
     ],
     dependencies: [
@@ -88,8 +89,21 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle", condition: .when(traits: ["Server"])),
             ]
         ),
-        // `backprop playground`: runs stepped for a page in the browser (PlaygroundSession).
-        .target(name: "BackpropPlayground", dependencies: ["Backprop"]),
+        // `backprop playground`: runs stepped for a page in the browser (PlaygroundSession), and
+        // with the trait `Server` the HTTP server and the page (Page/, built into the binary).
+        .target(
+            name: "BackpropPlayground",
+            dependencies: [
+                "Backprop",
+                .target(name: "BackpropONNX", condition: .when(traits: ["Server"])),
+                .target(name: "BackpropServer", condition: .when(traits: ["Server"])),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Server"])),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["Server"])),
+                .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Server"])),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["Server"])),
+            ],
+            resources: [.embedInCode("Page/index.html"), .embedInCode("Page/playground.js"), .embedInCode("Page/playground.css")]
+        ),
         .executableTarget(
             name: "BackpropCLI",
             dependencies: [
@@ -97,6 +111,7 @@ let package = Package(
                 "BackpropONNX",
                 "BackpropMPI",
                 .target(name: "BackpropServer", condition: .when(traits: ["Server"])),
+                .target(name: "BackpropPlayground", condition: .when(traits: ["Server"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

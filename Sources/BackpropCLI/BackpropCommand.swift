@@ -14,7 +14,7 @@ struct BackpropCommand: AsyncParsableCommand {
     )
 
     #if Server
-    static let serverCommands: [any ParsableCommand.Type] = [ServeCommand.self]
+    static let serverCommands: [any ParsableCommand.Type] = [ServeCommand.self, PlaygroundCommand.self]
     #else
     static let serverCommands: [any ParsableCommand.Type] = []
     #endif

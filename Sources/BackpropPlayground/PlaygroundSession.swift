@@ -1,52 +1,87 @@
 import Backprop
 import Foundation
 
-/// A playground run: the points, the network and the library's own training loop
+/// A playground run: the examples, the network and the library's own training loop
 /// (`TrainingSession`), stepped one mini-batch at a time, and what the page draws of it.
 ///
 /// Not thread-safe: the server keeps each session behind a lock.
 public final class PlaygroundSession {
-    /// The settings it was made with.
-    public let settings: PlaygroundSettings
-    /// All the points: the first `trainCount` are the training set, the rest the test set.
-    public let points: PlanarPoints
-    /// How many points are trained on.
-    public let trainCount: Int
-    /// The training and test sets, with the chosen features.
-    public let train: Dataset<Float>, test: Dataset<Float>
+    /// The settings of the run (for a run continued from a model file, its layers).
+    public private(set) var settings: PlaygroundSettings
+    /// The training and test examples.
+    public let examples: PlaygroundExamples
     private var session: TrainingSession<Float>
     /// Mini-batches trained so far.
     public private(set) var steps = 0
 
-    /// A fresh run: the points drawn, the network initialized, nothing trained.
-    /// - Throws: `BackpropError` naming a setting out of range.
-    public init(_ settings: PlaygroundSettings) throws {
+    /// A fresh run: the examples drawn (or the table read), the network initialized, nothing
+    /// trained — or, given `model`, that model's network trained on from where it was.
+    /// - Throws: `BackpropError` naming a setting out of range, or a model that does not
+    ///   fit the examples; `DataError` for a table that cannot be read.
+    public init(_ settings: PlaygroundSettings, table: PlaygroundTable? = nil, continuing model: Model<Float>? = nil) throws {
+        var settings = settings
         try settings.validate()
+        let examples = try table.map { try PlaygroundExamples(table: $0, settings: settings) } ?? PlaygroundExamples(planar: settings)
+        let loss = try model?.network.loss ?? settings.lossFunction()
+        let outputs = examples.labels.task == .regression || loss == .binaryCrossEntropy ? 1 : examples.labels.classNames.count
+        let network: Network<Float>
+        if let model {
+            network = try Self.fitting(model, to: examples, outputs: outputs)
+            settings.hidden = Array(network.sizes.dropFirst().dropLast())
+            settings.activations = network.layers.dropLast().map(\.activation.name)
+            settings.loss = network.loss.name
+            try settings.validate()
+        } else {
+            network = try Self.initialNetwork(settings, inputs: examples.featureNames.count, outputs: outputs, loss: loss)
+        }
         self.settings = settings
-        points = try settings.data.points(count: settings.count, noise: settings.noise, seed: settings.seed)
-        trainCount = Int(Double(settings.count) * settings.trainFraction)
-        train = try points.dataset(features: settings.features, range: 0..<trainCount)
-        test = try points.dataset(features: settings.features, range: trainCount..<settings.count)
-        let loss = try settings.lossFunction()
-        let outputs = settings.data.task == .regression || loss == .binaryCrossEntropy ? 1 : settings.data.classNames.count
+        self.examples = examples
+        let trainer = Trainer(
+            epochs: Trainer.maximumEpochs, batchSize: min(settings.batchSize, examples.train.count),
+            optimizer: settings.optimizerConfiguration, seed: settings.seed)
+        session = try TrainingSession(trainer: trainer, network: network.withDropout(settings.dropout), data: examples.train)
+    }
+
+    /// The network the settings describe, initialized from the seed.
+    private static func initialNetwork(_ settings: PlaygroundSettings, inputs: Int, outputs: Int, loss: Loss) throws -> Network<Float> {
         let activations = settings.activations.compactMap { Activation(name: $0) }
+        let regression = loss == .quadratic && outputs == 1
         let initial = try Network<Float>(
-            sizes: [settings.features.count] + settings.hidden + [outputs], activation: activations.first ?? .tanh,
-            outputActivation: loss.requiredOutputActivation ?? (settings.data.task == .regression ? .identity : .sigmoid),
-            loss: loss, seed: settings.seed)
+            sizes: [inputs] + settings.hidden + [outputs], activation: activations.first ?? .tanh,
+            outputActivation: loss.requiredOutputActivation ?? (regression ? .identity : .sigmoid), loss: loss, seed: settings.seed)
         var layers = initial.layers
         for (k, g) in activations.enumerated() {
             layers[k] = try Dense(weight: layers[k].weight, bias: layers[k].bias, activation: g)
         }
-        let network = try Network(layers: layers, loss: loss).withDropout(settings.dropout)
-        let trainer = Trainer(
-            epochs: Trainer.maximumEpochs, batchSize: min(settings.batchSize, trainCount),
-            optimizer: settings.optimizerConfiguration, seed: settings.seed)
-        session = try TrainingSession(trainer: trainer, network: network, data: train)
+        return try Network(layers: layers, loss: loss)
+    }
+
+    /// `model`'s network, if it reads these examples' features and gives their outputs.
+    private static func fitting(_ model: Model<Float>, to examples: PlaygroundExamples, outputs: Int) throws -> Network<Float> {
+        func mismatch(_ what: String, _ expected: String, _ got: String) -> BackpropError {
+            .shapeMismatch(what: "the uploaded model's \(what)", expected: expected, got: got)
+        }
+        let network = model.network
+        if !model.featureNames.isEmpty, model.featureNames != examples.featureNames {
+            throw mismatch("features", examples.featureNames.joined(separator: ", "), model.featureNames.joined(separator: ", "))
+        }
+        guard network.inputSize == examples.featureNames.count else {
+            throw mismatch("inputs", "\(examples.featureNames.count)", "\(network.inputSize)")
+        }
+        guard network.outputSize == outputs || (examples.labels.classNames.count == 2 && network.outputSize == 1) else {
+            throw mismatch("outputs", "\(outputs)", "\(network.outputSize)")
+        }
+        guard model.labels.task == examples.labels.task else {
+            throw mismatch("task", examples.labels.task.rawValue, model.labels.task.rawValue)
+        }
+        return network
     }
 
     /// The network as trained so far.
     public var network: Network<Float> { session.network }
+
+    /// How many examples are trained on.
+    public var trainCount: Int { examples.train.count }
 
     /// Trains `batches` mini-batches: for each, forward propagation, backpropagation and
     /// the optimizer's update w ← w − η ∂C/∂w (for SGD).
@@ -58,30 +93,60 @@ public final class PlaygroundSession {
         }
     }
 
-    /// The mean cost C and accuracy on the training and the test set.
-    public func evaluate() throws -> (train: Evaluation, test: Evaluation) {
-        (try network.evaluate(on: train), try network.evaluate(on: test))
+    /// The lecture's update on one example: every weight and bias takes w ← w − η ∂C/∂w with
+    /// η the settings' learning rate and ∂C/∂w this example's gradient (plain SGD, whatever
+    /// the optimizer; the optimizer's state is kept). It counts as a step.
+    /// - Returns: the example walked through before the update.
+    /// - Throws: `BackpropError` if there is no such example, or the update diverges.
+    public func lectureStep(example index: Int) throws -> Explanation<Double> {
+        let before = try explanation(example: index)
+        var layers = network.layers
+        let eta = settings.learningRate
+        for l in layers.indices {
+            let weight = zip(layers[l].weight.elements, before.weightGradients[l].elements).map { w, g in Float(Double(w) - eta * g) }
+            let bias = zip(layers[l].bias, before.biasGradients[l]).map { b, g in Float(Double(b) - eta * g) }
+            layers[l] = try Dense(
+                weight: Matrix(rows: layers[l].outputSize, columns: layers[l].inputSize, elements: weight), bias: bias,
+                activation: layers[l].activation)
+        }
+        let updated = try Network(layers: layers, loss: network.loss)
+        guard updated.layers.allSatisfy({ $0.weight.elements.allSatisfy(\.isFinite) && $0.bias.allSatisfy(\.isFinite) }) else {
+            throw BackpropError.diverged(epoch: 0, batch: steps + 1, what: "a parameter, in the one-example step")
+        }
+        try session.setParameters(from: updated)
+        steps += 1
+        return before
     }
 
-    /// Example `index` of the training set (or, past its end, of the test set) walked
-    /// through forward propagation and backpropagation, in Double from the network's
-    /// parameters: the numbers `backprop explain --json --model` prints for the same
-    /// model file, input and target.
+    /// Example `index` (training examples first, then test examples) walked through forward
+    /// propagation and backpropagation, in Double from the network's parameters: the numbers
+    /// `backprop explain --json --model` prints for the same model file, input and target.
     /// - Throws: `BackpropError.invalidHyperparameter` if there is no such example.
     public func explanation(example index: Int) throws -> Explanation<Double> {
-        guard (0..<points.count).contains(index) else {
-            throw BackpropError.invalidHyperparameter(name: "example", value: "\(index)", expected: "0 … \(points.count - 1)")
-        }
-        let data = index < trainCount ? train : test
-        let row = index < trainCount ? index : index - trainCount
-        let network = try Network<Double>(
-            layers: self.network.layers.map { layer in
-                try Dense(
-                    weight: Matrix(rows: layer.outputSize, columns: layer.inputSize, elements: layer.weight.elements.map(Double.init)),
-                    bias: layer.bias.map(Double.init), activation: layer.activation)
-            },
-            loss: self.network.loss)
+        let (data, row) = try locate(index)
+        let network = try self.network.withDropout(0).converted(to: Double.self)
         return try Explanation(network: network, input: data.inputs.row(row).map(Double.init), target: target(of: data, row: row))
+    }
+
+    /// Every weight's and bias's ∂C/∂w for example `index` by backpropagation and by
+    /// finite differences (`GradientCheck`), in Double.
+    /// - Throws: `BackpropError.invalidHyperparameter` if there is no such example.
+    public func gradientCheck(example index: Int) throws -> [GradientCheck.ParameterResult] {
+        let (data, row) = try locate(index)
+        let targets: Targets<Float> =
+            switch data.targets {
+            case .classes(let labels): .classes([labels[row]])
+            case .values(let y): .values(try Matrix(rows: 1, columns: y.columns, elements: y.row(row)))
+            }
+        let one = try Dataset(inputs: Matrix(rows: 1, columns: data.inputs.columns, elements: data.inputs.row(row)), targets: targets)
+        return try GradientCheck().parameterResults(network.withDropout(0), on: one)
+    }
+
+    private func locate(_ index: Int) throws -> (data: Dataset<Float>, row: Int) {
+        guard (0..<examples.count).contains(index) else {
+            throw BackpropError.invalidHyperparameter(name: "example", value: "\(index)", expected: "0 … \(examples.count - 1)")
+        }
+        return examples.locate(index)
     }
 
     /// Example `row`'s target y as the network's output layer sees it: one-hot for a class
@@ -97,12 +162,10 @@ public final class PlaygroundSession {
     }
 
     /// The trained network with what `backprop evaluate/predict/serve` need: the feature
-    /// names, the classes, and no scaling (the playground's features are used as they are).
+    /// names, the classes and the scaling.
     public func model() throws -> Model<Float> {
         try Model(
-            network: network.withDropout(0),
-            labels: LabelEncoding(task: settings.data.task, classNames: settings.data.classNames),
-            scaler: .identity(count: settings.features.count), featureNames: settings.features.map(\.rawValue),
-            labelName: "label")
+            network: network.withDropout(0), labels: examples.labels, scaler: examples.scaler,
+            featureNames: examples.featureNames, labelName: examples.labelName)
     }
 }

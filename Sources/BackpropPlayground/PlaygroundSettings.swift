@@ -32,6 +32,9 @@ public struct PlaygroundSettings: Codable, Equatable, Sendable {
     public var dropout: Double = 0
     /// Seeds the points, the initial weights, the shuffles and dropout.
     public var seed: UInt64 = 1
+    /// The uploaded CSV table the run learns from instead of `data` (its id on the server
+    /// it was uploaded to); nil for the built-in data.
+    public var table: String?
 
     /// The most hidden layers (TensorFlow Playground allows 6).
     public static let maximumHiddenLayers = 10
@@ -41,6 +44,32 @@ public struct PlaygroundSettings: Codable, Equatable, Sendable {
     /// The playground's defaults: TensorFlow Playground's first screen.
     public init() {}
 
+    enum CodingKeys: String, CodingKey {
+        case data, noise, count, trainFraction, features, hidden, activations, loss, optimizer, learningRate, batchSize
+        case l2, dropout, seed, table
+    }
+
+    /// Decodes the settings a request or URL gives; each one missing keeps its default.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = PlaygroundSettings()
+        data = try c.decodeIfPresent(PlanarData.self, forKey: .data) ?? d.data
+        noise = try c.decodeIfPresent(Double.self, forKey: .noise) ?? d.noise
+        count = try c.decodeIfPresent(Int.self, forKey: .count) ?? d.count
+        trainFraction = try c.decodeIfPresent(Double.self, forKey: .trainFraction) ?? d.trainFraction
+        features = try c.decodeIfPresent([PlanarFeature].self, forKey: .features) ?? d.features
+        hidden = try c.decodeIfPresent([Int].self, forKey: .hidden) ?? d.hidden
+        activations = try c.decodeIfPresent([String].self, forKey: .activations) ?? hidden.map { _ in "tanh" }
+        loss = try c.decodeIfPresent(String.self, forKey: .loss)
+        optimizer = try c.decodeIfPresent(String.self, forKey: .optimizer) ?? d.optimizer
+        learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
+        batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
+        l2 = try c.decodeIfPresent(Double.self, forKey: .l2) ?? d.l2
+        dropout = try c.decodeIfPresent(Double.self, forKey: .dropout) ?? d.dropout
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        table = try c.decodeIfPresent(String.self, forKey: .table)
+    }
+
     /// Checks every setting; the error names the setting and what it accepts.
     /// - Throws: `BackpropError.invalidHyperparameter`.
     public func validate() throws {
@@ -48,7 +77,7 @@ public struct PlaygroundSettings: Codable, Equatable, Sendable {
             .invalidHyperparameter(name: name, value: "\(value)", expected: expected)
         }
         guard noise.isFinite, (0...1).contains(noise) else { throw bad("noise", noise, "a number in [0, 1]") }
-        guard (4...PlanarData.maximumCount).contains(count) else { throw bad("count", count, "4 … \(PlanarData.maximumCount)") }
+        guard table != nil || (4...PlanarData.maximumCount).contains(count) else { throw bad("count", count, "4 … \(PlanarData.maximumCount)") }
         guard trainFraction.isFinite, trainFraction > 0, trainFraction < 1,
               Int(Double(count) * trainFraction) >= 1, Int(Double(count) * trainFraction) < count
         else { throw bad("trainFraction", trainFraction, "a fraction in (0, 1) that leaves points on both sides") }

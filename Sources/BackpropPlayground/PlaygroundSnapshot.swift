@@ -21,9 +21,13 @@ public struct PlaygroundSnapshot: Encodable, Sendable {
     public var neurons: [[[Float]]]
     /// The grids' sizes.
     public var gridSize: Int, neuronGridSize: Int
+    /// Whether the run is training on its own (set by the server).
+    public var playing = false
+    /// Why training stopped, if it failed (a diverged run; set by the server).
+    public var error: String?
 }
 
-extension PlaygroundSession {
+extension PlaygroundState {
     /// The run as it stands, for the page.
     /// - Parameters:
     ///   - gridSize: points per side of the output's heat map (at most 200).
@@ -34,7 +38,8 @@ extension PlaygroundSession {
                 name: "grid size", value: "\(gridSize), \(neuronGridSize)", expected: "1 … 200 for the output, 1 … 100 for neurons")
         }
         let (train, test) = try evaluate()
-        let batchesPerEpoch = (trainCount + min(settings.batchSize, trainCount) - 1) / min(settings.batchSize, trainCount)
+        let trainCount = examples.train.count, batch = min(settings.batchSize, trainCount)
+        let batchesPerEpoch = (trainCount + batch - 1) / batch
         return PlaygroundSnapshot(
             steps: steps, epoch: steps / batchesPerEpoch,
             trainLoss: train.loss, testLoss: test.loss, trainAccuracy: train.accuracy, testAccuracy: test.accuracy,

@@ -3,24 +3,24 @@ import Hummingbird
 
 /// A request the server refuses, answered `{"error": "…"}` (TensorFlow Serving's shape) with
 /// a 4xx status.
-struct RequestError: Error, HTTPResponseError, Sendable {
-    let status: HTTPResponse.Status
-    let message: String
-    var headers: HTTPFields = [:]
+package struct RequestError: Error, HTTPResponseError, Sendable {
+    package let status: HTTPResponse.Status
+    package let message: String
+    package var headers: HTTPFields = [:]
 
-    init(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) {
+    package init(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) {
         self.status = status
         self.message = message
         self.headers = headers
     }
 
-    func response(from request: Request, context: some RequestContext) throws -> Response {
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
         jsonResponse("{\"error\":\(jsonString(message))}", status: status, headers: headers)
     }
 }
 
 /// A response with a JSON body.
-func jsonResponse(_ body: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+package func jsonResponse(_ body: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
     var fields = headers
     fields[.contentType] = "application/json"
     return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
@@ -29,8 +29,10 @@ func jsonResponse(_ body: String, status: HTTPResponse.Status = .ok, headers: HT
 /// Turns every error into a JSON response: a `RequestError` as it is, Hummingbird's and
 /// NIO's (404 for an unknown path, 413 for a body over the limit, …) with a message, and
 /// anything else as 500, logged (a bug: no request should reach it).
-struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+package struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    package init() {}
+
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as RequestError {

@@ -118,7 +118,7 @@ struct ModelMetadata: Encodable {
 }
 
 /// `text` as a JSON string literal (RFC 8259 §7): quotes, backslash and control characters escaped.
-func jsonString(_ text: String) -> String {
+package func jsonString(_ text: String) -> String {
     var out = "\""
     for scalar in text.unicodeScalars {
         switch scalar {

@@ -44,12 +44,13 @@ import Testing
         let run = try PlaygroundSession(settings)
         try run.step(batches: 20)
         let index = run.trainCount + 3  // a test point
+        let points = try #require(run.examples.points)
         let e = try run.explanation(example: index)
-        let x = [run.points.x1[index], run.points.x2[index]]
+        let x = [points.x1[index], points.x2[index]]
         #expect(e.input == [x[0], x[1], x[0] * x[0]].map { Double(Float($0)) })
         let predicted = try run.network.predict(e.input.map { Float($0) })
         for (p, a) in zip(predicted, e.a[e.a.count - 1]) { #expect(abs(Double(p) - a) < 1e-6) }
-        #expect(e.target == (run.points.labels[index] == 0 ? [1, 0] : [0, 1]))
+        #expect(e.target == (points.labels[index] == 0 ? [1, 0] : [0, 1]))
         // ∂C/∂W against a central difference, for every weight of the first layer.
         let network = e.network
         for j in 0..<network.layers[0].outputSize {
@@ -66,7 +67,7 @@ import Testing
                 #expect(abs(numeric - e.weightGradients[0][j, i]) < 1e-7, "∂C/∂W^1[\(j), \(i)]")
             }
         }
-        #expect(throws: BackpropError.self) { try run.explanation(example: run.points.count) }
+        #expect(throws: BackpropError.self) { try run.explanation(example: run.examples.count) }
     }
 
     /// The saved model predicts as the session's network does, and names its features.

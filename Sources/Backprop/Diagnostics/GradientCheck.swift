@@ -53,11 +53,49 @@ public struct GradientCheck: Sendable {
     }
 
     /// Compares the given gradients (normally backpropagation's) with finite differences
-    /// of `network`'s cost on `data`.
+    /// of `network`'s cost on `data`, layer by layer.
     /// - Throws: `BackpropError` if the data or the gradients do not fit the network.
     public func compare(
         _ analytic: Gradients<Double>, for network: Network<Double>, on data: Dataset<Double>
     ) throws -> [LayerResult] {
+        let parameters = try compareEach(analytic, for: network, on: data)
+        return network.layers.indices.map { l in
+            func largest(_ weights: Bool) -> Double {
+                parameters.lazy.filter { $0.layer == l + 1 && ($0.column != nil) == weights }.map(\.relativeError).max() ?? 0
+            }
+            return LayerResult(layer: l + 1, weightError: largest(true), biasError: largest(false))
+        }
+    }
+
+    /// Every weight's and bias's derivative ∂C/∂w on `batch` by backpropagation and by
+    /// finite differences, in Double, in the order W^1 (row by row), b^1, W^2, …
+    /// - Throws: `BackpropError` if the batch does not fit the network.
+    public func parameterResults<S: Scalar>(_ network: Network<S>, on batch: Dataset<S>) throws -> [ParameterResult] {
+        let network = network.converted(to: Double.self)
+        let data = try Dataset<Double>(inputs: batch.inputs.converted(), targets: batch.targets.converted())
+        return try compareEach(network.gradients(for: data).gradients, for: network, on: data)
+    }
+
+    /// One parameter's comparison.
+    public struct ParameterResult: Equatable, Sendable, Encodable {
+        /// l, the lecture's index of W^l or b^l.
+        public var layer: Int
+        /// j: the row of W^l (the neuron of layer l + 1), or the entry of b^l.
+        public var row: Int
+        /// k: the column of W^l (the neuron of layer l); nil for a bias.
+        public var column: Int?
+        /// ∂C/∂w as backpropagation gives it.
+        public var backpropagation: Double
+        /// The five-point central difference.
+        public var finiteDifference: Double
+        /// The relative error described above (the least of the three estimates').
+        public var relativeError: Double
+    }
+
+    /// Each parameter's analytic derivative against the estimates described above.
+    func compareEach(
+        _ analytic: Gradients<Double>, for network: Network<Double>, on data: Dataset<Double>
+    ) throws -> [ParameterResult] {
         try data.validate(for: network)
         guard analytic.weight.map(\.elements.count) == network.layers.map(\.weight.elements.count),
               analytic.bias.map(\.count) == network.layers.map(\.bias.count)
@@ -70,9 +108,9 @@ public struct GradientCheck: Sendable {
             // Inputs were validated above, so evaluation cannot fail.
             (try? probe.loss(on: data)) ?? .nan
         }
-        // Sets one parameter to w + offset for each offset, then back to exactly w.
-        // The error of the analytic derivative g against the estimates described above.
-        func error(_ g: Double, at w: Double, _ set: (inout Network<Double>, Double) -> Void) -> Double {
+        // Sets one parameter to w + offset for each offset, then back to exactly w; returns
+        // the central estimate and the error of g against the best of the three estimates.
+        func estimate(_ g: Double, at w: Double, _ set: (inout Network<Double>, Double) -> Void) -> (Double, Double) {
             let h = step
             var c: [Double] = []
             for offset in [-2 * h, -h, 0, h, 2 * h] {
@@ -83,22 +121,23 @@ public struct GradientCheck: Sendable {
             let central = (c[0] - 8 * c[1] + 8 * c[3] - c[4]) / (12 * h)
             let left = (3 * c[2] - 4 * c[1] + c[0]) / (2 * h)
             let right = (-3 * c[2] + 4 * c[3] - c[4]) / (2 * h)
-            return [central, left, right].map { relativeError(g, $0) }.min() ?? .nan
+            return (central, [central, left, right].map { relativeError(g, $0) }.min() ?? .nan)
         }
-        var results: [LayerResult] = []
+        var results: [ParameterResult] = []
         for l in network.layers.indices {
-            var weightError = 0.0, biasError = 0.0
+            let columns = network.layers[l].inputSize
             for i in network.layers[l].weight.elements.indices {
-                let e = error(analytic.weight[l].elements[i], at: network.layers[l].weight.elements[i]) {
-                    $0.layers[l].setWeight(i, to: $1)
-                }
-                weightError = Swift.max(weightError, e)
+                let g = analytic.weight[l].elements[i]
+                let (n, e) = estimate(g, at: network.layers[l].weight.elements[i]) { $0.layers[l].setWeight(i, to: $1) }
+                results.append(ParameterResult(
+                    layer: l + 1, row: i / columns, column: i % columns, backpropagation: g, finiteDifference: n, relativeError: e))
             }
             for j in network.layers[l].bias.indices {
-                let e = error(analytic.bias[l][j], at: network.layers[l].bias[j]) { $0.layers[l].setBias(j, to: $1) }
-                biasError = Swift.max(biasError, e)
+                let g = analytic.bias[l][j]
+                let (n, e) = estimate(g, at: network.layers[l].bias[j]) { $0.layers[l].setBias(j, to: $1) }
+                results.append(ParameterResult(
+                    layer: l + 1, row: j, column: nil, backpropagation: g, finiteDifference: n, relativeError: e))
             }
-            results.append(LayerResult(layer: l + 1, weightError: weightError, biasError: biasError))
         }
         return results
     }

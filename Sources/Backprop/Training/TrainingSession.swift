@@ -101,6 +101,21 @@ public struct TrainingSession<S: Scalar> {
         return TrainingStep(batch: progress, epoch: record)
     }
 
+    /// Replaces every W^l and b^l by `network`'s, keeping the run's position, its random
+    /// generators and the optimizer's state (the playground's one-example step, w ← w − η ∂C/∂w,
+    /// uses it).
+    /// - Throws: `BackpropError.shapeMismatch` unless `network` has the same layer sizes.
+    public mutating func setParameters(from network: Network<S>) throws {
+        guard network.sizes == state.network.sizes else {
+            throw BackpropError.shapeMismatch(
+                what: "parameters", expected: "layer sizes \(state.network.sizes)", got: "\(network.sizes)")
+        }
+        for l in network.layers.indices {
+            state.network.layers[l].weight = network.layers[l].weight
+            state.network.layers[l].bias = network.layers[l].bias
+        }
+    }
+
     /// Steps until training ends or `onEvent` asks to pause (after a batch, or after an epoch).
     ///
     /// A pause asked for at an epoch's last batch takes effect after that epoch is recorded.

@@ -1,6 +1,6 @@
 import Backprop
 
-extension PlaygroundSession {
+extension PlaygroundState {
     /// The square [−6, 6]² the page draws, sampled at `size` × `size` points (row by row,
     /// x₂ from 6 down to −6, x₁ from −6 to 6), as the features the network reads.
     func gridInputs(size: Int) throws -> Matrix<Float> {
@@ -20,7 +20,9 @@ extension PlaygroundSession {
     /// What the page draws of the network over the plane, at `size` × `size` points: the
     /// output (the probability of the second class, or the regression value) and every
     /// hidden neuron's activation, by layer and neuron.
+    /// Empty for a table: only the built-in data lie in a plane.
     public func planeViews(size: Int) throws -> (output: [Float], neurons: [[[Float]]]) {
+        guard examples.points != nil else { return ([], []) }
         let activations = try network.layerActivations(gridInputs(size: size))
         let last = activations[activations.count - 1]
         let output: [Float] = (0..<last.rows).map { r in

@@ -1,0 +1,98 @@
+import Backprop
+import Foundation
+
+/// The examples a playground run learns from: one of the built-in 2-D datasets, or a CSV
+/// table the learner uploaded (any number of features, string labels, many classes).
+public struct PlaygroundExamples: Sendable {
+    /// The training and the test set, as the network reads them.
+    public var train: Dataset<Float>, test: Dataset<Float>
+    /// Classification (with the class names) or regression.
+    public var labels: LabelEncoding
+    /// What each input is called: the chosen features of a built-in dataset, or the table's columns.
+    public var featureNames: [String]
+    /// The table's feature scaling (standardization, fitted on the training part); the
+    /// identity for the built-in data.
+    public var scaler: FeatureScaler
+    /// The table's label column.
+    public var labelName: String
+    /// The built-in dataset's points (nil for a table): what the page plots.
+    public var points: PlanarPoints?
+
+    /// The built-in dataset the settings choose, with the settings' features.
+    init(planar settings: PlaygroundSettings) throws {
+        let points = try settings.data.points(count: settings.count, noise: settings.noise, seed: settings.seed)
+        let trainCount = Int(Double(settings.count) * settings.trainFraction)
+        train = try points.dataset(features: settings.features, range: 0..<trainCount)
+        test = try points.dataset(features: settings.features, range: trainCount..<settings.count)
+        labels = try LabelEncoding(task: settings.data.task, classNames: settings.data.classNames)
+        featureNames = settings.features.map(\.rawValue)
+        scaler = .identity(count: settings.features.count)
+        labelName = "label"
+        self.points = points
+    }
+
+    /// An uploaded table, split by the settings' train fraction and seed, its features
+    /// standardized on the training part (the library's CSV reader, as `backprop train` reads it).
+    /// - Throws: `DataError` naming the file, line and column of what could not be read.
+    init(table: PlaygroundTable, settings: PlaygroundSettings) throws {
+        var file = DataFileOptions(labelColumn: table.labelColumn)
+        file.maximumBytes = PlaygroundTable.maximumBytes
+        let data = try TrainingData<Float>.load(
+            table.path, options: TrainingDataOptions(file: file, validationFraction: 1 - settings.trainFraction, seed: settings.seed))
+        guard let test = data.validation else {
+            throw BackpropError.invalidHyperparameter(name: "trainFraction", value: "\(settings.trainFraction)", expected: "below 1")
+        }
+        train = data.training
+        self.test = test
+        labels = data.labels
+        featureNames = data.featureNames
+        scaler = data.scaler
+        labelName = data.labelName ?? "label"
+        points = nil
+    }
+
+    /// All the examples: the training set's, then the test set's.
+    public var count: Int { train.count + test.count }
+
+    /// The dataset and row of example `index` (training examples first).
+    func locate(_ index: Int) -> (data: Dataset<Float>, row: Int) {
+        index < train.count ? (train, index) : (test, index - train.count)
+    }
+}
+
+/// A CSV file uploaded to the playground, kept on disk for the runs that use it.
+public struct PlaygroundTable: Sendable {
+    /// The largest upload accepted (64 MiB).
+    public static let maximumBytes = 64 << 20
+    /// Where the upload was saved; its file name is the uploaded one, so errors name it.
+    public let path: String
+    /// The label column by name or 1-based index; nil for the library's default (a column
+    /// named `label`, else the last).
+    public let labelColumn: String?
+
+    /// A table saved at `path`.
+    public init(path: String, labelColumn: String?) {
+        self.path = path
+        self.labelColumn = labelColumn
+    }
+}
+
+extension PlaygroundSession {
+    /// The built-in data's examples as a CSV table that `backprop evaluate --model` reads
+    /// with the downloaded model: one column per feature (named as the model names them),
+    /// then `label` (the class name, or the value). Nil for a table (its file is the data).
+    public func examplesCSV() -> String? {
+        guard let points = examples.points else { return nil }
+        func field(_ text: String) -> String {
+            text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+        var lines = [(examples.featureNames + [examples.labelName]).map(field).joined(separator: ",")]
+        lines.reserveCapacity(points.count + 1)
+        for i in 0..<points.count {
+            let features = settings.features.map { "\($0.value(points.x1[i], points.x2[i]))" }
+            let label = examples.labels.task == .classification ? examples.labels.classNames[Int(points.labels[i])] : "\(points.labels[i])"
+            lines.append((features + [field(label)]).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,210 @@
+#if Server
+import Backprop
+import Foundation
+import BackpropServer
+import NIOCore
+
+/// One run on the playground server: its session behind a lock, the thread that trains it
+/// while it plays, and the pages that follow it by Server-Sent Events.
+///
+/// Training and drawing are apart: the training thread steps the session and, at most 30
+/// times a second, hands a copy of the run (`PlaygroundState`) to a queue of its own that
+/// computes the views, encodes them and sends them. A frame still being drawn when the next
+/// is due is skipped, so a slow page or a slow network never slows training.
+final class PlaygroundRun: @unchecked Sendable {
+    /// The run's id in URLs.
+    let id: String
+    private let lock = NSLock()
+    private var session: PlaygroundSession
+    private var playing = false
+    private var generation = 0
+    private var error: String?
+    private var subscribers: [Int: AsyncStream<ByteBuffer>.Continuation] = [:]
+    private var nextSubscriber = 0
+    private var drawing = false, pending = false
+    private var lastUse = ContinuousClock.now
+    private let frames: DispatchQueue
+
+    /// The most frames a second sent to the pages.
+    static let framesPerSecond = 30.0
+
+    init(id: String, session: PlaygroundSession) {
+        self.id = id
+        self.session = session
+        frames = DispatchQueue(label: "backprop.playground.frames.\(id)")
+    }
+
+    /// When the run was last asked for anything.
+    var lastUsed: ContinuousClock.Instant { lock.withLock { lastUse } }
+
+    /// Runs `body` on the session under the lock; a run that plays keeps playing.
+    func withSession<T>(_ body: (PlaygroundSession) throws -> T) throws -> T {
+        try lock.withLock {
+            lastUse = .now
+            return try body(session)
+        }
+    }
+
+    /// Runs `body` with the run paused (the training thread stops first), then sends a frame.
+    func paused<T>(_ body: (PlaygroundSession) throws -> T) throws -> T {
+        defer { publish() }
+        return try lock.withLock {
+            lastUse = .now
+            playing = false
+            generation += 1
+            return try body(session)
+        }
+    }
+
+    /// Replaces the session (a model uploaded to continue from), paused.
+    func replace(with new: PlaygroundSession) {
+        lock.withLock {
+            playing = false
+            generation += 1
+            error = nil
+            session = new
+            lastUse = .now
+        }
+        publish()
+    }
+
+    /// Trains on a thread of its own, `rate` mini-batches a second (nil: as fast as it can).
+    func play(rate: Double?) {
+        let started: Int? = lock.withLock {
+            lastUse = .now
+            guard !playing else { return nil }
+            playing = true
+            error = nil
+            generation += 1
+            return generation
+        }
+        guard let started else { return }
+        let thread = Thread { [self] in train(generation: started, rate: rate) }
+        thread.name = "backprop.playground.train"
+        thread.start()
+        publish()
+    }
+
+    /// Stops the training thread after its current step.
+    func pause() {
+        lock.withLock {
+            lastUse = .now
+            playing = false
+            generation += 1
+        }
+        publish()
+    }
+
+    /// The training loop: holds the lock for at most a few milliseconds of steps at a time,
+    /// keeps to `rate`, and publishes a frame every 1/30 s.
+    private func train(generation started: Int, rate: Double?) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var trained = 0
+        var lastFrame = clock.now
+        while true {
+            let sliceEnd = clock.now + .milliseconds(5)
+            let keepGoing: Bool = lock.withLock {
+                guard playing, generation == started else { return false }
+                do {
+                    repeat {
+                        if let rate, Double(trained) >= rate * (clock.now - start).seconds { break }
+                        try session.step()
+                        trained += 1
+                    } while clock.now < sliceEnd
+                    return true
+                } catch {
+                    self.error = "\(error)"
+                    playing = false
+                    return false
+                }
+            }
+            guard keepGoing else {
+                publish()
+                return
+            }
+            if clock.now - lastFrame >= .seconds(1 / Self.framesPerSecond) {
+                lastFrame = clock.now
+                publish()
+            }
+            if let rate, Double(trained) >= rate * (clock.now - start).seconds {
+                Thread.sleep(forTimeInterval: min(0.02, 1 / rate))
+            }
+        }
+    }
+
+    /// Sends the run as it stands to every page following it, unless a frame is still being drawn.
+    func publish() {
+        let taken: (PlaygroundState, Bool, String?)? = lock.withLock {
+            guard !subscribers.isEmpty else { return nil }
+            guard !drawing else {
+                pending = true
+                return nil
+            }
+            drawing = true
+            return (session.state, playing, error)
+        }
+        guard let (state, playing, error) = taken else { return }
+        frames.async { [self] in
+            let event = Self.event(state, playing: playing, error: error)
+            let (continuations, again) = lock.withLock {
+                drawing = false
+                defer { pending = false }
+                return (Array(subscribers.values), pending)
+            }
+            for continuation in continuations { continuation.yield(event) }
+            if again { publish() }
+        }
+    }
+
+    /// `state`'s snapshot as one Server-Sent Event.
+    static func event(_ state: PlaygroundState, playing: Bool, error: String?) -> ByteBuffer {
+        do {
+            var snapshot = try state.snapshot()
+            snapshot.playing = playing
+            snapshot.error = error
+            return ByteBuffer(string: "data: \(try PlaygroundJSON.string(snapshot))\n\n")
+        } catch {
+            return ByteBuffer(string: "data: {\"error\":\(jsonString("\(error)"))}\n\n")
+        }
+    }
+
+    /// A stream of this run's frames, starting with the run as it stands; it ends when
+    /// the page goes away or `finishAll` is called.
+    func subscribe() -> AsyncStream<ByteBuffer> {
+        let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingNewest(2))
+        let key: Int = lock.withLock {
+            lastUse = .now
+            nextSubscriber += 1
+            subscribers[nextSubscriber] = continuation
+            return nextSubscriber
+        }
+        continuation.onTermination = { [weak self] _ in
+            guard let self else { return }
+            self.lock.withLock { _ = self.subscribers.removeValue(forKey: key) }
+        }
+        // A comment line first, so that the page knows at once that it is connected.
+        continuation.yield(ByteBuffer(string: ": run \(id)\n\n"))
+        publish()
+        return stream
+    }
+
+    /// Stops training and ends every page's stream (the server is shutting down, or the run
+    /// is dropped).
+    func finishAll() {
+        let continuations = lock.withLock {
+            playing = false
+            generation += 1
+            let all = Array(subscribers.values)
+            subscribers.removeAll()
+            return all
+        }
+        for continuation in continuations { continuation.finish() }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}
+#endif

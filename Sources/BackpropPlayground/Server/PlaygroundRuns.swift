@@ -1,0 +1,83 @@
+#if Server
+import Backprop
+import BackpropServer
+import Foundation
+
+/// The server's runs and uploaded tables, by id. The most recently used `maximumRuns` runs
+/// are kept; an older one is stopped and dropped when a new one is made.
+final class PlaygroundRuns: @unchecked Sendable {
+    /// The most runs kept at once.
+    static let maximumRuns = 32
+    /// Where uploads are saved while the server runs.
+    let directory: URL
+    private let lock = NSLock()
+    private var runs: [String: PlaygroundRun] = [:]
+    private var tables: [String: PlaygroundTable] = [:]
+
+    /// A registry saving uploads under a fresh temporary directory.
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-playground-\(Self.newID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    /// A random id of 12 hexadecimal digits.
+    static func newID() -> String {
+        String(UInt64.random(in: 0..<(1 << 48)), radix: 16).leftPadded(to: 12)
+    }
+
+    /// The run with this id.
+    func run(_ id: String) throws(RequestError) -> PlaygroundRun {
+        guard let run = lock.withLock({ runs[id] }) else {
+            throw RequestError(.notFound, "no run '\(id.prefix(64))' on this server (it restarted, or the run was dropped): reload the page")
+        }
+        return run
+    }
+
+    /// The table with this id.
+    func table(_ id: String) throws(RequestError) -> PlaygroundTable {
+        guard let table = lock.withLock({ tables[id] }) else {
+            throw RequestError(.notFound, "no uploaded table '\(id.prefix(64))' on this server (it restarted?): upload the CSV file again")
+        }
+        return table
+    }
+
+    /// Keeps `session` as a new run, dropping the least recently used one past the limit.
+    func add(_ session: PlaygroundSession) -> PlaygroundRun {
+        let run = PlaygroundRun(id: Self.newID(), session: session)
+        let dropped: PlaygroundRun? = lock.withLock {
+            runs[run.id] = run
+            guard runs.count > Self.maximumRuns else { return nil }
+            let oldest = runs.values.min { $0.lastUsed < $1.lastUsed }
+            if let oldest { runs.removeValue(forKey: oldest.id) }
+            return oldest
+        }
+        dropped?.finishAll()
+        return run
+    }
+
+    /// Saves an uploaded CSV file as `name` and keeps it as a table.
+    func addTable(_ bytes: some Sequence<UInt8>, name: String, labelColumn: String?) throws -> (id: String, table: PlaygroundTable) {
+        let id = Self.newID()
+        let folder = directory.appendingPathComponent(id)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent(name).path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let table = PlaygroundTable(path: path, labelColumn: labelColumn)
+        lock.withLock { tables[id] = table }
+        return (id, table)
+    }
+
+    /// Stops every run and ends every page's stream; removes the uploads.
+    func closeAll() {
+        let all = lock.withLock { Array(runs.values) }
+        for run in all { run.finishAll() }
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+extension String {
+    func leftPadded(to length: Int) -> String {
+        count >= length ? self : String(repeating: "0", count: length - count) + self
+    }
+}
+#endif
