@@ -3,6 +3,7 @@ import Backprop
 import Foundation
 import BackpropServer
 import NIOCore
+import Synchronization
 
 /// One run on the playground server: its session behind a lock, the thread that trains it
 /// while it plays, and the pages that follow it by Server-Sent Events.
@@ -15,6 +16,9 @@ final class PlaygroundRun: @unchecked Sendable {
     /// The run's id in URLs.
     let id: String
     private let lock = NSLock()
+    /// Threads waiting for the lock besides the training thread, which gives way to them
+    /// (a mutex is not fair: a thread that unlocks and locks again at once would win).
+    private let waiting = Atomic<Int>(0)
     private var session: PlaygroundSession
     private var playing = false
     private var generation = 0
@@ -35,11 +39,20 @@ final class PlaygroundRun: @unchecked Sendable {
     }
 
     /// When the run was last asked for anything.
-    var lastUsed: ContinuousClock.Instant { lock.withLock { lastUse } }
+    var lastUsed: ContinuousClock.Instant { locked { lastUse } }
+
+    /// `body` under the lock, ahead of the training thread.
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        waiting.add(1, ordering: .acquiringAndReleasing)
+        lock.lock()
+        waiting.subtract(1, ordering: .acquiringAndReleasing)
+        defer { lock.unlock() }
+        return try body()
+    }
 
     /// Runs `body` on the session under the lock; a run that plays keeps playing.
     func withSession<T>(_ body: (PlaygroundSession) throws -> T) throws -> T {
-        try lock.withLock {
+        try locked {
             lastUse = .now
             return try body(session)
         }
@@ -48,7 +61,7 @@ final class PlaygroundRun: @unchecked Sendable {
     /// Runs `body` with the run paused (the training thread stops first), then sends a frame.
     func paused<T>(_ body: (PlaygroundSession) throws -> T) throws -> T {
         defer { publish() }
-        return try lock.withLock {
+        return try locked {
             lastUse = .now
             playing = false
             generation += 1
@@ -58,7 +71,7 @@ final class PlaygroundRun: @unchecked Sendable {
 
     /// Replaces the session (a model uploaded to continue from), paused.
     func replace(with new: PlaygroundSession) {
-        lock.withLock {
+        locked {
             playing = false
             generation += 1
             error = nil
@@ -70,7 +83,7 @@ final class PlaygroundRun: @unchecked Sendable {
 
     /// Trains on a thread of its own, `rate` mini-batches a second (nil: as fast as it can).
     func play(rate: Double?) {
-        let started: Int? = lock.withLock {
+        let started: Int? = locked {
             lastUse = .now
             guard !playing else { return nil }
             playing = true
@@ -87,7 +100,7 @@ final class PlaygroundRun: @unchecked Sendable {
 
     /// Stops the training thread after its current step.
     func pause() {
-        lock.withLock {
+        locked {
             lastUse = .now
             playing = false
             generation += 1
@@ -123,6 +136,7 @@ final class PlaygroundRun: @unchecked Sendable {
                 publish()
                 return
             }
+            while waiting.load(ordering: .acquiring) > 0 { sched_yield() }
             if clock.now - lastFrame >= .seconds(1 / Self.framesPerSecond) {
                 lastFrame = clock.now
                 publish()
@@ -135,7 +149,7 @@ final class PlaygroundRun: @unchecked Sendable {
 
     /// Sends the run as it stands to every page following it, unless a frame is still being drawn.
     func publish() {
-        let taken: (PlaygroundState, Bool, String?)? = lock.withLock {
+        let taken: (PlaygroundState, Bool, String?)? = locked {
             guard !subscribers.isEmpty else { return nil }
             guard !drawing else {
                 pending = true
@@ -147,7 +161,7 @@ final class PlaygroundRun: @unchecked Sendable {
         guard let (state, playing, error) = taken else { return }
         frames.async { [self] in
             let event = Self.event(state, playing: playing, error: error)
-            let (continuations, again) = lock.withLock {
+            let (continuations, again) = locked {
                 drawing = false
                 defer { pending = false }
                 return (Array(subscribers.values), pending)
@@ -173,7 +187,7 @@ final class PlaygroundRun: @unchecked Sendable {
     /// the page goes away or `finishAll` is called.
     func subscribe() -> AsyncStream<ByteBuffer> {
         let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingNewest(2))
-        let key: Int = lock.withLock {
+        let key: Int = locked {
             lastUse = .now
             nextSubscriber += 1
             subscribers[nextSubscriber] = continuation
@@ -181,7 +195,7 @@ final class PlaygroundRun: @unchecked Sendable {
         }
         continuation.onTermination = { [weak self] _ in
             guard let self else { return }
-            self.lock.withLock { _ = self.subscribers.removeValue(forKey: key) }
+            self.locked { _ = self.subscribers.removeValue(forKey: key) }
         }
         // A comment line first, so that the page knows at once that it is connected.
         continuation.yield(ByteBuffer(string: ": run \(id)\n\n"))
@@ -192,7 +206,7 @@ final class PlaygroundRun: @unchecked Sendable {
     /// Stops training and ends every page's stream (the server is shutting down, or the run
     /// is dropped).
     func finishAll() {
-        let continuations = lock.withLock {
+        let continuations = locked {
             playing = false
             generation += 1
             let all = Array(subscribers.values)

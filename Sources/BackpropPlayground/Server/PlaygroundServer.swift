@@ -45,18 +45,22 @@ public struct PlaygroundServer: Sendable {
     /// Serves until SIGTERM or SIGINT, then stops every run and returns.
     /// - Parameter onServerRunning: called with the bound port once the server accepts connections.
     public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        try await makeApplication(onServerRunning: onServerRunning).runService()
+        try await ServiceGroup(
+            configuration: .init(
+                services: services(onServerRunning: onServerRunning), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        ).run()
     }
 
-    /// The Hummingbird application: the router, and a service that ends the event streams
-    /// when the server shuts down (they would keep it waiting forever).
-    public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(
+    /// The services to run in a `ServiceGroup`: the Hummingbird application, and after it one
+    /// that stops the runs and ends the pages' event streams. A group shuts its services down
+    /// last first, so the streams end before the server drains (they would keep it waiting forever).
+    public func services(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
+        let application = Application(
             router: makeRouter(),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "backprop-playground"),
-            services: [StreamCloser(runs: runs)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
+        return [application, StreamCloser(runs: runs)]
     }
 
     func makeRouter() -> Router<BasicRequestContext> {
