@@ -3,6 +3,7 @@ chromium-driver, against the built `backprop playground`. Run by `make test` (wh
 them) with BACKPROP pointing at the binary; SCREENSHOTS names a folder for the README's
 screenshots (default: none taken)."""
 
+import base64
 import json
 import math
 import os
@@ -56,7 +57,10 @@ def open_page(browser, url):
 
 
 def wait(browser, condition, timeout=60, message="condition"):
+    started = time.time()
     WebDriverWait(browser, timeout, poll_frequency=0.1).until(lambda _: condition(), message=message)
+    if time.time() - started > 5:
+        print(f"waited {time.time() - started:.1f} s for {message}")
 
 
 def run_info(browser):
@@ -102,7 +106,12 @@ def screenshot(browser, name, element_id=None):
     Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
     path = str(Path(SCREENSHOTS) / name)
     if element_id:
-        browser.find_element(By.ID, element_id).screenshot(path)
+        # The whole element, beyond the window's height (Chrome DevTools' capture).
+        box = browser.execute_script(
+            "const r = document.getElementById(arguments[0]).getBoundingClientRect();"
+            "return {x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height}", element_id)
+        shot = browser.execute_cdp_cmd("Page.captureScreenshot", {"captureBeyondViewport": True, "clip": {**box, "scale": 1}})
+        Path(path).write_bytes(base64.b64decode(shot["data"]))
     else:
         browser.save_screenshot(path)
 

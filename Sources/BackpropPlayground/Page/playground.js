@@ -335,17 +335,36 @@ function scaled(value, probability) {
   return probability ? value : (Math.max(-1, Math.min(1, value)) + 1) / 2;
 }
 
-function heatImage(values, size, probability) {
-  const canvas = document.createElement("canvas");
-  canvas.width = size; canvas.height = size;
-  const context = canvas.getContext("2d");
-  const image = context.createImageData(size, size);
-  for (let i = 0; i < size * size; i++) {
-    const [r, g, b] = colour(scaled(values[i], probability));
-    image.data[i * 4] = r; image.data[i * 4 + 1] = g; image.data[i * 4 + 2] = b; image.data[i * 4 + 3] = 255;
+// The colour scale as 256 RGBA pixels (little-endian 32-bit words), looked up per value.
+const PALETTE = (() => {
+  const words = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    const [r, g, b] = colour(i / 255);
+    words[i] = (255 << 24) | (b << 16) | (g << 8) | r;
   }
-  context.putImageData(image, 0, 0);
-  return canvas;
+  return words;
+})();
+const heatScratch = new Map();  // size → {canvas, context, image, words}
+
+// A canvas holding `values` (size × size) as a heat map; reused per size, so draw it before the next call.
+function heatImage(values, size, probability) {
+  let s = heatScratch.get(size);
+  if (!s) {
+    const canvas = document.createElement("canvas");
+    canvas.width = size; canvas.height = size;
+    const context = canvas.getContext("2d");
+    const image = context.createImageData(size, size);
+    s = { canvas, context, image, words: new Uint32Array(image.data.buffer) };
+    heatScratch.set(size, s);
+  }
+  const n = size * size, words = s.words;
+  if (probability) {
+    for (let i = 0; i < n; i++) { const v = values[i]; words[i] = PALETTE[v <= 0 ? 0 : v >= 1 ? 255 : (v * 255 + 0.5) | 0]; }
+  } else {
+    for (let i = 0; i < n; i++) { const v = values[i]; words[i] = PALETTE[v <= -1 ? 0 : v >= 1 ? 255 : ((v + 1) * 127.5 + 0.5) | 0]; }
+  }
+  s.context.putImageData(s.image, 0, 0);
+  return s.canvas;
 }
 
 function draw() {
@@ -430,7 +449,8 @@ function drawNetwork(snapshot, run) {
   const sizes = [snapshot.weights[0][0].length].concat(snapshot.weights.map((w) => w.length));
   const columns = sizes.length;
   const box = Math.max(8, Math.min(34, Math.floor((canvas.height - 20) / Math.max(...sizes) - 6)));
-  const x = (l) => 30 + l * (canvas.width - 60 - box) / Math.max(1, columns - 1);
+  const right = run.classNames.length > 1 ? 110 : 20;
+  const x = (l) => 40 + l * (canvas.width - 40 - right - box) / Math.max(1, columns - 1);
   const y = (l, j) => {
     const gap = Math.min(box + 8, (canvas.height - 20) / sizes[l]);
     return canvas.height / 2 - (sizes[l] * gap) / 2 + j * gap + (gap - box) / 2;
@@ -462,7 +482,7 @@ function drawNetwork(snapshot, run) {
         context.fillStyle = "#f3f3f3"; context.fillRect(left, top, box, box);
         context.fillStyle = "#333";
         const name = run.featureNames[j] || "";
-        context.fillText(FEATURE_LABELS[name] || name, Math.max(0, left - 28), top + box / 2 + 4);
+        context.textAlign = "right"; context.fillText(FEATURE_LABELS[name] || name, left - 4, top + box / 2 + 4); context.textAlign = "left";
       } else if (l < columns - 1 && planar) {
         const values = snapshot.neurons[l - 1][j];
         context.drawImage(heatImage(values, snapshot.neuronGridSize, false), left, top, box, box);
@@ -546,7 +566,7 @@ const m = {
   sup: (base, power) => `<msup>${base}${power}</msup>`,
   sub: (base, index) => `<msub>${base}${index}</msub>`,
   frac: (a, b) => `<mfrac>${a}${b}</mfrac>`,
-  math: (...xs) => `<math display="block">${xs.join("")}</math>`,
+  math: (...xs) => `<math>${xs.join("")}</math>`,
 };
 const sym = (name, l) => m.sup(m.i(name), typeof l === "number" ? m.n(l) : l);
 const delta = (l) => m.sup(m.i("δ"), m.n(l));
@@ -578,7 +598,7 @@ function vectorTable(values, key, caption) {
 function block(title, math, ...tables) {
   const div = document.createElement("div");
   div.className = "equation";
-  const h = document.createElement("h4"); h.textContent = title;
+  const h = document.createElement("h4"); h.innerHTML = title;
   const eq = document.createElement("div"); eq.className = "math"; eq.innerHTML = math;
   const numbers = document.createElement("div"); numbers.className = "numbers";
   numbers.append(...tables);
@@ -620,13 +640,15 @@ function renderLecture(e, run, example) {
       ? (simplified
         ? m.math(delta(L), m.o("="), m.sub(m.o("∇"), m.i("a")), m.i("C"), m.o("⊙"), m.sup(m.i("g"), m.o("′")), m.o("("), sym("z", L), m.o(")"), m.o("="), sym("a", L), m.o("−"), m.i("y"))
         : m.math(delta(L), m.o("="), m.sub(m.o("∇"), m.i("a")), m.i("C"), m.o("⊙"), m.sup(m.i("g"), m.o("′")), m.o("("), sym("z", L), m.o(")")))
-      : m.math(delta(l), m.o("="), m.o("("), m.sup(sym("W", l), m.i("T")), delta(l + 1), m.o(")"), m.o("⊙"), m.sup(m.i("g"), m.o("′")), m.o("("), sym("z", l), m.o(")"));
-    parts.push(block(`Layer ${l}: backward`, math,
-      vectorTable(e.delta[l - 2], `delta.${l - 2}`, `δ<sup>${l}</sup>`),
-      block("", m.math(dC(sym("W", l - 1)), m.o("="), delta(l), m.sup(m.row(m.o("("), sym("a", l - 1), m.o(")")), m.i("T")), m.o(","),
+      : m.math(delta(l), m.o("="), m.o("("), m.sup(m.row(m.o("("), sym("W", l), m.o(")")), m.i("T")), delta(l + 1), m.o(")"), m.o("⊙"), m.sup(m.i("g"), m.o("′")), m.o("("), sym("z", l), m.o(")"));
+    parts.push(block(`Layer ${l}: backward`, math, vectorTable(e.delta[l - 2], `delta.${l - 2}`, `δ<sup>${l}</sup>`)));
+    const gradients = block(`Gradients of W${sup(l - 1)}, b${sup(l - 1)}`,
+      m.math(dC(sym("W", l - 1)), m.o("="), delta(l), m.sup(m.row(m.o("("), sym("a", l - 1), m.o(")")), m.i("T")), m.o(","),
         m.i("&#x2003;"), dC(sym("b", l - 1)), m.o("="), delta(l)),
-        matrixTable(e.weight_gradients[l - 2], `weight_gradients.${l - 2}`, `∂C/∂W<sup>${l - 1}</sup>`),
-        vectorTable(e.bias_gradients[l - 2], `bias_gradients.${l - 2}`, `∂C/∂b<sup>${l - 1}</sup>`))));
+      matrixTable(e.weight_gradients[l - 2], `weight_gradients.${l - 2}`, `∂C/∂W<sup>${l - 1}</sup>`),
+      vectorTable(e.bias_gradients[l - 2], `bias_gradients.${l - 2}`, `∂C/∂b<sup>${l - 1}</sup>`));
+    gradients.classList.add("gradients");
+    parts.push(gradients);
   }
   container.replaceChildren(...parts);
   container.dataset.example = example;
@@ -704,5 +726,7 @@ function sub(text) { return `<sub>${text}</sub>`; }
 // ---------- start ----------
 
 wireControls();
+// A page going away closes its stream at once (the browser keeps only six connections to a server).
+window.addEventListener("pagehide", () => { if (page.events) page.events.close(); });
 page.settings = settingsFromURL();
 newRun();
