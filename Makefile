@@ -4,7 +4,7 @@ DATA  ?= /usr/share/datasets/fashion-mnist
 BIN   := .build/release/backprop
 EPOCHS ?= 10
 
-.PHONY: all deps deps-data deps-bench build release test docs docs-check demo bench bench-peers fuzz stress-faults clean
+.PHONY: all deps deps-data deps-bench deps-browser playground build release test docs docs-check demo bench bench-peers fuzz stress-faults clean
 
 all: build
 
@@ -17,6 +17,9 @@ deps-data:
 deps-bench:
 	@scripts/install-deps.sh --bench
 
+deps-browser:
+	@scripts/install-deps.sh --browser
+
 build: deps
 	$(SWIFT) build
 
@@ -27,7 +30,9 @@ CONTRACT := ../shared/contract/check-cli.sh
 
 ## Runs every test: the library's and the command line's (which need the built binary),
 ## again under AddressSanitizer, the library's under ThreadSanitizer, the interoperability
-## and hostile-input tests (safetensors, NumPy, ONNX Runtime), the documentation check
+## and hostile-input tests (safetensors, NumPy, ONNX Runtime), the playground's API and its
+## page in headless Chromium (Tests/Browser, which leaves its screenshots in out/screenshots;
+## `deps-browser` installs Chromium and chromium-driver), the documentation check
 ## (docs-check), 15 s of fuzzing per reader (scripts/fuzz.sh), then the command-line
 ## contract check when the shared folder is beside the
 ## checkout. The sanitizer passes build without the HTTP server (the trait `Server`):
@@ -40,18 +45,22 @@ CONTRACT := ../shared/contract/check-cli.sh
 ASAN := ASAN_OPTIONS=detect_leaks=0
 NO_SERVER := --disable-default-traits
 TSAN := TSAN_OPTIONS=halt_on_error=1
-test: deps
+test: deps deps-browser
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(ASAN) $(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan $(NO_SERVER)
 	$(ASAN) $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan $(NO_SERVER)
 	$(SWIFT) build --product BackpropPackageTests --sanitize=thread --scratch-path .build-tsan $(NO_SERVER)
 	$(TSAN) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan $(NO_SERVER) --filter 'BackpropTests\.'
-	BACKPROP=.build/debug/backprop $$(scripts/python-env.sh) -m pytest -q Tests/Python
+	BACKPROP=.build/debug/backprop SCREENSHOTS=out/screenshots $$(scripts/python-env.sh) -m pytest -q Tests/Python Tests/Browser
 	$(MAKE) --no-print-directory docs-check
 	FUZZ_SECONDS=15 scripts/fuzz.sh
 	@if [ -f $(CONTRACT) ]; then bash $(CONTRACT) .build/debug/backprop; \
 	else echo "note: $(CONTRACT) not found; command-line contract check not run"; fi
+
+## The playground (`backprop playground`): an interactive page at http://127.0.0.1:8080/.
+playground: release
+	$(BIN) playground
 
 ## The DocC catalog as a static site in out/docs (open out/docs/index.html through a web
 ## server, e.g. `python3 -m http.server -d out/docs`, then /documentation/backprop).

@@ -80,7 +80,7 @@ import Testing
         let saved: Model<Float> = try ModelFile.read(from: path)
         #expect(saved.featureNames == ["x1", "x2"])
         #expect(saved.labels.classNames == ["inside", "outside"])
-        #expect(try saved.predict(run.test.inputs) == (try run.network.predict(run.test.inputs)))
+        #expect(try saved.predict(run.examples.test.inputs) == (try run.network.predict(run.examples.test.inputs)))
     }
 
     /// The plane views: one value per grid point, the output equal to the network's.
@@ -134,5 +134,86 @@ import Testing
         #expect(message { $0.data = .surface; $0.loss = "cross-entropy" }.contains("loss"))
         #expect(message { $0.features = [] }.contains("features"))
         #expect(message { _ in } == "accepted")
+    }
+
+    /// A CSV table with three string classes: read by the library's reader, split by the
+    /// settings, standardized, and learned.
+    @Test func aTableWithThreeClassesIsLearned() throws {
+        var random = SystemRandomNumberGenerator()
+        _ = random.next()  // the table below is fixed; only the file name is random
+        var lines = ["width,height,colour"]
+        let centres: [(String, Double, Double)] = [("red", 0, 0), ("green", 5, 1), ("blue", -2, 6)]
+        for i in 0..<90 {
+            let (name, x, y) = centres[i % 3]
+            lines.append("\(x + sin(Double(i)) * 0.8),\(y + cos(Double(i) * 1.7) * 0.8),\(name)")
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("colours-\(UUID().uuidString).csv").path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var settings = PlaygroundSettings()
+        settings.hidden = [6]
+        settings.activations = ["relu"]
+        settings.optimizer = "adam"
+        settings.learningRate = 0.02
+        settings.table = "t"
+        let run = try PlaygroundSession(settings, table: PlaygroundTable(path: path, labelColumn: nil))
+        #expect(run.examples.labels.classNames == ["blue", "green", "red"])
+        #expect(run.examples.featureNames == ["width", "height"] && run.examples.points == nil)
+        #expect(run.examples.train.count == 45 && run.examples.test.count == 45)
+        #expect(run.network.sizes == [2, 6, 3])
+        try run.step(batches: 300)
+        #expect((try run.evaluate().test.accuracy ?? 0) > 0.9)
+        #expect(try run.snapshot().output.isEmpty)
+        let model = try run.model()
+        #expect(model.scaler.kind == .standardize && model.featureNames == ["width", "height"])
+        // A file that is not a table names itself and the line.
+        try "width,height,colour\n1,2,red\n1,x,blue\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect { try PlaygroundSession(settings, table: PlaygroundTable(path: path, labelColumn: nil)) } throws: { error in
+            "\(error)".contains(path) && "\(error)".contains("line 3")
+        }
+    }
+
+    /// A saved model continues: its layers replace the settings', training goes on from its
+    /// weights, and a model for other features is refused.
+    @Test func aSavedModelContinues() throws {
+        var settings = PlaygroundSettings()
+        settings.hidden = [3]
+        settings.activations = ["relu"]
+        let first = try PlaygroundSession(settings)
+        try first.step(batches: 40)
+        let model = try first.model()
+        let next = try PlaygroundSession(PlaygroundSettings(), continuing: model)
+        #expect(next.settings.hidden == [3] && next.settings.activations == ["relu"])
+        #expect(next.network == first.network)
+        try next.step(batches: 5)
+        #expect(next.network != first.network)
+        var other = PlaygroundSettings()
+        other.features = [.x1, .x2, .sinX1]
+        #expect(throws: BackpropError.self) { try PlaygroundSession(other, continuing: model) }
+    }
+
+    /// The lecture's step: w ← w − η ∂C/∂w with this example's gradient, for every parameter.
+    @Test func lectureStepIsPlainSGDOnOneExample() throws {
+        var settings = PlaygroundSettings()
+        settings.optimizer = "adam"
+        settings.learningRate = 0.1
+        let run = try PlaygroundSession(settings)
+        try run.step(batches: 3)
+        let before = try run.explanation(example: 42)
+        let returned = try run.lectureStep(example: 42)
+        #expect(returned.loss == before.loss && run.steps == 4)
+        for (l, layer) in run.network.layers.enumerated() {
+            for i in layer.weight.elements.indices {
+                let expected = Float(before.network.layers[l].weight.elements[i] - 0.1 * before.weightGradients[l].elements[i])
+                #expect(layer.weight.elements[i] == expected)
+            }
+            for j in layer.bias.indices {
+                #expect(layer.bias[j] == Float(before.network.layers[l].bias[j] - 0.1 * before.biasGradients[l][j]))
+            }
+        }
+        #expect(try run.explanation(example: 42).loss < before.loss)
+        let checks = try run.gradientCheck(example: 42)
+        #expect(checks.count == run.network.parameterCount && checks.allSatisfy { $0.relativeError < 1e-6 })
+        #expect(throws: BackpropError.self) { try run.lectureStep(example: 500) }
     }
 }

@@ -48,6 +48,28 @@ struct GradientCase: Sendable, CustomTestStringConvertible {
         #expect(results[0].biasError < 1e-6 && results[1].maximumError < 1e-6)
     }
 
+    /// Every parameter one by one, in the order W^1 row by row, b^1, W^2, …: backpropagation's
+    /// value is the gradient's, the finite difference is close to it, and a wrong entry is
+    /// found at its place.
+    @Test func eachParameterIsReportedWhereItIs() throws {
+        let network = try Network<Double>(sizes: [3, 4, 2], activation: .tanh, loss: .crossEntropy, seed: 8)
+        let batch = try Dataset.random(for: network, count: 4, seed: 9)
+        let gradients = try network.gradients(for: batch).gradients
+        let results = try GradientCheck().parameterResults(network, on: batch)
+        #expect(results.count == network.parameterCount)
+        #expect(results[5] == results.first { $0.layer == 1 && $0.row == 1 && $0.column == 2 })
+        #expect(results[5].backpropagation == gradients.weight[0][1, 2])
+        #expect(results[12].layer == 1 && results[12].column == nil && results[12].backpropagation == gradients.bias[0][0])
+        #expect(results[16].layer == 2 && results[16].row == 0 && results[16].column == 0)
+        for r in results {
+            #expect(abs(r.finiteDifference - r.backpropagation) <= 1e-8 * max(1, abs(r.backpropagation)) && r.relativeError < 1e-6)
+        }
+        var wrong = gradients
+        wrong.weight[1].elements[5] += 0.01
+        let flagged = try GradientCheck().compareEach(wrong, for: network, on: batch).filter { $0.relativeError > 1e-4 }
+        #expect(flagged.count == 1 && flagged[0].layer == 2 && flagged[0].row == 1 && flagged[0].column == 1)
+    }
+
     @Test func batchGradientIsTheMeanOfPerExampleGradients() throws {
         let network = try Network<Double>(sizes: [5, 7, 4], activation: .relu, loss: .crossEntropy, seed: 9)
         let batch = try Dataset.random(for: network, count: 8, seed: 10)

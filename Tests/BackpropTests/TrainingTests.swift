@@ -35,6 +35,25 @@ import Testing
         #expect(first != other)
     }
 
+    /// Parameters set from outside take effect at the next step, and the optimizer's state
+    /// stays: a run whose parameters are replaced by its own continues bit for bit.
+    @Test func parametersCanBeReplacedMidRun() throws {
+        let network = try Network<Float>(sizes: [3, 5, 2], activation: .tanh, loss: .crossEntropy, seed: 1)
+        let data = try Dataset.random(for: network, count: 40, seed: 2)
+        let trainer = Trainer(epochs: 3, batchSize: 8, optimizer: .adam(learningRate: 0.01), seed: 3)
+        var a = try TrainingSession(trainer: trainer, network: network, data: data)
+        var b = try TrainingSession(trainer: trainer, network: network, data: data)
+        for _ in 0..<7 { _ = try a.step(); _ = try b.step() }
+        try b.setParameters(from: b.network)
+        for _ in 0..<7 { _ = try a.step(); _ = try b.step() }
+        #expect(a.network == b.network)
+        let other = try Network<Float>(sizes: [3, 5, 2], activation: .tanh, loss: .crossEntropy, seed: 9)
+        try b.setParameters(from: other)
+        #expect(b.network.layers.map(\.weight) == other.layers.map(\.weight))
+        let wrong = try Network<Float>(sizes: [3, 4, 2], activation: .tanh, loss: .crossEntropy, seed: 9)
+        #expect(throws: BackpropError.self) { try b.setParameters(from: wrong) }
+    }
+
     @Test func lastBatchMayBeSmaller() throws {
         // 4 examples in batches of 3: the epoch's mean loss weighs both batches by size.
         var network = try Network<Double>(sizes: [2, 3, 2], activation: .sigmoid, loss: .crossEntropy, seed: 1)
