@@ -176,7 +176,6 @@ def test_lecture_view_equals_backprop_explain(server, browser, tmp_path):
         expected = at(explained, path)
         assert abs(value - expected) <= 1e-6 * max(1, abs(expected)), (path, value, expected)
     assert abs(float(browser.find_element(By.ID, "example-info").get_attribute("data-loss")) - explained["loss"]) < 1e-9
-    screenshot(browser, "playground-lecture.png", "lecture")
 
     # One step on this example: every weight moves by −η ∂C/∂w, and C on it falls.
     click(browser, "lecture-step")
@@ -196,6 +195,7 @@ def test_lecture_view_equals_backprop_explain(server, browser, tmp_path):
     rows = browser.execute_script("return document.querySelectorAll('.gradient-check tbody tr').length")
     assert rows == 3 * 3 + 3 + 2 * 3 + 2 + 2 * 2 + 2
     assert float(browser.find_element(By.ID, "gradient-summary").get_attribute("data-maximum")) < 1e-6
+    screenshot(browser, "playground-lecture.png", "lecture")
     assert errors_in_console(browser) == []
 
 

@@ -86,6 +86,8 @@ function showStatus(message, isError) {
 async function newRun() {
   const generation = ++page.generation;
   if (page.events) { page.events.close(); page.events = null; }
+  // The run being left stops training (the server would otherwise go on with it).
+  if (page.run && page.playing) fetch(`/api/runs/${page.run.id}/pause`, { method: "POST" }).catch(() => {});
   setPlaying(false);
   try {
     const run = await api("POST", "/api/runs", JSON.stringify(page.settings));
@@ -727,6 +729,9 @@ function sub(text) { return `<sub>${text}</sub>`; }
 
 wireControls();
 // A page going away closes its stream at once (the browser keeps only six connections to a server).
-window.addEventListener("pagehide", () => { if (page.events) page.events.close(); });
+window.addEventListener("pagehide", () => {
+  if (page.events) page.events.close();
+  if (page.run && page.playing) navigator.sendBeacon(`/api/runs/${page.run.id}/pause`);
+});
 page.settings = settingsFromURL();
 newRun();

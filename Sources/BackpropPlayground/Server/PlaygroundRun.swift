@@ -31,6 +31,8 @@ final class PlaygroundRun: @unchecked Sendable {
 
     /// The most frames a second sent to the pages.
     static let framesPerSecond = 30.0
+    /// How long a run plays with no page following it and no request about it.
+    static let unattendedLimit = Duration.seconds(60)
 
     init(id: String, session: PlaygroundSession) {
         self.id = id
@@ -119,6 +121,12 @@ final class PlaygroundRun: @unchecked Sendable {
             let sliceEnd = clock.now + .milliseconds(5)
             let keepGoing: Bool = lock.withLock {
                 guard playing, generation == started else { return false }
+                // A run that no page follows and nobody has asked about for a while stops
+                // (a closed tab would otherwise leave it training forever).
+                if subscribers.isEmpty, clock.now - lastUse > Self.unattendedLimit {
+                    playing = false
+                    return false
+                }
                 do {
                     repeat {
                         if let rate, Double(trained) >= rate * (clock.now - start).seconds { break }

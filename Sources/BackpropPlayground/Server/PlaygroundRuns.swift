@@ -8,11 +8,15 @@ import Foundation
 final class PlaygroundRuns: @unchecked Sendable {
     /// The most runs kept at once.
     static let maximumRuns = 32
+    /// The most uploaded tables kept at once (the oldest file is deleted past it; runs made
+    /// from it keep their examples).
+    static let maximumTables = 16
     /// Where uploads are saved while the server runs.
     let directory: URL
     private let lock = NSLock()
     private var runs: [String: PlaygroundRun] = [:]
     private var tables: [String: PlaygroundTable] = [:]
+    private var tableOrder: [String] = []
 
     /// A registry saving uploads under a fresh temporary directory.
     init() throws {
@@ -63,7 +67,15 @@ final class PlaygroundRuns: @unchecked Sendable {
         let path = folder.appendingPathComponent(name).path
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let table = PlaygroundTable(path: path, labelColumn: labelColumn)
-        lock.withLock { tables[id] = table }
+        let dropped: String? = lock.withLock {
+            tables[id] = table
+            tableOrder.append(id)
+            guard tableOrder.count > Self.maximumTables else { return nil }
+            let oldest = tableOrder.removeFirst()
+            tables.removeValue(forKey: oldest)
+            return oldest
+        }
+        if let dropped { try? FileManager.default.removeItem(at: directory.appendingPathComponent(dropped)) }
         return (id, table)
     }
 

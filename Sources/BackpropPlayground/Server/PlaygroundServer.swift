@@ -211,14 +211,19 @@ public struct PlaygroundServer: Sendable {
         }
     }
 
-    /// `body`'s result, with the library's errors (bad settings, files, shapes) as 400s.
+    /// `body`'s result, with the library's errors (bad settings, files, shapes) as 400s that
+    /// name an uploaded file by the name it was uploaded with, not where the server keeps it.
     private func made<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as RequestError {
             throw error
         } catch {
-            throw RequestError(.badRequest, "\(error)")
+            let folder = NSRegularExpression.escapedPattern(for: runs.directory.path)
+            let message = "\(error)"
+                .replacingOccurrences(of: folder + "/upload-[0-9a-f]+\\.safetensors", with: "the uploaded model", options: .regularExpression)
+                .replacingOccurrences(of: folder + "/[0-9a-f]+/", with: "", options: .regularExpression)
+            throw RequestError(.badRequest, message)
         }
     }
 
