@@ -110,6 +110,15 @@ import Testing
         #expect(snapshot.output.count == 100 && snapshot.neurons.map(\.count) == [4, 2] && snapshot.neurons[0][0].count == 16)
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(snapshot)) as? [String: Any]
         #expect(json?["testAccuracy"] is Double && (json?["output"] as? [Any])?.count == 100)
+        // The server's own writer gives the same object as JSONEncoder.
+        var marked = snapshot
+        marked.playing = true
+        marked.error = "a \"quoted\" reason\n"
+        for value in [snapshot, marked] {
+            let direct = try JSONSerialization.jsonObject(with: Data(value.json().utf8)) as? NSDictionary
+            let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(value)) as? NSDictionary
+            #expect(direct != nil && direct == encoded)
+        }
         #expect(throws: BackpropError.self) { try run.snapshot(gridSize: 0) }
     }
 

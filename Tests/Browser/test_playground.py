@@ -293,7 +293,7 @@ def test_frames_per_second_while_training_8x8x8(server, browser):
     """Prints how fast the page draws an 8×8×8 network while the server trains it flat out
     (a figure for the README, not a pass/fail: timing depends on the machine)."""
     open_page(browser, server + "?data=spiral&hidden=8,8,8&act=tanh,tanh,tanh&opt=adam&lr=0.01")
-    browser.execute_script("document.getElementById('rate').value = ''")
+    browser.execute_script("document.getElementById('rate').value = arguments[0]", os.environ.get('RATE', ''))
     browser.execute_script("window.playground.stats = {frames: 0, renderMs: 0, events: 0}")
     click(browser, "play")
     started = time.time()

@@ -116,9 +116,12 @@ final class PlaygroundRun: @unchecked Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         var trained = 0
-        var lastFrame = clock.now
+        // Frames are due every 1/30 s on a fixed schedule (a frame late by a slice does not
+        // push the next one back); a slice of steps ends when one is due.
+        let period = Duration.seconds(1 / Self.framesPerSecond)
+        var nextFrame = clock.now + period
         while true {
-            let sliceEnd = clock.now + .milliseconds(5)
+            let sliceEnd = min(clock.now + .milliseconds(5), nextFrame)
             let keepGoing: Bool = lock.withLock {
                 guard playing, generation == started else { return false }
                 // A run that no page follows and nobody has asked about for a while stops
@@ -145,8 +148,8 @@ final class PlaygroundRun: @unchecked Sendable {
                 return
             }
             while waiting.load(ordering: .acquiring) > 0 { sched_yield() }
-            if clock.now - lastFrame >= .seconds(1 / Self.framesPerSecond) {
-                lastFrame = clock.now
+            if clock.now >= nextFrame {
+                nextFrame = max(nextFrame + period, clock.now)
                 publish()
             }
             if let rate, Double(trained) >= rate * (clock.now - start).seconds {
@@ -185,7 +188,7 @@ final class PlaygroundRun: @unchecked Sendable {
             var snapshot = try state.snapshot()
             snapshot.playing = playing
             snapshot.error = error
-            return ByteBuffer(string: "data: \(try PlaygroundJSON.string(snapshot))\n\n")
+            return ByteBuffer(string: "data: \(snapshot.json())\n\n")
         } catch {
             return ByteBuffer(string: "data: {\"error\":\(jsonString("\(error)"))}\n\n")
         }

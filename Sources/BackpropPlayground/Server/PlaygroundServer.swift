@@ -108,14 +108,14 @@ public struct PlaygroundServer: Sendable {
         router.post("/api/runs/:id/step") { request, context in
             let run = try runs.run(context.parameters.require("id"))
             let batches = try integer(request, "batches", default: 1, in: 1...100_000)
-            return try json(try run.paused { session in
+            return jsonResponse(try run.paused { session in
                 try made { try session.step(batches: batches) }
-                return try session.snapshot()
+                return try session.snapshot().json()
             })
         }
         router.get("/api/runs/:id/snapshot") { _, context in
             let run = try runs.run(context.parameters.require("id"))
-            return try json(try run.withSession { try $0.snapshot() })
+            return jsonResponse(try run.withSession { try $0.snapshot().json() })
         }
         router.get("/api/runs/:id/explain") { request, context in
             let run = try runs.run(context.parameters.require("id"))
