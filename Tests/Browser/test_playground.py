@@ -218,12 +218,18 @@ def test_csv_upload_with_three_string_classes_trains(server, browser, tmp_path):
     assert run["featureNames"] == ["width", "height", "depth"]
     assert run["settings"]["table"]
     start = snapshot(browser)["testLoss"]
+    table_url = browser.current_url
     click(browser, "play")
     wait(browser, lambda: snapshot(browser)["testAccuracy"] > 0.9 and snapshot(browser)["testLoss"] < start / 2,
          timeout=120, message="the table learned")
     click(browser, "play")
     wait(browser, lambda: not snapshot(browser)["playing"], message="paused")
+    assert "table=" in table_url
     assert errors_in_console(browser) == []
+    # A link to a table the server does not have falls back to the built-in data, saying why.
+    open_page(browser, re.sub(r"table=[0-9a-f]+", "table=0123456789ab", table_url))
+    wait(browser, lambda: run_info(browser)["settings"].get("table") is None and "no uploaded table" in browser.find_element(By.ID, "status").text)
+    assert run_info(browser)["settings"]["hidden"] == [6]
 
 
 def test_downloaded_model_is_accepted_by_backprop_evaluate(server, browser, tmp_path):

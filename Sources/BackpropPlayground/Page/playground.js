@@ -95,6 +95,13 @@ async function newRun() {
     adopt(run);
     showStatus("");
   } catch (error) {
+    if (page.settings.table && /no uploaded table/.test(error.message)) {
+      // A shared link to a table this server no longer has: the built-in data instead.
+      page.settings.table = null;
+      await newRun();
+      showStatus(error.message, true);
+      return;
+    }
     showStatus(error.message, true);
   }
 }
