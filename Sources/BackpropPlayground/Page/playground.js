@@ -25,7 +25,6 @@ const page = {
   drawPending: false,
   example: 0,
   explainTimer: null,
-  explainAt: 0,
   generation: 0,        // bumped per run, so late answers for an old run are dropped
   stats: { frames: 0, renderMs: 0, events: 0 },
 };

@@ -51,9 +51,8 @@ struct RunInfo: Encodable {
     var trainCount: Int, testCount: Int
     /// The built-in data's points, training points first (nil for a table).
     var points: Points?
-    /// Each example's inputs as the network reads them (a^1), for the lecture view's picker; at most 1,000.
-    var inputs: [[Float]]
-    /// Each example's label (a class name, or the value), in the same order.
+    /// Each example's label (a class name, or the value), training examples first; at most
+    /// 1,000 (the lecture view names the example it explains).
     var labels: [String]
 
     struct Points: Encodable {
@@ -70,9 +69,7 @@ struct RunInfo: Encodable {
         trainCount = examples.train.count
         testCount = examples.test.count
         points = examples.points.map { Points(x1: $0.x1, x2: $0.x2, labels: $0.labels) }
-        let shown = min(examples.count, 1000)
-        inputs = (0..<shown).map { examples.locate($0).data.inputs.row(examples.locate($0).row) }
-        labels = (0..<shown).map { index in
+        labels = (0..<min(examples.count, 1000)).map { index in
             let (data, row) = examples.locate(index)
             switch data.targets {
             case .classes(let classes): return examples.labels.classNames[classes[row]]

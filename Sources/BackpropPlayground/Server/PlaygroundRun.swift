@@ -132,7 +132,7 @@ final class PlaygroundRun: @unchecked Sendable {
                 }
                 do {
                     repeat {
-                        if let rate, Double(trained) >= rate * (clock.now - start).seconds { break }
+                        if let rate, Double(trained) >= rate * ((clock.now - start) / .seconds(1)) { break }
                         try session.step()
                         trained += 1
                     } while clock.now < sliceEnd
@@ -152,7 +152,7 @@ final class PlaygroundRun: @unchecked Sendable {
                 nextFrame = max(nextFrame + period, clock.now)
                 publish()
             }
-            if let rate, Double(trained) >= rate * (clock.now - start).seconds {
+            if let rate, Double(trained) >= rate * ((clock.now - start) / .seconds(1)) {
                 Thread.sleep(forTimeInterval: min(0.02, 1 / rate))
             }
         }
@@ -226,10 +226,5 @@ final class PlaygroundRun: @unchecked Sendable {
         }
         for continuation in continuations { continuation.finish() }
     }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
 #endif
