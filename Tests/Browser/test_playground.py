@@ -230,6 +230,8 @@ def test_csv_upload_with_three_string_classes_trains(server, browser, tmp_path):
     open_page(browser, re.sub(r"table=[0-9a-f]+", "table=0123456789ab", table_url))
     wait(browser, lambda: run_info(browser)["settings"].get("table") is None and "no uploaded table" in browser.find_element(By.ID, "status").text)
     assert run_info(browser)["settings"]["hidden"] == [6]
+    # The refused request is the only error the browser logged.
+    assert [e for e in errors_in_console(browser) if "/api/runs - " not in e["message"] or "404" not in e["message"]] == []
 
 
 def test_downloaded_model_is_accepted_by_backprop_evaluate(server, browser, tmp_path):
