@@ -138,3 +138,19 @@ def test_uploaded_tables_name_the_line_that_is_wrong(url):
     assert status == 400 and answer["error"].startswith("broken.csv: line 3, column 2 ('b'): 'oops'"), answer
     status, answer = call(url + "api/tables?name=t.csv&label=missing", "POST", good, "text/csv")
     assert status == 400 and "missing" in answer["error"], answer
+
+
+def test_sigterm_ends_open_event_streams_and_exits_0():
+    """A page still connected must not keep the server from stopping: SIGTERM ends the event
+    streams (and a run that is playing), then the process exits 0."""
+    process = subprocess.Popen([BACKPROP, "playground", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = re.search(r"http://\S+", process.stdout.readline()).group(0)
+    run = new_run(server, data="spiral")
+    call(server + f"api/runs/{run['id']}/play?rate=100", "POST")
+    stream = urllib.request.urlopen(server + f"api/runs/{run['id']}/events", timeout=30)
+    assert stream.readline().startswith(b": run ")
+    process.terminate()
+    assert process.wait(timeout=20) == 0
+    stream.read()  # the server closed it: read returns instead of timing out after 30 s
+    assert stream.read() == b""
+    assert "stopped" in process.stderr.read()
