@@ -14,7 +14,8 @@ import Foundation
 
 /// Whether single-precision W x products use Backprop's AVX-512 kernel: on 256×784 (the
 /// first layer of W2, read from cache), 7.7 µs where OpenBLAS 0.3.21's sgemv took 10–15.
-private let avx512MatrixVectorKernel = backprop_has_avx512() != 0
+/// (Not with `BACKPROP_ISA=avx2`.)
+private let avx512MatrixVectorKernel = InstructionSet.avx512
 
 @inline(__always)
 private func blasTranspose(_ transpose: Bool) -> CBLAS_TRANSPOSE {
@@ -34,6 +35,7 @@ extension Float: Scalar {
     }
 
     public static func blasProduct(_ p: MatrixProduct<Float>) {
+        if p.usesBuiltInKernels, p.runBuiltIn() { return }
         cblas_sgemm(
             CblasRowMajor, blasTranspose(p.a.transposed), blasTranspose(p.b.transposed), Int32(p.m), Int32(p.n),
             Int32(p.k), p.alpha, p.a.start, Int32(p.a.rowStride), p.b.start, Int32(p.b.rowStride), p.beta, p.c, Int32(p.ldc))

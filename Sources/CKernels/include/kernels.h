@@ -19,4 +19,14 @@ void backprop_sigmoid_f32(const float *z, float *a, long n);
 /// −87.3), with the same e^x. NaN stays NaN.
 void backprop_exp_f32(const float *x, float *y, long n);
 
+/// Whether this processor runs AVX2 and FMA code, which backprop_sgemm_avx2 needs.
+int backprop_has_avx2_fma(void);
+
+/// C ← α op(A) op(B) + β C for row-major matrices (op(A) is m × k, op(B) is k × n; op(X) is
+/// Xᵀ where trans is nonzero), with Backprop's own AVX2 + FMA kernels, on the calling thread.
+/// β = 0 never reads C. Returns 0, or −1 where the thread's packing buffers could not be
+/// allocated (C untouched). Call only where backprop_has_avx2_fma() is 1.
+int backprop_sgemm_avx2(int transa, int transb, int m, int n, int k, float alpha, const float *a, int lda,
+                        const float *b, int ldb, float beta, float *c, int ldc);
+
 #endif
