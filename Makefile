@@ -4,7 +4,7 @@ DATA  ?= /usr/share/datasets/fashion-mnist
 BIN   := .build/release/backprop
 EPOCHS ?= 10
 
-.PHONY: all deps deps-data deps-bench deps-browser playground build release test docs docs-check demo bench bench-peers fuzz stress-faults clean
+.PHONY: all deps deps-data deps-bench deps-browser playground build release test docs docs-check demo bench bench-avx2 bench-peers fuzz stress-faults clean
 
 all: build
 
@@ -107,22 +107,37 @@ demo: deps-data release
 
 PEERS_PYTHON ?= $(HOME)/.peers-venv/bin/python
 
-## Runs W1–W4 with Backprop beside the PyTorch and NumPy peers (when installed: make
-## bench-peers) and prints one table, then a width and batch-size sweep, then data-parallel
-## scaling over MPI (W2, W3 on 1 and 2 processes), then the load test of `backprop serve`
-## (wrk at concurrency 1, 16 and 64 on W4's model), then whether a page following a
-## playground run slows its training.
+BENCH := LD_PRELOAD=$$(ls Benchmarks/.build/release/libMallocInterposerSwift.so) Benchmarks/.build/release/backprop-bench \
+  $$( [ -x $(PEERS_PYTHON) ] && echo --peers $(PEERS_PYTHON) )
+## An AVX2-only machine, emulated: Backprop's AVX2 kernels, and every peer and engine told the same.
+AVX2_ONLY := BACKPROP_ISA=avx2 OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 \
+  XLA_FLAGS=--xla_cpu_max_isa=AVX2 BLIS_ARCH_TYPE=haswell DNNL_MAX_CPU_ISA=AVX2 ONEDNN_MAX_CPU_ISA=AVX2
+
+## Runs W1–W4 with Backprop beside the PyTorch, NumPy and JAX peers (when installed: make
+## bench-peers) in interleaved rounds and prints the FMA peak, the matrix-product engine
+## comparison, one table and the targets as median ratios; on an AVX-512 machine the same
+## again limited to AVX2; then a width and batch-size sweep, data-parallel scaling over MPI
+## (W2, W3 on 1 and 2 processes), the load test of `backprop serve` (wrk at concurrency 1,
+## 16 and 64 on W4's model), and whether a page following a playground run slows its training.
 bench: deps-bench
 	$(SWIFT) build -c release --package-path Benchmarks --product backprop-bench
-	LD_PRELOAD=$$(ls Benchmarks/.build/release/libMallocInterposerSwift.so) Benchmarks/.build/release/backprop-bench \
-	  $$( [ -x $(PEERS_PYTHON) ] && echo --peers $(PEERS_PYTHON) ) --sweep
+	$(BENCH) --sweep
+	if grep -qw avx512f /proc/cpuinfo; then $(MAKE) --no-print-directory bench-avx2; \
+	else echo "This CPU has no AVX-512: the figures above are AVX2's."; fi
 	scripts/bench-distributed.sh
 	scripts/bench-serve.sh
 	scripts/bench-playground.sh
 
-## Installs the peers (PyTorch, NumPy, JAX) in ~/.peers-venv.
+## W1–W4 and the engine comparison as on an AVX2-only machine.
+bench-avx2: deps-bench
+	$(SWIFT) build -c release --package-path Benchmarks --product backprop-bench
+	$(AVX2_ONLY) $(BENCH)
+
+## Installs the peers (PyTorch, NumPy, JAX) in ~/.peers-venv, with the MKL and newer OpenBLAS
+## wheels the engine comparison loads.
 bench-peers:
 	bash ../shared/bench/setup.sh
+	$(dir $(PEERS_PYTHON))pip install -q mkl scipy-openblas32
 
 ## Fuzzes the CSV, IDX and model-file readers (FUZZ_SECONDS per reader, default 60).
 fuzz: deps

@@ -16,12 +16,15 @@ let package = Package(
         .systemLibrary(name: "CBLASBench", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // The cores' FMA limit: register-only AVX-512 and AVX2 loops (x86-64).
         .target(name: "CPeak"),
+        // The other matrix-product libraries, loaded at run time for the engine comparison.
+        .target(name: "CEngines", linkerSettings: [.linkedLibrary("dl")]),
         .executableTarget(
             name: "backprop-bench",
             dependencies: [
                 .product(name: "Backprop", package: "Backprop"),
                 .target(name: "CBLASBench", condition: .when(platforms: [.linux])),
                 "CPeak",
+                "CEngines",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],

@@ -65,6 +65,31 @@ void backprop_exp_f32(const float *x, float *y, long n) {
     }
 }
 
+// √x without errno (which would keep the loop from vectorizing).
+#if defined(__clang__)
+#define SQRT(x) __builtin_elementwise_sqrt(x)
+#else
+#define SQRT(x) sqrtf(x)
+#endif
+
+// One Adam step, the same float operations in the same order as the Swift loop it replaces
+// (no contraction into fused multiply-adds, so every clone computes the same bits).
+VECTOR_CLONES
+void backprop_adam_f32(float *w, const float *g, float *m, float *v, long n, float coupled, float shrink,
+                       float beta1, float beta2, float epsilon, float step_size, float root_correction2) {
+#pragma clang fp contract(off)
+    for (long i = 0; i < n; i++) {
+        float gi = g[i] + coupled * w[i];
+        float mi = beta1 * m[i] + (1 - beta1) * gi;
+        float vi = beta2 * v[i] + (1 - beta2) * gi * gi;
+        mi = fabsf(mi) < 1e-30f ? 0 : mi;
+        vi = fabsf(vi) < 1e-30f ? 0 : vi;
+        m[i] = mi;
+        v[i] = vi;
+        w[i] = shrink * w[i] - step_size * mi / (SQRT(vi) / root_correction2 + epsilon);
+    }
+}
+
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>

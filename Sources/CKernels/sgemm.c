@@ -308,6 +308,44 @@ int backprop_sgemm_avx2(int transa, int transb, int m, int n, int k, float alpha
     return 0;
 }
 
+__attribute__((target("avx2,fma")))
+void backprop_sgemv_avx2(int m, int n, float alpha, const float *w, int ldw, const float *x, float beta, float *y) {
+    static const int ramp[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+    __m256i mask = _mm256_loadu_si256((const __m256i *)(ramp + 8 - (n % 8)));
+    int i = 0;
+    for (; i + 4 <= m; i += 4) {
+        const float *w0 = w + (long)i * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
+        __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+        int j = 0;
+        for (; j + 8 <= n; j += 8) {
+            __m256 xj = _mm256_loadu_ps(x + j);
+            s0 = _mm256_fmadd_ps(_mm256_loadu_ps(w0 + j), xj, s0);
+            s1 = _mm256_fmadd_ps(_mm256_loadu_ps(w1 + j), xj, s1);
+            s2 = _mm256_fmadd_ps(_mm256_loadu_ps(w2 + j), xj, s2);
+            s3 = _mm256_fmadd_ps(_mm256_loadu_ps(w3 + j), xj, s3);
+        }
+        if (j < n) {  // the last columns, under a mask
+            __m256 xj = _mm256_maskload_ps(x + j, mask);
+            s0 = _mm256_fmadd_ps(_mm256_maskload_ps(w0 + j, mask), xj, s0);
+            s1 = _mm256_fmadd_ps(_mm256_maskload_ps(w1 + j, mask), xj, s1);
+            s2 = _mm256_fmadd_ps(_mm256_maskload_ps(w2 + j, mask), xj, s2);
+            s3 = _mm256_fmadd_ps(_mm256_maskload_ps(w3 + j, mask), xj, s3);
+        }
+        float d[4];
+        _mm_storeu_ps(d, sum4(s0, s1, s2, s3));
+        for (int r = 0; r < 4; r++) y[i + r] = alpha * d[r] + (beta == 0 ? 0 : beta * y[i + r]);
+    }
+    for (; i < m; i++) {
+        const float *wi = w + (long)i * ldw;
+        __m256 s = _mm256_setzero_ps();
+        int j = 0;
+        for (; j + 8 <= n; j += 8) s = _mm256_fmadd_ps(_mm256_loadu_ps(wi + j), _mm256_loadu_ps(x + j), s);
+        if (j < n) s = _mm256_fmadd_ps(_mm256_maskload_ps(wi + j, mask), _mm256_maskload_ps(x + j, mask), s);
+        __m256 zero = _mm256_setzero_ps();
+        y[i] = alpha * _mm_cvtss_f32(sum4(s, zero, zero, zero)) + (beta == 0 ? 0 : beta * y[i]);
+    }
+}
+
 #else
 int backprop_has_avx2_fma(void) { return 0; }
 int backprop_sgemm_avx2(int transa, int transb, int m, int n, int k, float alpha, const float *a, int lda,
@@ -315,5 +353,8 @@ int backprop_sgemm_avx2(int transa, int transb, int m, int n, int k, float alpha
     (void)transa; (void)transb; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)b; (void)ldb;
     (void)beta; (void)c; (void)ldc;
     return -1;
+}
+void backprop_sgemv_avx2(int m, int n, float alpha, const float *w, int ldw, const float *x, float beta, float *y) {
+    (void)m; (void)n; (void)alpha; (void)w; (void)ldw; (void)x; (void)beta; (void)y;
 }
 #endif

@@ -15,7 +15,10 @@ struct Bench: ParsableCommand {
     @Option(help: "Workloads to run, comma-separated.")
     var workloads = "W1,W2,W3,W4"
 
-    @Option(help: "Timed repetitions (epochs for W1 and W3, rounds for W4).")
+    @Option(help: "Rounds of the interleaved comparison: in each, Backprop runs a workload once, then each peer.")
+    var rounds = 5
+
+    @Option(help: "Passes over the test set per round in W4 (the latency is the median of 1,000 single predictions per pass).")
     var repeats = 3
 
     @Option(help: "A Python with torch, numpy and jax, to run the peers (e.g. ~/.peers-venv/bin/python).")
@@ -30,6 +33,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Most BLAS threads per matrix product (default: one per core; small products use one).")
     var threads: Int?
 
+    @Flag(inversion: .prefixedNo, help: "Compare the matrix-product engines on the products of W1–W4.")
+    var engineComparison = true
+
     @Flag(help: "Also sweep throughput over layer width and batch size.")
     var sweep = false
 
@@ -37,7 +43,8 @@ struct Bench: ParsableCommand {
         if let threads { setBLASThreadCount(threads) }
         let chosen = Set(workloads.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() })
         print("Backprop benchmark, \(Date()), \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores")
-        print("BLAS: \(blasDescription())")
+        print("BLAS: \(blasDescription()); matrix-product engine: \(matrixProductEngine.rawValue); "
+              + "instructions: \(limitedToAVX2 ? "limited to AVX2 (BACKPROP_ISA=avx2)" : "all this CPU has")")
         var split = 0.0, own: Double?
         for _ in 0..<3 {  // interleaved, so that neither way is measured only while the CPU clocks up
             split = max(split, sgemmRate())
@@ -49,39 +56,37 @@ struct Bench: ParsableCommand {
               + "; the peak below is the higher")
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let fma512 = fmaPeak(avx512: true, threads: cores), fma256 = fmaPeak(avx512: false, threads: cores)
-        let fma = max(fma512 ?? 0, fma256 ?? 0)
+        // The limit of the instructions the products may use: AVX2's where BACKPROP_ISA=avx2 limits them.
+        let fma = limitedToAVX2 ? (fma256 ?? 0) : max(fma512 ?? 0, fma256 ?? 0)
         print("FMA peak (register-only loop, \(cores) threads): "
               + "AVX-512 \(fma512.map { fixed($0, 1) + " GFLOP/s" } ?? "not available"), "
               + "AVX2 \(fma256.map { fixed($0, 1) + " GFLOP/s" } ?? "not available")"
               + (fma > 0 ? "; sgemm reaches \(fixed(100 * peak / fma, 0))% of it" : ""))
+        if engineComparison {
+            let venv = peers.map { URL(fileURLWithPath: $0).deletingLastPathComponent().deletingLastPathComponent().path }
+            EngineComparison(venv: venv).run()
+        }
         let fashion = try FashionMNIST(folder: data)
         let counter = AllocationCounter()
         if !counter.works { print("note: allocation counts need LD_PRELOAD=…/libMallocInterposerSwift.so (make bench sets it)") }
-        let ours = Workloads(data: fashion, repeats: repeats, allocations: counter)
+        var ours = Workloads(data: fashion, repeats: repeats, allocations: counter)
         let peerRunner = peers.map { Peers(python: $0, folder: peerFolder) }
+        // Interleaved: in each round Backprop runs a workload once, then each peer does, so
+        // that a slow minute of the shared machine falls on both sides of a ratio.
         var results: [Result] = []
         for workload in ["W1", "W2", "W3", "W4"] where chosen.contains(workload) {
-            switch workload {
-            case "W1": results.append(try ours.w1())
-            case "W2": results.append(try ours.w2())
-            case "W3": results.append(try ours.w3())
-            default: results += try ours.w4()
-            }
-            if let peerRunner {
-                let epochs: Int? = workload == "W2" ? 5 : workload == "W4" ? nil : repeats
-                results += peerRunner.run("peer_numpy.py", workload: workload, epochs: epochs)
-                results += peerRunner.run("peer_torch.py", workload: workload, epochs: epochs)
-                if workload == "W2" || workload == "W3" {
-                    results += peerRunner.run("peer_torch.py", workload: workload, epochs: epochs, extra: ["--compile"])
-                }
-                if workload == "W2" || workload == "W4" {  // the JAX peer has these two
-                    results += peerRunner.run("peer_jax.py", workload: workload, epochs: epochs)
-                }
+            for round in 0..<max(1, rounds) {
+                ours.countsAllocations = round == 0
+                var measured = try ours.run(workload)
+                if let peerRunner { measured += peerRunner.runAll(workload) }
+                results += measured.map { var r = $0; r.round = round; return r }
             }
         }
         print("")
-        Table(results: results, peak: peak).print()
-        if peers != nil { Targets(results: results, peak: peak, fmaPeak: fma > 0 ? fma : nil).print() }
+        Table(results: merged(results), peak: peak).print()
+        if peers != nil {
+            Targets(results: results, fmaPeak: fma > 0 ? fma : nil, instructionSet: instructionSetDescription(fma512: fma512)).print()
+        }
         if sweep { try Sweep(peak: peak).run() }
     }
 }
@@ -142,4 +147,41 @@ func sgemmRateWithOpenBLASThreads() -> Double? {
     #else
     return nil
     #endif
+}
+
+/// Whether this run emulates an AVX2-only machine: `BACKPROP_ISA=avx2` (with
+/// OPENBLAS_CORETYPE=Haswell, ATEN_CPU_CAPABILITY=avx2, MKL_ENABLE_INSTRUCTIONS=AVX2 and
+/// XLA_FLAGS=--xla_cpu_max_isa=AVX2 for the peers; `make bench` sets them all).
+let limitedToAVX2 = ProcessInfo.processInfo.environment["BACKPROP_ISA"]?.lowercased() == "avx2"
+
+func instructionSetDescription(fma512: Double?) -> String {
+    limitedToAVX2 ? "AVX2 (emulated: BACKPROP_ISA=avx2)" : fma512 != nil ? "AVX-512" : "AVX2"
+}
+
+/// One row per workload and implementation: the timings of all rounds together, the best
+/// rate, the median accuracy, the first round's allocation count, the largest peak memory.
+func merged(_ results: [Result]) -> [Result] {
+    var order: [String] = [], groups: [String: [Result]] = [:]
+    for r in results {
+        let key = r.workload + "|" + r.implementation
+        if groups[key] == nil { order.append(key) }
+        groups[key, default: []].append(r)
+    }
+    return order.compactMap { key in
+        guard var row = groups[key]?.first, let all = groups[key] else { return nil }
+        row.seconds = Samples(timings: all.flatMap(\.seconds.timings))
+        row.examplesPerSecond = all.map(\.examplesPerSecond).max() ?? row.examplesPerSecond
+        row.gflops = all.compactMap(\.gflops).max()
+        row.accuracy = medianOf(all.compactMap(\.accuracy))
+        row.allocationsPerStep = all.compactMap(\.allocationsPerStep).first
+        row.peakMemoryMB = all.compactMap(\.peakMemoryMB).max()
+        return row
+    }
+}
+
+/// The middle value (the mean of the two middle ones for an even count), nil if empty.
+func medianOf(_ values: [Double]) -> Double? {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return nil }
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }

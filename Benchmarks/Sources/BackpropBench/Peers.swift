@@ -5,6 +5,22 @@ struct Peers {
     let python: String
     let folder: String
 
+    /// Every peer of `workload`, once each: NumPy and torch eager everywhere, torch.compile
+    /// for W2 and W3, JAX for W2 and W4 (the workloads its script has). W1 and W3 run one
+    /// epoch, W2 its five.
+    func runAll(_ workload: String) -> [Result] {
+        let epochs: Int? = workload == "W2" ? 5 : workload == "W4" ? nil : 1
+        var results = run("peer_numpy.py", workload: workload, epochs: epochs)
+        results += run("peer_torch.py", workload: workload, epochs: epochs)
+        if workload == "W2" || workload == "W3" {
+            results += run("peer_torch.py", workload: workload, epochs: epochs, extra: ["--compile"])
+        }
+        if workload == "W2" || workload == "W4" {
+            results += run("peer_jax.py", workload: workload, epochs: epochs)
+        }
+        return results
+    }
+
     /// Runs one peer script and turns its JSON line into results (nil if it failed).
     func run(_ script: String, workload: String, epochs: Int?, extra: [String] = []) -> [Result] {
         let process = Process()

@@ -27,24 +27,38 @@ struct Result {
     /// Peak resident memory of the process while training, in MiB.
     var peakMemoryMB: Double?
     var note = ""
+    /// The round of the interleaved comparison it was measured in.
+    var round = 0
 }
 
 func parameterCount(_ sizes: [Int]) -> Int {
     zip(sizes, sizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 + $1.1 }
 }
 
-/// The workloads of shared/bench/README.md, run with Backprop.
+/// The workloads of shared/bench/README.md, run with Backprop: W1 and W3 one epoch of a new
+/// network, W2 its five epochs, W4 `repeats` passes, as the peers run them in one round.
 struct Workloads {
     let data: FashionMNIST
     let repeats: Int
     let allocations: AllocationCounter
+    /// Whether to count allocations per step (one more epoch after the timed ones).
+    var countsAllocations = true
+
+    func run(_ workload: String) throws -> [Result] {
+        switch workload {
+        case "W1": [try w1()]
+        case "W2": [try w2()]
+        case "W3": [try w3()]
+        default: try w4()
+        }
+    }
 
     /// W1: [784, 30, 10], sigmoid, quadratic cost, N(0, 1), plain SGD η = 3, batch 10.
     func w1() throws -> Result {
         var network = try Network<Float>(
             sizes: [784, 30, 10], activation: .sigmoid, loss: .quadratic, initialization: .normal, seed: 1)
         var sgd = try SGD<Float>(learningRate: 3)
-        return try train(&network, optimizer: &sgd, batchSize: 10, epochs: repeats, name: "W1")
+        return try train(&network, optimizer: &sgd, batchSize: 10, epochs: 1, name: "W1")
     }
 
     /// W2: [784, 256, 128, 10], ReLU, softmax cross-entropy, Adam 1e-3, batch 64, 5 epochs.
@@ -59,7 +73,7 @@ struct Workloads {
         var network = try Network<Float>(sizes: [784, 1024, 1024, 10], activation: .relu, loss: .crossEntropy, seed: 1)
         var sgd = try SGD<Float>(learningRate: 0.01)
         PeakMemory.reset()
-        var result = try train(&network, optimizer: &sgd, batchSize: 512, epochs: repeats, name: "W3")
+        var result = try train(&network, optimizer: &sgd, batchSize: 512, epochs: 1, name: "W3")
         result.peakMemoryMB = PeakMemory.megabytes()
         result.gflops = 6 * Double(parameterCount([784, 1024, 1024, 10])) * result.examplesPerSecond / 1e9
         return result
@@ -79,7 +93,7 @@ struct Workloads {
             var failure: Error?
             let t = Timing.measure {
                 inputs.elements.withUnsafeBufferPointer { x in
-                    for i in 0..<1000 {
+                    for i in 0..<inputs.rows {
                         let example = UnsafeBufferPointer(rebasing: x[(i * 784)..<((i + 1) * 784)])
                         let start = clock.now
                         do { classes &+= try predictor.predictClass(example) } catch { failure = error }
@@ -96,8 +110,9 @@ struct Workloads {
         let chunks = try stride(from: 0, to: inputs.rows, by: 1000).map { start in
             try Matrix(rows: 1000, columns: 784, elements: Array(inputs.elements[(start * 784)..<((start + 1000) * 784)]))
         }
+        let batchPredictor = Predictor(network, batchSize: 1000)
         for _ in 0..<repeats {
-            batched.timings.append(try Timing.measure { for chunk in chunks { _ = try network.predictClasses(chunk) } })
+            batched.timings.append(try Timing.measure { for chunk in chunks { _ = try batchPredictor.predictClasses(chunk) } })
         }
         return [
             Result(workload: "W4 latency", implementation: "backprop", seconds: single, examplesPerSecond: 1 / single.median,
@@ -126,6 +141,11 @@ struct Workloads {
             random = rng
         }
         let accuracy = try network.evaluate(on: data.test).accuracy
+        guard countsAllocations else {
+            return Result(
+                workload: name, implementation: "backprop", seconds: samples,
+                examplesPerSecond: Double(data.train.count) / samples.best, accuracy: accuracy)
+        }
         // Allocations in the steady state: counted over batches 11 … 110 of one more epoch.
         var net = network, opt = optimizer, rng = random
         let counter = allocations

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Adam (Kingma & Ba), and AdamW when the weight decay is decoupled.
@@ -159,6 +160,19 @@ func adamStepOnOneThread<S: Scalar>(
     let shrink = S(s.decoupled ? 1 - s.eta * s.lambda : 1)
     let beta1 = S(s.beta1), beta2 = S(s.beta2), epsilon = S(s.epsilon)
     let stepSize = S(s.eta / s.correction1), rootCorrection2 = S(s.correction2.squareRoot())
+    if S.self == Float.self {  // the same formulas vectorized in C; this test vanishes when specialized
+        return w.withMemoryRebound(to: Float.self, capacity: count) { w in
+            g.withMemoryRebound(to: Float.self, capacity: count) { g in
+                m.withMemoryRebound(to: Float.self, capacity: count) { m in
+                    v.withMemoryRebound(to: Float.self, capacity: count) { v in
+                        backprop_adam_f32(
+                            w, g, m, v, count, Float(coupled), Float(shrink), Float(beta1), Float(beta2), Float(epsilon),
+                            Float(stepSize), Float(rootCorrection2))
+                    }
+                }
+            }
+        }
+    }
     var i = 0
     while i + 8 <= count {
         let wi = w.vector8(at: i)

@@ -19,6 +19,13 @@ void backprop_sigmoid_f32(const float *z, float *a, long n);
 /// −87.3), with the same e^x. NaN stays NaN.
 void backprop_exp_f32(const float *x, float *y, long n);
 
+/// One Adam step over n parameters (PyTorch's arrangement, see Adam.swift): with
+/// g' = g + coupled·w, m ← β₁m + (1 − β₁)g', v ← β₂v + (1 − β₂)g'², each flushed to 0 below
+/// 1e-30 in magnitude, then w ← shrink·w − step_size·m / (√v / root_correction2 + ε).
+/// Vectorized with the widest instructions the processor has.
+void backprop_adam_f32(float *w, const float *g, float *m, float *v, long n, float coupled, float shrink,
+                       float beta1, float beta2, float epsilon, float step_size, float root_correction2);
+
 /// Whether this processor runs AVX2 and FMA code, which backprop_sgemm_avx2 needs.
 int backprop_has_avx2_fma(void);
 
@@ -28,5 +35,9 @@ int backprop_has_avx2_fma(void);
 /// allocated (C untouched). Call only where backprop_has_avx2_fma() is 1.
 int backprop_sgemm_avx2(int transa, int transb, int m, int n, int k, float alpha, const float *a, int lda,
                         const float *b, int ldb, float beta, float *c, int ldc);
+
+/// y ← α W x + β y for a row-major W of shape (m × n), with AVX2 + FMA: four rows at a time,
+/// eight columns per fused multiply-add. Call only where backprop_has_avx2_fma() is 1.
+void backprop_sgemv_avx2(int m, int n, float alpha, const float *w, int ldw, const float *x, float beta, float *y);
 
 #endif
