@@ -65,6 +65,11 @@ void backprop_exp_f32(const float *x, float *y, long n) {
     }
 }
 
+void backprop_prefetch(const void *start, long bytes) {
+    const char *p = start;
+    for (long offset = 0; offset < bytes; offset += 64) __builtin_prefetch(p + offset, 0, 2);
+}
+
 // √x without errno (which would keep the loop from vectorizing).
 #if defined(__clang__)
 #define SQRT(x) __builtin_elementwise_sqrt(x)

@@ -76,6 +76,7 @@ public struct Adam<S: Scalar>: Optimizer, Sendable {
             decoupledWeightDecay: true)
     }
 
+    @_specialize(where S == Float)
     public mutating func update(_ network: inout Network<S>, with gradients: Gradients<S>) {
         // A network of another shape than the last one starts afresh.
         // Taken out of self while updated, so that they stay uniquely referenced (no copy).

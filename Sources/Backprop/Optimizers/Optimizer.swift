@@ -75,6 +75,7 @@ func checkHyperparameter(_ name: String, _ value: Double, _ range: ClosedRange<D
 extension Network {
     /// Calls `body` for each parameter tensor in the order W^1, b^1, W^2, b^2, …, with its
     /// index, its values, its gradient and its length.
+    @_specialize(where S == Float)
     mutating func forEachParameter(
         with gradients: Gradients<S>,
         _ body: (_ index: Int, _ parameters: UnsafeMutablePointer<S>, _ gradient: UnsafePointer<S>, _ count: Int) -> Void

@@ -52,6 +52,7 @@ public struct SGD<S: Scalar>: Optimizer, Sendable {
         self.weightDecay = weightDecay
     }
 
+    @_specialize(where S == Float)
     public mutating func update(_ network: inout Network<S>, with gradients: Gradients<S>) {
         state.step += 1
         let eta = S(learningRate), lambda = S(weightDecay)

@@ -16,6 +16,7 @@ extension Network {
     ///     of the shares' gradients is the batch's.
     ///   - layerFinished: called with k as soon as layer k's gradients (index k of
     ///     `gradients.weight` and `.bias`) are final, before the layers below it are done.
+    @_specialize(where S == Float)
     func backward(
         _ workspace: Workspace<S>, rows m: Int, batchSize: Int? = nil, layerFinished: ((Int) -> Void)? = nil
     ) {
@@ -52,6 +53,7 @@ extension Network {
     }
 
     /// The mean cost C = (1/m) Σ_x C_x of the first `m` examples in `workspace`, after `forward`.
+    @_specialize(where S == Float)
     func batchLoss(_ workspace: Workspace<S>, rows m: Int) -> Double {
         let count = layers.count
         return lossSum(

@@ -5,6 +5,7 @@ extension Network {
     ///
     /// With `dropout` (training only), each hidden layer with p > 0 then keeps each unit
     /// with probability 1 − p, scaled by 1/(1 − p), so inference needs no rescaling.
+    @_specialize(where S == Float)
     func forward(
         _ workspace: Workspace<S>, rows m: Int, inputs: UnsafePointer<S>? = nil,
         dropout random: UnsafeMutablePointer<RandomSource>? = nil

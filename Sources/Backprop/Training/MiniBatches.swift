@@ -74,6 +74,9 @@ extension TrainingState {
     /// (the shuffle) stays as one process's.
     /// - Throws: `BackpropError.diverged` if the cost is NaN or ±∞; what `transform` or
     ///   the communicator throws.
+    @_specialize(where S == Float, O == SGD<Float>)
+    @_specialize(where S == Float, O == Adam<Float>)
+    @_specialize(where S == Float, O == RMSProp<Float>)
     mutating func trainBatch<O: Optimizer<S>>(
         _ batches: MiniBatches<S>, optimizer: inout O, clipNorm: Double?, transform: GradientTransform<S>?,
         communication: (communicator: any Communicator, overlaps: Bool) = (SingleProcess.alone, true)
@@ -88,6 +91,11 @@ extension TrainingState {
         if rows > 0 {
             batches.order.withUnsafeBufferPointer { order in
                 workspace.load(batches.data, indices: UnsafeBufferPointer(rebasing: order[first ..< first + rows]))
+                let nextStart = start + m, nextM = Swift.min(batches.size, batches.data.count - nextStart)
+                if nextM > 0 {  // this rank's share of the next batch
+                    let nextFirst = nextStart + nextM * rank / ranks, nextEnd = nextStart + nextM * (rank + 1) / ranks
+                    workspace.prefetch(batches.data, indices: UnsafeBufferPointer(rebasing: order[nextFirst ..< nextEnd]))
+                }
             }
             if ranks == 1 {
                 withUnsafeMutablePointer(to: &random) { network.forward(workspace, rows: rows, dropout: $0) }
@@ -128,6 +136,7 @@ extension TrainingState {
     /// than one rank, each layer's gradients are summed across ranks as soon as they are
     /// final (as PyTorch DDP's gradient buckets are) — or, without `overlaps`, after
     /// backpropagation — and all sums are awaited at the end.
+    @_specialize(where S == Float)
     private func backpropagate(
         _ workspace: Workspace<S>, rows: Int, of m: Int, communication: (communicator: any Communicator, overlaps: Bool)
     ) throws {
@@ -206,6 +215,7 @@ extension TrainingState {
 extension Network {
     /// How many of the `m` examples in `workspace` (examples `indices[start...]`) have
     /// their predicted class equal to their label.
+    @_specialize(where S == Float)
     func correctCount(_ workspace: Workspace<S>, rows m: Int, labels: [Int], indices: [Int], from start: Int) -> Int {
         let a = workspace.a[layers.count], width = outputSize
         var correct = 0

@@ -19,6 +19,9 @@ void backprop_sigmoid_f32(const float *z, float *a, long n);
 /// −87.3), with the same e^x. NaN stays NaN.
 void backprop_exp_f32(const float *x, float *y, long n);
 
+/// Asks the processor to bring `bytes` bytes from `start` into its caches, without waiting.
+void backprop_prefetch(const void *start, long bytes);
+
 /// One Adam step over n parameters (PyTorch's arrangement, see Adam.swift): with
 /// g' = g + coupled·w, m ← β₁m + (1 − β₁)g', v ← β₂v + (1 − β₂)g'², each flushed to 0 below
 /// 1e-30 in magnitude, then w ← shrink·w − step_size·m / (√v / root_correction2 + ε).
