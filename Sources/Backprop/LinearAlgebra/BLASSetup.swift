@@ -30,10 +30,11 @@ private let threadLimit = Atomic<Int>(0)
 
 /// Matrix products of fewer floating-point operations than this run on one thread. Below
 /// it, waking and joining a second thread costs more than it saves: on 2 cores, a
-/// 64×256×784 product (26 MFLOP) ran 1.3× faster on 2 threads, one of 4 MFLOP no
-/// faster, and training with batch 10 ([784, 30, 10]) 1.6× slower when every product
-/// and vector operation could use 2.
-public let parallelOperationThreshold = 8_000_000
+/// 64×256×784 product (26 MFLOP) ran 1.3× faster on 2 threads, and training with batch 10
+/// ([784, 30, 10]) 1.6× slower when every product and vector operation could use 2. W2's
+/// 4.2-MFLOP products (64×128×256 and its two backward ones) gain: its epoch took 1.55–1.60 s
+/// with this threshold at 4 million, 1.74–1.77 s at 8 million (three interleaved pairs, AMD EPYC).
+public let parallelOperationThreshold = 4_000_000
 
 /// Matrix-vector products and vector operations over fewer elements than this run on one
 /// thread. They are limited by memory bandwidth, which a second core adds to: a 256×784
