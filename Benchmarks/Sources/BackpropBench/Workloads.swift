@@ -29,6 +29,8 @@ struct Result {
     var note = ""
     /// The round of the interleaved comparison it was measured in.
     var round = 0
+    /// The cores' FMA peak measured just before that round (GFLOP/s).
+    var roundPeak: Double?
 }
 
 func parameterCount(_ sizes: [Int]) -> Int {
