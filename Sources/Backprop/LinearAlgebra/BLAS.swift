@@ -17,10 +17,10 @@ import Foundation
 /// (Not with `BACKPROP_ISA=avx2`.)
 private let avx512MatrixVectorKernel = InstructionSet.avx512
 
-/// Whether they use its AVX2 twin elsewhere (unless `BACKPROP_GEMM=blas`): one W4 prediction
+/// Whether they use its AVX2 twin elsewhere (unless the engine is `.blas`): one W4 prediction
 /// (784-256-128-10) took a median 12.3 µs with it, 15.0 µs with OpenBLAS 0.3.21's sgemv
 /// (AMD EPYC, AVX2).
-private let avx2MatrixVectorKernel = InstructionSet.avx2 && matrixProductEngine != .blas
+private var avx2MatrixVectorKernel: Bool { InstructionSet.avx2 && matrixProductEngine != .blas }
 
 @inline(__always)
 private func blasTranspose(_ transpose: Bool) -> CBLAS_TRANSPOSE {
