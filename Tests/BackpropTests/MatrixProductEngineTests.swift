@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Backprop
 
-/// Backprop's own AVX2 matrix-product kernels against a Double loop: every transpose
+/// Backprop's own AVX2 matrix-product kernels against Double products (BLAS `dgemm`): every transpose
 /// combination, shapes that cross each blocking boundary (6 rows and 16 columns per tile,
 /// 144 rows, 256 deep and 1,024 wide per packed block), row strides wider than the rows,
 /// α and β, and β = 0 over a C full of NaN, which BLAS never reads.
@@ -19,7 +19,7 @@ import Testing
     ]
 
     @Test(.enabled(if: InstructionSet.avx2, "the built-in kernels need AVX2 and FMA"), arguments: shapes)
-    func builtInKernelsMatchALoop(shape: Shape) {
+    func builtInKernelsMatchDoubleProducts(shape: Shape) {
         var random = RandomSource(seed: UInt64(shape.m * 31 + shape.n * 7 + shape.k))
         for (transposeA, transposeB) in [(false, false), (false, true), (true, false), (true, true)] {
             for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (-2, 0.25)] {
@@ -46,19 +46,16 @@ import Testing
                     }
                 }
                 #expect(ran)
-                func opA(_ i: Int, _ p: Int) -> Double { Double(transposeA ? a[p * (aColumns + pad) + i] : a[i * (aColumns + pad) + p]) }
-                func opB(_ p: Int, _ j: Int) -> Double { Double(transposeB ? b[j * (bColumns + pad) + p] : b[p * (bColumns + pad) + j]) }
+                // The reference: Double products through BLAS (dgemm) of the same operands,
+                // and of their magnitudes, which scale each element's rounding allowance.
+                let expectedProduct = doubleProduct(a, b, shape: shape, transposed: (transposeA, transposeB), pad: pad)
+                let magnitude = doubleProduct(a.map(abs), b.map(abs), shape: shape, transposed: (transposeA, transposeB), pad: pad)
                 var worst = 0.0
                 for i in 0..<m {
                     for j in 0..<n {
-                        var sum = 0.0, magnitude = 0.0
-                        for p in 0..<k {
-                            sum += opA(i, p) * opB(p, j)
-                            magnitude += abs(opA(i, p) * opB(p, j))
-                        }
                         let old = beta == 0 ? 0 : Double(initial[i * ldc + j])
-                        let expected = Double(alpha) * sum + Double(beta) * old
-                        let scale = abs(Double(alpha)) * magnitude + abs(Double(beta) * old) + 1e-30
+                        let expected = Double(alpha) * expectedProduct[i * n + j] + Double(beta) * old
+                        let scale = abs(Double(alpha)) * magnitude[i * n + j] + abs(Double(beta) * old) + 1e-30
                         worst = max(worst, abs(Double(c[i * ldc + j]) - expected) / scale)
                     }
                     for j in n..<ldc {  // past the end of each row of C: untouched
@@ -68,6 +65,27 @@ import Testing
                 #expect(worst < 1e-5, "op(A) \(transposeA ? "Aᵀ" : "A"), op(B) \(transposeB ? "Bᵀ" : "B"), α \(alpha), β \(beta)")
             }
         }
+    }
+
+    /// op(A) op(B) in Double through BLAS, for operands stored with rows `pad` longer than used.
+    func doubleProduct(_ a: [Float], _ b: [Float], shape: Shape, transposed: (a: Bool, b: Bool), pad: Int) -> [Double] {
+        let (m, n, k) = (shape.m, shape.n, shape.k)
+        let (aRows, aColumns) = transposed.a ? (k, m) : (m, k)
+        let (bRows, bColumns) = transposed.b ? (n, k) : (k, n)
+        let a = a.map(Double.init), b = b.map(Double.init)
+        var c = [Double](repeating: 0, count: m * n)
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    var opA = MatrixOperand(a.baseAddress!, rows: aRows, columns: aColumns, transposed: transposed.a)
+                    opA.rowStride = aColumns + pad
+                    var opB = MatrixOperand(b.baseAddress!, rows: bRows, columns: bColumns, transposed: transposed.b)
+                    opB.rowStride = bColumns + pad
+                    Double.blasProduct(MatrixProduct(opA, opB, into: c.baseAddress!))
+                }
+            }
+        }
+        return c
     }
 
     /// The engine is one switch away, and the automatic one is the default.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Lists the public symbols of a symbol graph (swift package dump-symbol-graph) that have no
+"""Lists the public symbols of a symbol graph (the one DocC extracts, or swift package dump-symbol-graph) that have no
 doc comment, and exits 1 if there are any. Symbols that implement a documented protocol
 requirement, and members the compiler synthesizes (hash(into:), hashValue, with no source
 location), count as documented."""
