@@ -33,7 +33,7 @@ CONTRACT := ../shared/contract/check-cli.sh
 ## and hostile-input tests (safetensors, NumPy, ONNX Runtime), the playground's API and its
 ## page in headless Chromium (Tests/Browser, which leaves its screenshots in out/screenshots;
 ## `deps-browser` installs Chromium and chromium-driver), the documentation check
-## (docs-check), 15 s of fuzzing per reader (scripts/fuzz.sh), then the command-line
+## (docs-check), 10 s of fuzzing per reader (scripts/fuzz.sh), then the command-line
 ## contract check when the shared folder is beside the
 ## checkout. The sanitizer passes build without the HTTP server (the trait `Server`):
 ## Hummingbird and SwiftNIO would cost each pass minutes of compiling, and the server's
@@ -57,7 +57,7 @@ test: deps deps-browser
 	$(TSAN) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan $(NO_SERVER) --filter 'BackpropTests\.'
 	BACKPROP=.build/debug/backprop SCREENSHOTS=out/screenshots $$(scripts/python-env.sh) -m pytest -q Tests/Python Tests/Browser
 	$(MAKE) --no-print-directory docs-check
-	FUZZ_SECONDS=15 scripts/fuzz.sh
+	FUZZ_SECONDS=10 scripts/fuzz.sh
 	@if [ -f $(CONTRACT) ]; then bash $(CONTRACT) .build/debug/backprop; \
 	else echo "note: $(CONTRACT) not found; command-line contract check not run"; fi
 

@@ -107,7 +107,8 @@ func momentumStep<S: Scalar>(
     _ w: UnsafeMutablePointer<S>, _ g: UnsafePointer<S>, _ v: UnsafeMutablePointer<S>, count: Int, _ settings: MomentumSettings<S>
 ) {
     let (eta, mu, lambda, nesterov, first) = (settings.eta, settings.mu, settings.lambda, settings.nesterov, settings.first)
-    for i in 0..<count {        let gi = g[i] + lambda * w[i]
+    for i in 0..<count {
+        let gi = g[i] + lambda * w[i]
         let vi = first ? gi : mu * v[i] + gi
         v[i] = vi
         w[i] -= eta * (nesterov ? gi + mu * vi : vi)
