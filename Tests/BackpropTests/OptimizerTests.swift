@@ -26,6 +26,48 @@ import Testing
         expectClose(try run(&sgd), [0.5 - 0.1 * 0.25, -0.3 - 0.1 * 0.4, 0.8 - 0.1 * -0.2], "w")
     }
 
+    /// Plain SGD fused into backpropagation (W^l ← W^l − (η/m) (Δ^(l+1))ᵀ A^l, made after
+    /// Δ^l has used W^l) is backpropagation then `update(_:with:)`, to rounding, in both
+    /// precisions, with dropout; it counts the step, and only plain SGD offers it.
+    @Test(arguments: [false, true]) func fusedSGDStepIsBackpropagationThenUpdate(inFloat: Bool) throws {
+        if inFloat {
+            try checkFusedStep(Float.self, tolerance: 1e-5)
+        } else {
+            try checkFusedStep(Double.self, tolerance: 1e-12)
+        }
+        var momentum = try SGD<Float>(learningRate: 0.1, momentum: 0.9)
+        var decay = try SGD<Float>(learningRate: 0.1, weightDecay: 0.01)
+        var adam = try Adam<Float>(learningRate: 0.1)
+        #expect(momentum.fusedGradientDescentStep() == nil && decay.fusedGradientDescentStep() == nil)
+        #expect(adam.fusedGradientDescentStep() == nil && adam.state.step == 0)
+    }
+
+    func checkFusedStep<S: Scalar>(_: S.Type, tolerance: Double) throws {
+        let network = try Network<S>(sizes: [20, 33, 17, 4], activation: .tanh, loss: .crossEntropy, seed: 5).withDropout(0.3)
+        let data = try Dataset<S>.random(for: network, count: 12, seed: 6)
+        let workspace = Workspace(for: network, capacity: 12)
+        Array(0..<12).withUnsafeBufferPointer { workspace.load(data, indices: $0) }
+        var random = RandomSource(seed: 7)
+        network.forward(workspace, rows: 12, dropout: &random)  // the same masks for both steps
+
+        var expected = network
+        network.backward(workspace, rows: 12)
+        var sgd = try SGD<S>(learningRate: 0.7)
+        sgd.update(&expected, with: workspace.gradients)
+
+        var fused = network
+        var fusedSGD = try SGD<S>(learningRate: 0.7)
+        let step = fusedSGD.fusedGradientDescentStep()
+        let eta = try #require(step)
+        fused.backwardApplyingSGD(workspace, rows: 12, learningRate: S(eta))
+        #expect(fusedSGD.state.step == 1)
+        for (f, e) in zip(fused.layers, expected.layers) {
+            expectClose(f.weight.elements.map(Double.init), e.weight.elements.map(Double.init), tolerance: tolerance, "W")
+            expectClose(f.bias.map(Double.init), e.bias.map(Double.init), tolerance: tolerance, "b")
+        }
+        #expect(fused.layers.map(\.weight) != network.layers.map(\.weight))
+    }
+
     @Test func sgdWithMomentumAndWeightDecay() throws {
         // g += 0.01 w; v = g if first else 0.9 v + g; w -= 0.1 v
         var sgd = try SGD<Double>(learningRate: 0.1, momentum: 0.9, weightDecay: 0.01)

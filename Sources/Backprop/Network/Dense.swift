@@ -17,6 +17,13 @@ public struct Dense<S: Scalar>: Equatable, Sendable {
     public var inputSize: Int { weight.columns }
     /// n_(l+1), the number of outputs (rows of W).
     public var outputSize: Int { weight.rows }
+    /// n_l and n_(l+1) together.
+    struct Shape {
+        var inputs: Int, outputs: Int
+    }
+
+    /// The layer's inputs and outputs.
+    var shape: Shape { Shape(inputs: weight.columns, outputs: weight.rows) }
     /// The number of weights and biases.
     public var parameterCount: Int { weight.elements.count + bias.count }
 

@@ -16,6 +16,17 @@ public protocol Optimizer<S>: Sendable {
     var state: State { get set }
     /// One step: every parameter w of `network` moves by the rule of this optimizer, from ∂C/∂w.
     mutating func update(_ network: inout Network<S>, with gradients: Gradients<S>)
+    /// η, when this step is plain gradient descent, w ← w − η ∂C/∂w: the training loop
+    /// then lets backpropagation apply it, each layer's update fused into the matrix
+    /// product that makes its gradient, instead of calling `update(_:with:)`. Returning η
+    /// counts the step as taken. nil (the default) when the step needs the gradients
+    /// themselves (momentum, weight decay, adaptive rates).
+    mutating func fusedGradientDescentStep() -> Double?
+}
+
+extension Optimizer {
+    /// nil: the step needs the gradients (see the requirement).
+    public mutating func fusedGradientDescentStep() -> Double? { nil }
 }
 
 /// An optimizer's accumulated state: its step count and its per-parameter buffers.

@@ -52,6 +52,13 @@ public struct SGD<S: Scalar>: Optimizer, Sendable {
         self.weightDecay = weightDecay
     }
 
+    /// η without momentum or weight decay, where the step is w ← w − η ∂C/∂w; else nil.
+    public mutating func fusedGradientDescentStep() -> Double? {
+        guard momentum == 0, weightDecay == 0 else { return nil }
+        state.step += 1
+        return learningRate
+    }
+
     @_specialize(where S == Float)
     public mutating func update(_ network: inout Network<S>, with gradients: Gradients<S>) {
         state.step += 1

@@ -21,35 +21,81 @@ extension Network {
         _ workspace: Workspace<S>, rows m: Int, batchSize: Int? = nil, layerFinished: ((Int) -> Void)? = nil
     ) {
         let count = layers.count
-        let output = layers[count - 1]
-        outputDelta(loss, outputActivation: output.activation, workspace: workspace, rows: m)
+        outputDelta(loss, outputActivation: layers[count - 1].activation, workspace: workspace, rows: m)
         let scale = 1 / S(batchSize ?? m)
         for k in stride(from: count - 1, through: 0, by: -1) {
-            let layer = layers[k]
-            let nIn = layer.inputSize, nOut = layer.outputSize
-            let delta = workspace.delta[k + 1]
-            let deltaT = MatrixOperand(UnsafePointer(delta), rows: m, columns: nOut, transposed: true)
             workspace.gradients.weight[k].withMutablePointer { dw in  // (1/m) Δᵀ A^l
-                S.multiply(MatrixProduct(
-                    deltaT, MatrixOperand(workspace.output(k), rows: m, columns: nIn), into: dw, alpha: scale))
+                Self.weightProduct(k, layers[k].shape, workspace, rows: m, into: dw, alpha: scale, beta: 0)
             }
             withMutablePointer(&workspace.gradients.bias[k]) { db in  // (1/m) Δᵀ 1
-                S.multiply(MatrixVectorProduct(deltaT, workspace.ones, into: db, alpha: scale))
+                Self.biasProduct(k, layers[k].shape, workspace, rows: m, into: db, alpha: scale, beta: 0)
             }
             layerFinished?(k)
             guard k > 0 else { break }
-            layer.weight.withPointer { w in  // Δ^(l+1) W^l
-                S.multiply(MatrixProduct(
-                    MatrixOperand(delta, rows: m, columns: nOut), MatrixOperand(w, rows: nOut, columns: nIn),
-                    into: workspace.delta[k]))
-            }
-            if workspace.dropoutApplied[k] {
-                multiply(workspace.delta[k], by: workspace.mask[k], count: m * nIn)
-            }
-            multiplyByDerivative(
-                layers[k - 1].activation, delta: workspace.delta[k], z: workspace.z[k], a: workspace.a[k],
-                rows: m, columns: nIn)
+            propagateDelta(to: k, workspace, rows: m)
         }
+    }
+
+    /// Backpropagation with plain SGD applied as it goes, for the first `m` examples of
+    /// `workspace`, after `forward`: each layer's update w ← w − η ∂C/∂w is the product
+    /// of its gradient made with β = 1 into the parameters themselves,
+    /// - W^l ← W^l − (η/m) (Δ^(l+1))ᵀ A^l,  b^l ← b^l − (η/m) (Δ^(l+1))ᵀ 1,
+    /// after Δ^l = (Δ^(l+1) W^l) ⊙ g′(Z^l) has used W^l. The same step as `backward` then
+    /// `SGD.update` (to rounding), without writing the gradients or reading them back;
+    /// `workspace.gradients` is left as it was.
+    @_specialize(where S == Float)
+    mutating func backwardApplyingSGD(_ workspace: Workspace<S>, rows m: Int, learningRate eta: S) {
+        let count = layers.count
+        outputDelta(loss, outputActivation: layers[count - 1].activation, workspace: workspace, rows: m)
+        let step = -eta / S(m)
+        for k in stride(from: count - 1, through: 0, by: -1) {
+            if k > 0 { propagateDelta(to: k, workspace, rows: m) }
+            let shape = layers[k].shape  // not the layer: a copy would make W^l shared, and its update copy it
+            layers[k].withMutableParameters { w, b in
+                Self.weightProduct(k, shape, workspace, rows: m, into: w, alpha: step, beta: 1)
+                Self.biasProduct(k, shape, workspace, rows: m, into: b, alpha: step, beta: 1)
+            }
+        }
+    }
+
+    /// W ← α (Δ^(l+1))ᵀ A^l + β W for layer `k`: its weight gradient (α = 1/m, β = 0) or
+    /// an SGD step on its weights (α = −η/m, β = 1).
+    @_specialize(where S == Float)
+    private static func weightProduct(
+        _ k: Int, _ shape: Dense<S>.Shape, _ workspace: Workspace<S>, rows m: Int, into w: UnsafeMutablePointer<S>,
+        alpha: S, beta: S
+    ) {
+        let deltaT = MatrixOperand(UnsafePointer(workspace.delta[k + 1]), rows: m, columns: shape.outputs, transposed: true)
+        let input = MatrixOperand(workspace.output(k), rows: m, columns: shape.inputs)
+        S.multiply(MatrixProduct(deltaT, input, into: w, alpha: alpha, beta: beta))
+    }
+
+    /// b ← α (Δ^(l+1))ᵀ 1 + β b for layer `k`: its bias gradient or an SGD step on its biases.
+    @_specialize(where S == Float)
+    private static func biasProduct(
+        _ k: Int, _ shape: Dense<S>.Shape, _ workspace: Workspace<S>, rows m: Int, into b: UnsafeMutablePointer<S>,
+        alpha: S, beta: S
+    ) {
+        let deltaT = MatrixOperand(UnsafePointer(workspace.delta[k + 1]), rows: m, columns: shape.outputs, transposed: true)
+        S.multiply(MatrixVectorProduct(deltaT, workspace.ones, into: b, alpha: alpha, beta: beta))
+    }
+
+    /// Δ^l = (Δ^(l+1) W^l) ⊙ g′(Z^l) for layer `k` > 0, times the dropout mask where
+    /// dropout was applied (the mask multiplies a^l).
+    @_specialize(where S == Float)
+    private func propagateDelta(to k: Int, _ workspace: Workspace<S>, rows m: Int) {
+        let nIn = layers[k].inputSize, nOut = layers[k].outputSize
+        layers[k].weight.withPointer { w in
+            S.multiply(MatrixProduct(
+                MatrixOperand(UnsafePointer(workspace.delta[k + 1]), rows: m, columns: nOut),
+                MatrixOperand(w, rows: nOut, columns: nIn), into: workspace.delta[k]))
+        }
+        if workspace.dropoutApplied[k] {
+            multiply(workspace.delta[k], by: workspace.mask[k], count: m * nIn)
+        }
+        multiplyByDerivative(
+            layers[k - 1].activation, delta: workspace.delta[k], z: workspace.z[k], a: workspace.a[k],
+            rows: m, columns: nIn)
     }
 
     /// The mean cost C = (1/m) Σ_x C_x of the first `m` examples in `workspace`, after `forward`.

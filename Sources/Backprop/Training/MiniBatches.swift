@@ -63,7 +63,9 @@ extension TrainingState {
 
     /// One mini-batch of the epoch in progress, the body of the one training loop:
     /// forward propagation (with dropout), the cost, backpropagation, the gradient
-    /// transform and clipping, then the optimizer's update.
+    /// transform and clipping, then the optimizer's update. Plain SGD in one process with
+    /// neither transform nor clipping is applied during backpropagation instead
+    /// (`Optimizer.fusedGradientDescentStep()`).
     ///
     /// With a `communicator` of N processes, this rank takes its share of the batch (rows
     /// ⌊m r/N⌋ ..< ⌊m (r+1)/N⌋), its gradients are scaled by 1/m for the whole batch and
@@ -114,26 +116,31 @@ extension TrainingState {
         if ranks > 1 {  // summed with the gradients, awaited at the end of backpropagation
             (batches.sums[0], batches.sums[1]) = (loss, Double(correct))
             try communicator.startAllReduceSum(batches.sums)
+            try backpropagate(workspace, rows: rows, of: m, communication: communication)
+            (loss, correct) = (batches.sums[0], Int(batches.sums[1]))
         }
-        try backpropagate(workspace, rows: rows, of: m, communication: communication)
-        if ranks > 1 { (loss, correct) = (batches.sums[0], Int(batches.sums[1])) }
         guard loss.isFinite else {
             let what = rows > 0 ? network.firstNonFiniteOutput(workspace, rows: rows) : "the loss"
             throw BackpropError.diverged(epoch: epoch, batch: batch + 1, what: what)
         }
         partialLoss += loss
         partialCorrect += correct
-        try transform?(&workspace.gradients)
-        if let clipNorm { workspace.gradients.clip(toNorm: S(clipNorm)) }
-        optimizer.update(&network, with: workspace.gradients)
+        if ranks == 1, transform == nil, clipNorm == nil, let eta = optimizer.fusedGradientDescentStep() {
+            network.backwardApplyingSGD(workspace, rows: rows, learningRate: S(eta))
+        } else {
+            if ranks == 1 { network.backward(workspace, rows: rows) }
+            try transform?(&workspace.gradients)
+            if let clipNorm { workspace.gradients.clip(toNorm: S(clipNorm)) }
+            optimizer.update(&network, with: workspace.gradients)
+        }
         batch += 1
         return BatchProgress(
             epoch: epoch, batch: batch, batchCount: batches.count, examples: start + m,
             runningLoss: partialLoss / Double(start + m))
     }
 
-    /// Backpropagation of this rank's `rows` examples of an `m`-example batch; with more
-    /// than one rank, each layer's gradients are summed across ranks as soon as they are
+    /// Backpropagation of this rank's `rows` examples of an `m`-example batch, with more
+    /// than one rank: each layer's gradients are summed across ranks as soon as they are
     /// final (as PyTorch DDP's gradient buckets are) — or, without `overlaps`, after
     /// backpropagation — and all sums are awaited at the end.
     @_specialize(where S == Float)
@@ -141,10 +148,6 @@ extension TrainingState {
         _ workspace: Workspace<S>, rows: Int, of m: Int, communication: (communicator: any Communicator, overlaps: Bool)
     ) throws {
         let communicator = communication.communicator
-        guard communicator.size > 1 else {
-            network.backward(workspace, rows: rows)
-            return
-        }
         var failure: (any Error)?
         func reduce(_ k: Int) {
             do {
