@@ -23,6 +23,9 @@ struct BackpropCommand: AsyncParsableCommand {
     /// file, a failed check), 2 for a usage error (as `getopt`-style tools and Python's
     /// argparse do; ArgumentParser's own default is 64), 128 + N after signal N.
     static func main() async {
+        if let problem = matrixProductSettingsProblem() {
+            FileHandle.standardError.write(Data("warning: \(problem)\n".utf8))
+        }
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {

@@ -106,6 +106,16 @@ func jsonLines(_ text: String) throws -> [[String: Any]] {
         #expect(result.error.contains(expected), "\(result.error)")
     }
 
+    /// An engine setting that means nothing is warned about, and the run goes on with the
+    /// automatic engine; a valid one trains without a word.
+    @Test func unknownEngineSettingIsAWarning() throws {
+        let unknown = try backprop(["train", iris, "--epochs", "2"], environment: ["BACKPROP_GEMM": "mkl"])
+        #expect(unknown.status == 0, "\(unknown.error)")
+        #expect(unknown.error.hasPrefix("warning: BACKPROP_GEMM=mkl is not an engine"), "\(unknown.error)")
+        let valid = try backprop(["train", iris, "--epochs", "2"], environment: ["BACKPROP_GEMM": "builtin"])
+        #expect(valid.status == 0 && !valid.error.contains("warning"), "\(valid.error)")
+    }
+
     @Test func missingAndMalformedFiles() throws {
         let folder = try temporaryFolder()
         let missing = try backprop("train", folder.appendingPathComponent("none.csv").path)

@@ -94,4 +94,14 @@ import Testing
         #expect(MatrixProductEngine(rawValue: "blas") == .blas)
         #expect(MatrixProductEngine.allCases.first == .automatic)
     }
+
+    /// A value of BACKPROP_GEMM or BACKPROP_ISA that means nothing is named, for the
+    /// command line to warn about; valid ones, in any case, and unset ones are not.
+    @Test func unknownSettingsAreNamed() {
+        #expect(matrixProductSettingsProblem(in: [:]) == nil)
+        #expect(matrixProductSettingsProblem(in: ["BACKPROP_GEMM": "BuiltIn", "BACKPROP_ISA": "AVX2"]) == nil)
+        let problem = matrixProductSettingsProblem(in: ["BACKPROP_GEMM": "mkl", "BACKPROP_ISA": "avx512"])
+        #expect(problem?.contains("BACKPROP_GEMM=mkl is not an engine (expected one of automatic, blas, builtin)") == true)
+        #expect(problem?.contains("BACKPROP_ISA=avx512 is not an instruction set limit") == true)
+    }
 }

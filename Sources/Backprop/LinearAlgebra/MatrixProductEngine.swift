@@ -35,6 +35,24 @@ private let engineSetting = Atomic<Int>(
         $0.rawValue == ProcessInfo.processInfo.environment["BACKPROP_GEMM"]?.lowercased()
     } ?? 0)
 
+/// What is wrong with the environment variables that choose the engine and the
+/// instructions — `BACKPROP_GEMM` other than `automatic`, `blas` or `builtin`, or
+/// `BACKPROP_ISA` other than `avx2` (either in any case) — for a program to warn about,
+/// since the library then ignores them; nil when both are unset or valid.
+public func matrixProductSettingsProblem(
+    in environment: [String: String] = ProcessInfo.processInfo.environment
+) -> String? {
+    var problems: [String] = []
+    if let engine = environment["BACKPROP_GEMM"], MatrixProductEngine(rawValue: engine.lowercased()) == nil {
+        let names = MatrixProductEngine.allCases.map(\.rawValue).joined(separator: ", ")
+        problems.append("BACKPROP_GEMM=\(engine) is not an engine (expected one of \(names)); using automatic")
+    }
+    if let isa = environment["BACKPROP_ISA"], isa.lowercased() != "avx2" {
+        problems.append("BACKPROP_ISA=\(isa) is not an instruction set limit (expected avx2); using all the processor has")
+    }
+    return problems.isEmpty ? nil : problems.joined(separator: "; ")
+}
+
 /// Sets the engine of every later single-precision matrix product, in every thread.
 public func setMatrixProductEngine(_ engine: MatrixProductEngine) {
     engineSetting.store(MatrixProductEngine.allCases.firstIndex(of: engine) ?? 0, ordering: .relaxed)
