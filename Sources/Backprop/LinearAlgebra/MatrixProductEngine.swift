@@ -77,11 +77,12 @@ extension MatrixProduct where S == Float {
     /// The automatic choice, from the engine comparison on the products of W1–W4 (AMD EPYC,
     /// AVX2, one thread; README): Backprop's kernels where C is short or narrow or the product
     /// shallow — A Wᵀ with 10 rows as dot products at 30 GFLOP/s where OpenBLAS 0.3.21 took
-    /// 15, Δᵀ A and Δ W with k = 10 at 22–27 where it took 17–21 — and OpenBLAS on the large
-    /// products, where it was 3–8% faster. Products under 50,000 operations stay on OpenBLAS,
-    /// whose call costs less.
+    /// 15, Δᵀ A and Δ W with k = 10 at 22–27 where it took 17–21, W2's weight gradients
+    /// with k = 64 at 34–35 where it took 33–34 (and where OpenBLAS first zeroes the large C
+    /// in a pass of its own, 7% of W2's step) — and OpenBLAS on the large products, where it
+    /// was 3–8% faster. Products under 50,000 operations stay on OpenBLAS, whose call costs less.
     var builtInIsFaster: Bool {
-        2 * m * n * k >= 50_000 && (m <= 32 || n <= 12 || k <= 16)
+        2 * m * n * k >= 50_000 && (m <= 32 || n <= 12 || k <= 64)
     }
 
     /// Runs this product on Backprop's kernels; false if they could not run (their packing
