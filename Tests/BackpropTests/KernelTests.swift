@@ -126,10 +126,11 @@ import Testing
         #expect(throws: BackpropError.nonFinite(what: "input", row: 0, column: 3)) { try predictor.predict(bad) }
     }
 
-    /// y ← α op(W) x + β y in Float (through the AVX-512 kernel where the processor has it)
-    /// against a Double loop, for shapes with and without whole 16-column and 4-row blocks,
+    /// y ← α op(W) x + β y in Float (W x through the AVX-512 or AVX2 kernel where the
+    /// processor has them) against a Double loop, for shapes with and without whole 8- and
+    /// 16-column and 4-row blocks,
     /// large enough to split over threads or not, and β = 0 ignoring a NaN already in y.
-    @Test(arguments: [(7, 37), (16, 16), (5, 3), (256, 784), (300, 513)])
+    @Test(arguments: [(7, 37), (16, 16), (5, 3), (10, 30), (256, 784), (300, 513)])
     func matrixVectorProductMatchesALoop(m: Int, n: Int) {
         var random = RandomSource(seed: 12)
         let w = (0..<(m * n)).map { _ in Float(random.normal()) }
@@ -147,6 +148,7 @@ import Testing
             }
             expectClose(y.map(Double.init), expected, tolerance: 1e-4, "W x, \(m)×\(n), α \(alpha), β \(beta)")
             var yt = [Float](repeating: 1, count: n)
+            if beta == 0 { yt[n - 1] = .nan }
             w.withUnsafeBufferPointer { w in
                 Float.multiply(MatrixVectorProduct(
                     MatrixOperand(w.baseAddress!, rows: m, columns: n, transposed: true), xt, into: &yt, alpha: alpha, beta: beta))
