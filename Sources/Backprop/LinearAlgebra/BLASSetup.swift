@@ -83,3 +83,36 @@ public func blasDescription() -> String {
     return "\(config) (core: \(core)\(selected)), up to \(blasThreadCount) threads per product"
     #endif
 }
+
+/// Done once, before the first matrix product that may reach OpenBLAS: one product of
+/// 128×1024×320 (op(B) transposed) on every helper thread and the calling thread at once,
+/// so that each of the packing buffers OpenBLAS hands to concurrent calls has held a
+/// product wider than its 320-row blocks. Until one of its buffers has, OpenBLAS 0.3.21's
+/// Zen kernels ran A Bᵀ products narrower than that at a third of their speed in that
+/// buffer (one core, AMD EPYC: 64×256×784, W2's first layer, 11.6 GFLOP/s, and 1000×256×784,
+/// W4's, 11.3, against 32.5 and 34.0 after it; the time went to the kernel's software
+/// prefetches), for the life of the process: `backprop train` ran W2's epoch in 2.0 s
+/// where the benchmark, which had multiplied 1024×1024 matrices first, took 1.5.
+/// About 3 ms, and 1.5 MB of scratch per thread, once per process.
+let openBLASBuffersWarmedUp: Bool = {
+    #if !canImport(Accelerate)
+    inParallel(parts: HelperPool.shared.helpers.count + 1, OpenBLASWarmUp())
+    #endif
+    return true
+}()
+
+/// One warm-up product per part (see `openBLASBuffersWarmedUp`).
+private struct OpenBLASWarmUp: ParallelJob {
+    func run(part: Int, of parts: Int) {
+        #if !canImport(Accelerate)
+        let m = 128, n = 1024, k = 320
+        let a = [Float](repeating: 0, count: m * k), b = [Float](repeating: 0, count: n * k)
+        var c = [Float](repeating: 0, count: m * n)
+        c.withUnsafeMutableBufferPointer { c in
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(k), 0,
+                c.baseAddress, Int32(n))
+        }
+        #endif
+    }
+}

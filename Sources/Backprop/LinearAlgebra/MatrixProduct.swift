@@ -76,6 +76,7 @@ public struct MatrixProduct<S: Scalar> {
             matrix.transposed.toggle()
             return MatrixVectorProduct(matrix, a.start, into: c, alpha: alpha, beta: beta).run()
         }
+        if matrixProductEngine != .builtIn { _ = openBLASBuffersWarmedUp }
         inParallel(parts: split.parts, self)
     }
 
