@@ -93,7 +93,7 @@ public func blasDescription() -> String {
 /// W4's, 11.3, against 32.5 and 34.0 after it; the time went to the kernel's software
 /// prefetches), for the life of the process: `backprop train` ran W2's epoch in 2.0 s
 /// where the benchmark, which had multiplied 1024×1024 matrices first, took 1.5.
-/// About 3 ms, and 1.5 MB of scratch per thread, once per process.
+/// About 6 ms (measured cold, in C) and 2 MB of scratch per thread, once per process.
 let openBLASBuffersWarmedUp: Bool = {
     #if !canImport(Accelerate)
     inParallel(parts: HelperPool.shared.helpers.count + 1, OpenBLASWarmUp())
