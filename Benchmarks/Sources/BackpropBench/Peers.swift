@@ -8,24 +8,24 @@ struct Peers {
     /// Every peer of `workload`, once each: NumPy and torch eager everywhere, torch.compile
     /// for W2 and W3, JAX for W2 and W4 (the workloads its script has). W1 and W3 run one
     /// epoch, W2 its five.
-    func runAll(_ workload: String) -> [Result] {
+    func runAll(_ workload: String, seed: Int) -> [Result] {
         let epochs: Int? = workload == "W2" ? 5 : workload == "W4" ? nil : 1
-        var results = run("peer_numpy.py", workload: workload, epochs: epochs)
-        results += run("peer_torch.py", workload: workload, epochs: epochs)
+        var results = run("peer_numpy.py", workload: workload, epochs: epochs, seed: seed)
+        results += run("peer_torch.py", workload: workload, epochs: epochs, seed: seed)
         if workload == "W2" || workload == "W3" {
-            results += run("peer_torch.py", workload: workload, epochs: epochs, extra: ["--compile"])
+            results += run("peer_torch.py", workload: workload, epochs: epochs, seed: seed, extra: ["--compile"])
         }
         if workload == "W2" || workload == "W4" {
-            results += run("peer_jax.py", workload: workload, epochs: epochs)
+            results += run("peer_jax.py", workload: workload, epochs: epochs, seed: seed)
         }
         return results
     }
 
     /// Runs one peer script and turns its JSON line into results (nil if it failed).
-    func run(_ script: String, workload: String, epochs: Int?, extra: [String] = []) -> [Result] {
+    func run(_ script: String, workload: String, epochs: Int?, seed: Int, extra: [String] = []) -> [Result] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        var arguments = [folder + "/" + script, "--workload", workload, "--seed", "1"] + extra
+        var arguments = [folder + "/" + script, "--workload", workload, "--seed", "\(seed)"] + extra
         if let epochs { arguments += ["--epochs", "\(epochs)"] }
         // The script runs under a few lines that print its peak resident memory at exit.
         process.arguments = ["-c", Self.peakMemoryWrapper] + arguments

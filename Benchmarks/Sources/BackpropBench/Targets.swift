@@ -69,10 +69,23 @@ struct Targets {
         time("W1 time", "W1", ["torch-eager"], atMost: 1.0 / 15, "≤ 0.067")
         time("W2 time", "W2", ["torch-eager"], atMost: 0.5, "≤ 0.5")
         time("W2 time", "W2", w2Others, atMost: 0.7, "≤ 0.7 (best other peer)")
-        lines.append(("W2 test accuracy − best peer's (points)", ratio("W2", ["torch-eager"] + w2Others) { ours, _ in
-            let best = (["torch-eager"] + w2Others).compactMap { find("W2", $0, round: ours.round)?.accuracy }.max()
-            return ours.accuracy.flatMap { a in best.map { 100 * (a - $0) } }
-        }, "≥ 0", { $0 >= 0 }))
+        // Accuracy: round r trains every implementation from seed r + 1, and one seed's test
+        // accuracy varies by ±0.6 points, so each round's figure is set against the median over
+        // all rounds of the peer with the best such median (the median of these differences is
+        // then the difference of the medians).
+        let w2Peers = ["torch-eager"] + w2Others
+        let peerMedians = w2Peers.compactMap { peer in
+            medianOf(rounds.compactMap { find("W2", peer, round: $0)?.accuracy }).map { (peer: peer, median: $0) }
+        }
+        if let best = peerMedians.max(by: { $0.median < $1.median }) {
+            var r = Ratio()
+            for round in rounds {
+                guard let accuracy = find("W2", "backprop", round: round)?.accuracy else { continue }
+                r.values.append(100 * (accuracy - best.median))
+                r.disturbed.append(false)
+            }
+            lines.append(("W2 test accuracy − \(best.peer)'s median (points)", r, "≥ 0", { $0 >= 0 }))
+        }
         speed("W3 examples/s ÷ torch-eager's", "W3", "torch-eager", atLeast: 1.1, "≥ 1.1")
         if let fmaPeak {
             lines.append(("W3 GFLOP/s ÷ FMA peak", ratio("W3", ["torch-eager"]) { ours, _ in ours.gflops.map { $0 / fmaPeak } },

@@ -45,6 +45,8 @@ struct Workloads {
     let allocations: AllocationCounter
     /// Whether to count allocations per step (one more epoch after the timed ones).
     var countsAllocations = true
+    /// Seeds the networks' initialization and the shuffling (the peers get the same number).
+    var seed: UInt64 = 1
 
     func run(_ workload: String) throws -> [Result] {
         switch workload {
@@ -58,21 +60,21 @@ struct Workloads {
     /// W1: [784, 30, 10], sigmoid, quadratic cost, N(0, 1), plain SGD η = 3, batch 10.
     func w1() throws -> Result {
         var network = try Network<Float>(
-            sizes: [784, 30, 10], activation: .sigmoid, loss: .quadratic, initialization: .normal, seed: 1)
+            sizes: [784, 30, 10], activation: .sigmoid, loss: .quadratic, initialization: .normal, seed: seed)
         var sgd = try SGD<Float>(learningRate: 3)
         return try train(&network, optimizer: &sgd, batchSize: 10, epochs: 1, name: "W1")
     }
 
     /// W2: [784, 256, 128, 10], ReLU, softmax cross-entropy, Adam 1e-3, batch 64, 5 epochs.
     func w2() throws -> Result {
-        var network = try Network<Float>(sizes: [784, 256, 128, 10], activation: .relu, loss: .crossEntropy, seed: 1)
+        var network = try Network<Float>(sizes: [784, 256, 128, 10], activation: .relu, loss: .crossEntropy, seed: seed)
         var adam = try Adam<Float>(learningRate: 1e-3)
         return try train(&network, optimizer: &adam, batchSize: 64, epochs: 5, name: "W2")
     }
 
     /// W3: [784, 1024, 1024, 10], ReLU, softmax cross-entropy, SGD 0.01, batch 512, 1 epoch per repeat.
     func w3() throws -> Result {
-        var network = try Network<Float>(sizes: [784, 1024, 1024, 10], activation: .relu, loss: .crossEntropy, seed: 1)
+        var network = try Network<Float>(sizes: [784, 1024, 1024, 10], activation: .relu, loss: .crossEntropy, seed: seed)
         var sgd = try SGD<Float>(learningRate: 0.01)
         PeakMemory.reset()
         var result = try train(&network, optimizer: &sgd, batchSize: 512, epochs: 1, name: "W3")
@@ -84,7 +86,7 @@ struct Workloads {
     /// W4: the W2 network, inference: one example at a time (latency), and the test set in
     /// batches of 1,000 (throughput).
     func w4() throws -> [Result] {
-        let network = try Network<Float>(sizes: [784, 256, 128, 10], activation: .relu, loss: .crossEntropy, seed: 1)
+        let network = try Network<Float>(sizes: [784, 256, 128, 10], activation: .relu, loss: .crossEntropy, seed: seed)
         let inputs = data.test.inputs
         let predictor = Predictor(network)
         let clock = ContinuousClock()
@@ -128,7 +130,7 @@ struct Workloads {
     private func train<O: Optimizer<Float>>(
         _ network: inout Network<Float>, optimizer: inout O, batchSize: Int, epochs: Int, name: String
     ) throws -> Result {
-        var random = RandomSource(seed: 1)
+        var random = RandomSource(seed: seed)
         var samples = Samples()
         for epoch in 1...epochs {
             var caught: Error?
