@@ -85,14 +85,16 @@ public func blasDescription() -> String {
 }
 
 /// Done once, before the first matrix product that may reach OpenBLAS: one product of
-/// 128×1024×320 (op(B) transposed) on every helper thread and the calling thread at once,
-/// so that each of the packing buffers OpenBLAS hands to concurrent calls has held a
+/// 128×1024×320 (op(B) transposed) on every helper thread and the calling thread at the same
+/// time, so that each of the packing buffers OpenBLAS hands to concurrent calls has held a
 /// product wider than its 320-row blocks. Until one of its buffers has, OpenBLAS 0.3.21's
 /// Zen kernels ran A Bᵀ products narrower than that at a third of their speed in that
 /// buffer (one core, AMD EPYC: 64×256×784, W2's first layer, 11.6 GFLOP/s, and 1000×256×784,
 /// W4's, 11.3, against 32.5 and 34.0 after it; the time went to the kernel's software
 /// prefetches), for the life of the process: `backprop train` ran W2's epoch in 2.0 s
 /// where the benchmark, which had multiplied 1024×1024 matrices first, took 1.5.
+/// The parts wait for one another before multiplying: a helper that woke after the calling
+/// thread's product had ended took the same buffer, and the other stayed cold.
 /// About 6 ms (measured cold, in C) and 2 MB of scratch per thread, once per process.
 let openBLASBuffersWarmedUp: Bool = {
     #if !canImport(Accelerate)
@@ -101,6 +103,9 @@ let openBLASBuffersWarmedUp: Bool = {
     return true
 }()
 
+/// How many parts of the warm-up have started.
+private let warmUpArrivals = Atomic<Int>(0)
+
 /// One warm-up product per part (see `openBLASBuffersWarmedUp`).
 private struct OpenBLASWarmUp: ParallelJob {
     func run(part: Int, of parts: Int) {
@@ -108,6 +113,11 @@ private struct OpenBLASWarmUp: ParallelJob {
         let m = 128, n = 1024, k = 320
         let a = [Float](repeating: 0, count: m * k), b = [Float](repeating: 0, count: n * k)
         var c = [Float](repeating: 0, count: m * n)
+        // Wait (at most 50 ms: parts run one after another when the helpers are busy) until
+        // every part is ready, so that the products hold their buffers at the same time.
+        warmUpArrivals.add(1, ordering: .acquiringAndReleasing)
+        let clock = ContinuousClock(), deadline = clock.now + .milliseconds(50)
+        while warmUpArrivals.load(ordering: .acquiring) < parts, clock.now < deadline { sched_yield() }
         c.withUnsafeMutableBufferPointer { c in
             cblas_sgemm(
                 CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(k), 0,
