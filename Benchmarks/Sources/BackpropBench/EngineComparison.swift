@@ -1,5 +1,6 @@
 import Backprop
 import CEngines
+import CPeak
 import Foundation
 
 /// One matrix product of a workload, as Backprop calls it: C (m × n) = op(A) op(B), op(A)
@@ -65,7 +66,8 @@ struct EngineComparison {
         load(ENGINE_MKL, "MKL", venv.flatMap { firstFile("\($0)/lib/libmkl_rt.so*") })
         load(ENGINE_ONEDNN, "oneDNN", "libdnnl.so.2")
         for engine in [MatrixProductEngine.builtIn, .automatic] {
-            let name = engine == .builtIn ? "Backprop AVX2" : "Backprop auto"
+            let own = !limitedToAVX2 && peak_has_avx512() == 1 ? "Backprop AVX-512" : "Backprop AVX2"
+            let name = engine == .builtIn ? own : "Backprop auto"
             loaded.append(Candidate(name: name, version: engine == .builtIn ? "own kernels" : "its choice per shape") { s, a, b, c in
                 let previous = matrixProductEngine
                 setMatrixProductEngine(engine)

@@ -1,6 +1,6 @@
-// Which code runs single-precision matrix products: BLAS, or Backprop's own AVX2 kernels
-// (Sources/CKernels/sgemm.c), chosen per product by processor and shape unless a user
-// fixes it. Double precision always uses BLAS.
+// Which code runs single-precision matrix products: BLAS, or Backprop's own AVX-512 or AVX2
+// kernels (Sources/CKernels/sgemm.c), chosen per product by processor and shape unless a
+// user fixes it. Double precision always uses BLAS.
 import CKernels
 import Foundation
 import Synchronization
@@ -16,8 +16,8 @@ public enum MatrixProductEngine: String, Sendable, CaseIterable {
     case automatic
     /// The system's BLAS `sgemm`: OpenBLAS on Linux, Accelerate on Apple platforms.
     case blas
-    /// Backprop's own packed, register-blocked AVX2 + FMA kernels (a 6 × 16 micro-kernel),
-    /// where the processor has AVX2 and FMA; elsewhere BLAS.
+    /// Backprop's own packed, register-blocked kernels: an 8 × 32 micro-kernel where the
+    /// processor has AVX-512, a 6 × 16 one where it has AVX2 and FMA; elsewhere BLAS.
     case builtIn = "builtin"
 }
 
@@ -28,6 +28,23 @@ enum InstructionSet {
     static let limitedToAVX2 = ProcessInfo.processInfo.environment["BACKPROP_ISA"]?.lowercased() == "avx2"
     static let avx512 = !limitedToAVX2 && backprop_has_avx512() != 0
     static let avx2 = backprop_has_avx2_fma() != 0
+}
+
+/// Backprop's own matrix-product kernels, one family per instruction set.
+enum BuiltInKernels: CaseIterable, Sendable {
+    /// The 6 × 16 micro-kernel of 256-bit vectors (AVX2 + FMA).
+    case avx2
+    /// The 8 × 32 micro-kernel of 512-bit vectors, with masked edges (AVX-512F).
+    case avx512
+
+    /// The family the products use: the widest the processor has within `BACKPROP_ISA`'s
+    /// limit; nil where it has neither.
+    static let widest: BuiltInKernels? = InstructionSet.avx512 ? .avx512 : InstructionSet.avx2 ? .avx2 : nil
+
+    /// The families this processor can run, whatever `BACKPROP_ISA` says (for tests).
+    static let runnable = allCases.filter {
+        $0 == .avx2 ? backprop_has_avx2_fma() != 0 : backprop_has_avx512() != 0
+    }
 }
 
 private let engineSetting = Atomic<Int>(
@@ -66,7 +83,7 @@ public var matrixProductEngine: MatrixProductEngine {
 extension MatrixProduct where S == Float {
     /// Whether this product (one thread's block) runs on Backprop's own kernels.
     var usesBuiltInKernels: Bool {
-        guard InstructionSet.avx2 else { return false }
+        guard BuiltInKernels.widest != nil else { return false }
         switch matrixProductEngine {
         case .blas: return false
         case .builtIn: return true
@@ -74,21 +91,31 @@ extension MatrixProduct where S == Float {
         }
     }
 
-    /// The automatic choice, from the engine comparison on the products of W1–W4 (AMD EPYC,
-    /// AVX2, one thread; README): Backprop's kernels where C is short or narrow or the product
-    /// shallow — A Wᵀ with 10 rows as dot products at 30 GFLOP/s where OpenBLAS 0.3.21 took
-    /// 15, Δᵀ A and Δ W with k = 10 at 22–27 where it took 17–21, W2's weight gradients
-    /// with k = 64 at 34–35 where it took 33–34 (and where OpenBLAS first zeroes the large C
-    /// in a pass of its own, 7% of W2's step) — and OpenBLAS on the large products, where it
-    /// was 3–8% faster. Products under 50,000 operations stay on OpenBLAS, whose call costs less.
+    /// The automatic choice, from the engine comparison on the products of W1–W4 (one
+    /// thread; README): Backprop's kernels where C is short or narrow or the product shallow,
+    /// OpenBLAS on the large products, where it was as fast or up to 8% faster.
+    /// - With AVX2 (AMD EPYC, AVX2 only): A Wᵀ with 10 rows as dot products at 30 GFLOP/s
+    ///   where OpenBLAS 0.3.21 took 15, Δᵀ A and Δ W with k = 10 at 22–27 where it took 17–21,
+    ///   W2's weight gradients with k = 64 at 34–35 where it took 33–34 (and where OpenBLAS
+    ///   first zeroes the large C in a pass of its own, 7% of W2's step). Products under
+    ///   50,000 operations stay on OpenBLAS, whose call costs less.
+    /// - With AVX-512 (AMD EPYC Zen 4), OpenBLAS runs its AVX-512 build, whose small-matrix
+    ///   kernels were faster on every product under 10⁶ operations (W1's, W2's last layer:
+    ///   85–100 GFLOP/s against 66–91); Backprop's kept the shallow or narrow products above
+    ///   that (W3's and W4's last layer at 61–81 where OpenBLAS took 37–50, W2's k = 64
+    ///   weight gradients at 97–102 against 95–99).
     var builtInIsFaster: Bool {
-        2 * m * n * k >= 50_000 && (m <= 32 || n <= 12 || k <= 64)
+        let smallest = InstructionSet.avx512 ? 1_000_000 : 50_000
+        return 2 * m * n * k >= smallest && (m <= 32 || n <= 12 || k <= 64)
     }
 
-    /// Runs this product on Backprop's kernels; false if they could not run (their packing
-    /// buffers could not be allocated), leaving C as it was.
-    func runBuiltIn() -> Bool {
-        backprop_sgemm_avx2(
+    /// Runs this product on Backprop's `kernels` (by default the widest the processor has);
+    /// false if they could not run (the processor lacks them, or their packing buffers could
+    /// not be allocated), leaving C as it was.
+    func runBuiltIn(_ kernels: BuiltInKernels? = BuiltInKernels.widest) -> Bool {
+        guard let kernels else { return false }
+        let sgemm = kernels == .avx512 ? backprop_sgemm_avx512 : backprop_sgemm_avx2
+        return sgemm(
             a.transposed ? 1 : 0, b.transposed ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a.start,
             Int32(a.rowStride), b.start, Int32(b.rowStride), beta, c, Int32(ldc)) == 0
     }

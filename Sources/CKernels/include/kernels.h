@@ -39,6 +39,12 @@ int backprop_has_avx2_fma(void);
 int backprop_sgemm_avx2(int transa, int transb, int m, int n, int k, float alpha, const float *a, int lda,
                         const float *b, int ldb, float beta, float *c, int ldc);
 
+/// The same product with Backprop's AVX-512 kernels (an 8 × 32 micro-kernel; A Bᵀ with a
+/// short or narrow C as backprop_sgemm_avx2 computes it). Call only where
+/// backprop_has_avx512() is 1.
+int backprop_sgemm_avx512(int transa, int transb, int m, int n, int k, float alpha, const float *a, int lda,
+                          const float *b, int ldb, float beta, float *c, int ldc);
+
 /// y ← α W x + β y for a row-major W of shape (m × n), with AVX2 + FMA: four rows at a time,
 /// eight columns per fused multiply-add. Call only where backprop_has_avx2_fma() is 1.
 void backprop_sgemv_avx2(int m, int n, float alpha, const float *w, int ldw, const float *x, float beta, float *y);
