@@ -65,6 +65,21 @@ void backprop_exp_f32(const float *x, float *y, long n) {
     }
 }
 
+VECTOR_CLONES
+void backprop_relu_backward_f32(float *delta, const float *z, long n, float slope) {
+    if (slope == 0) {  // exactly 0, as the ReLU's derivative, even where δ is infinite
+        for (long i = 0; i < n; i++) {
+            float d = delta[i];
+            delta[i] = z[i] > 0 ? d : 0.0f;
+        }
+        return;
+    }
+    for (long i = 0; i < n; i++) {
+        float d = delta[i];
+        delta[i] = z[i] > 0 ? d : slope * d;
+    }
+}
+
 void backprop_prefetch(const void *start, long bytes) {
     const char *p = start;
     for (long offset = 0; offset < bytes; offset += 64) __builtin_prefetch(p + offset, 0, 2);

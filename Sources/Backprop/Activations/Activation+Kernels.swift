@@ -85,11 +85,16 @@ func multiplyByDerivative<S: Scalar>(
         for i in 0..<count { delta[i] *= a[i] * (1 - a[i]) }
     case .tanh:
         for i in 0..<count { delta[i] *= 1 - a[i] * a[i] }
-    case .relu:
-        for i in 0..<count { delta[i] = z[i] > 0 ? delta[i] : 0 }
-    case .leakyReLU(let slope):
-        let s = S(slope)
-        for i in 0..<count { delta[i] = z[i] > 0 ? delta[i] : s * delta[i] }
+    case .relu, .leakyReLU:
+        let slope: S = if case .leakyReLU(let s) = activation { S(s) } else { 0 }
+        if S.self == Float.self {  // the vectorized kernel; this test vanishes when specialized
+            return z.withMemoryRebound(to: Float.self, capacity: count) { z in
+                delta.withMemoryRebound(to: Float.self, capacity: count) {
+                    backprop_relu_backward_f32($0, z, count, Float(slope))
+                }
+            }
+        }
+        for i in 0..<count { delta[i] = z[i] > 0 ? delta[i] : slope == 0 ? 0 : slope * delta[i] }
     case .softmax:
         for r in 0..<rows {
             let d = delta + r * columns, p = a + r * columns
