@@ -69,6 +69,22 @@ import Testing
         #expect(abs(p.reduce(0, +) - 1) < 1e-6)
     }
 
+    /// The vectorized ReLU and leaky-ReLU derivatives (Float, in C) against the definition,
+    /// bit for bit: δ kept where z > 0, else 0 (even for an infinite δ) or slope · δ, NaN z
+    /// counted as not positive; 37 values, so a partial vector is left at the end.
+    @Test(arguments: [Activation.relu, .leakyReLU(slope: 0.1)])
+    func vectorizedReLUDerivativeMatchesTheDefinition(activation: Activation) {
+        let z: [Float] = (0..<37).map { i in [Float(i) - 18, 0, -0, .nan, .infinity, -.infinity][i % 6] }
+        let delta: [Float] = (0..<37).map { i in [Float(i) * 0.25 - 3, .infinity, -.infinity, .nan][i % 4] }
+        var product = delta
+        multiplyByDerivative(activation, delta: &product, z: z, a: z, rows: 1, columns: z.count)
+        let slope: Float = if case .leakyReLU(let s) = activation { Float(s) } else { 0 }
+        for i in 0..<z.count {
+            let expected = z[i] > 0 ? delta[i] : slope == 0 ? 0 : slope * delta[i]
+            #expect(product[i].bitPattern == expected.bitPattern, "z \(z[i]), δ \(delta[i]): \(product[i])")
+        }
+    }
+
     /// The bit-pattern flush against the scalar comparison, lane by lane, for values around
     /// the 1e-30 limit, both signs, zero, ±∞ and NaN.
     @Test func vectorFlushMatchesTheScalarFlush() {

@@ -100,10 +100,10 @@ extension MatrixProduct where S == Float {
     ///   first zeroes the large C in a pass of its own, 7% of W2's step). Products under
     ///   50,000 operations stay on OpenBLAS, whose call costs less.
     /// - With AVX-512 (AMD EPYC Zen 4), OpenBLAS runs its AVX-512 build, whose small-matrix
-    ///   kernels were faster on every product under 10⁶ operations (W1's, W2's last layer:
-    ///   85–100 GFLOP/s against 66–91); Backprop's kept the shallow or narrow products above
-    ///   that (W3's and W4's last layer at 61–81 where OpenBLAS took 37–50, W2's k = 64
-    ///   weight gradients at 97–102 against 95–99).
+    ///   kernels were faster on every product between 50,000 and 10⁶ operations (W1's two
+    ///   large ones, W2's last layer: 92–109 GFLOP/s against 73–93); Backprop's kept the
+    ///   shallow or narrow products above that (W3's and W4's last layer at 53–85 where
+    ///   OpenBLAS took 35–50, W2's k = 64 weight gradients at 99–103 against 97–100).
     var builtInIsFaster: Bool {
         let smallest = InstructionSet.avx512 ? 1_000_000 : 50_000
         return 2 * m * n * k >= smallest && (m <= 32 || n <= 12 || k <= 64)
