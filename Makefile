@@ -4,7 +4,14 @@ DATA  ?= /usr/share/datasets/fashion-mnist
 BIN   := .build/release/backprop
 EPOCHS ?= 10
 
-.PHONY: all deps deps-data deps-bench deps-browser playground build release test docs docs-check demo bench bench-avx2 bench-peers fuzz stress-faults clean
+## Temporary files of the builds and tools go under .build/tmp, not /tmp; the tests get a
+## folder of their own, emptied before they run and checked empty afterwards (every test
+## removes what it made).
+export TMPDIR := $(CURDIR)/.build/tmp
+TEST_TMP := $(CURDIR)/.build/test-tmp
+$(shell mkdir -p $(TMPDIR))
+
+.PHONY: all check deps deps-data deps-bench deps-browser playground build release test docs docs-check demo bench bench-avx2 bench-peers fuzz stress-faults clean
 
 all: build
 
@@ -26,36 +33,49 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-CONTRACT := ../shared/contract/check-cli.sh
+CONTRACT ?= ../shared/contract/check-cli.sh
+## pytest's temporary folders go under .build, not /tmp (make test leaves nothing in /tmp).
+PYTEST = $$(scripts/python-env.sh) -m pytest -q -p no:cacheprovider --basetemp=.build/pytest
 
-## Runs every test: the library's and the command line's (which need the built binary),
-## again under AddressSanitizer, the library's under ThreadSanitizer, the interoperability
-## and hostile-input tests (safetensors, NumPy, ONNX Runtime), the playground's API and its
-## page in headless Chromium (Tests/Browser, which leaves its screenshots in out/screenshots;
-## `deps-browser` installs Chromium and chromium-driver), the documentation check
-## (docs-check), 10 s of fuzzing per reader (scripts/fuzz.sh), then the command-line
-## contract check when the shared folder is beside the
-## checkout. The sanitizer passes build without the HTTP server (the trait `Server`):
-## Hummingbird and SwiftNIO would cost each pass minutes of compiling, and the server's
-## code is checked for data races at compile time (Swift 6); its tests run in the first pass. Leak reports are off under ASan: Foundation's file reader leaks on empty files,
-## which is not ours to fix. ThreadSanitizer checks Backprop's helper threads, which split
-## products, matrix-vector products and optimizer steps (LinearAlgebra/Parallel.swift); a
-## data race fails the run. That pass builds the test bundle alone, not the executables
-## (118 s against 154 s here).
-ASAN := ASAN_OPTIONS=detect_leaks=0
-## The ASan pass skips MPITests and FaultTests: they run mpirun, SIGKILL a writer and fill a
-## tmpfs — behaviour the first pass checks — and they were the last 75 s of that pass's 134.
-ASAN_SKIP := --skip 'MPITests|FaultTests'
-NO_SERVER := --disable-default-traits
-TSAN := TSAN_OPTIONS=halt_on_error=1
-test: deps deps-browser
+## The inner loop: a debug build, the Swift tests (every target, the live servers included)
+## and the fast Python tests (interoperability with NumPy, safetensors and ONNX Runtime,
+## hostile input files, the playground's API). No sanitizers, browser or fuzzing.
+check: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
-	$(ASAN) $(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan $(NO_SERVER)
-	$(ASAN) $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan $(NO_SERVER) $(ASAN_SKIP)
-	$(SWIFT) build --product BackpropPackageTests --sanitize=thread --scratch-path .build-tsan $(NO_SERVER)
-	$(TSAN) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan $(NO_SERVER) --filter 'BackpropTests\.'
-	BACKPROP=.build/debug/backprop SCREENSHOTS=out/screenshots $$(scripts/python-env.sh) -m pytest -q Tests/Python Tests/Browser
+	rm -rf $(TEST_TMP) && mkdir -p $(TEST_TMP)
+	TMPDIR=$(TEST_TMP) $(SWIFT) test --skip-build
+	TMPDIR=$(TEST_TMP) BACKPROP=.build/debug/backprop $(PYTEST) Tests/Python
+	scripts/checks/nothing-left.sh $(TEST_TMP)
+
+## Every test, as CI runs it: `make check`, then the Swift tests again under AddressSanitizer
+## and the library's under ThreadSanitizer, the playground's page in headless Chromium
+## (Tests/Browser, which leaves its screenshots in out/screenshots), the commands shown in
+## README.md and docs/ (scripts/check-doc-commands.sh), the documentation check (docs-check),
+## 10 s of fuzzing per reader (scripts/fuzz.sh), then the command-line contract check when
+## the shared folder is beside the checkout.
+## The sanitizer passes build without the default traits (no HTTP server, no MPI):
+## Hummingbird and SwiftNIO would cost each pass minutes of compiling, the server's code is
+## checked for data races at compile time (Swift 6), and its tests and MPI's run in the first
+## pass. Leak reports are off under ASan: Foundation's file reader leaks on empty files, which
+## is not ours to fix. ThreadSanitizer checks Backprop's helper threads, which split products,
+## matrix-vector products and optimizer steps (LinearAlgebra/Parallel.swift); a data race
+## fails the run. That pass builds the test bundle alone, not the executables.
+ASAN := ASAN_OPTIONS=detect_leaks=0
+## The ASan pass skips FaultTests: they SIGKILL a writer and fill a tmpfs, behaviour the first
+## pass checks. Built without MPI, it checks that `train --distributed` says so instead.
+ASAN_SKIP := --skip FaultTests
+NO_DEFAULT_TRAITS := --disable-default-traits
+TSAN := TSAN_OPTIONS=halt_on_error=1
+test: deps deps-data deps-browser
+	$(MAKE) --no-print-directory check
+	$(ASAN) $(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan $(NO_DEFAULT_TRAITS)
+	TMPDIR=$(TEST_TMP) $(ASAN) $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan $(NO_DEFAULT_TRAITS) $(ASAN_SKIP)
+	$(SWIFT) build --product BackpropPackageTests --sanitize=thread --scratch-path .build-tsan $(NO_DEFAULT_TRAITS)
+	TMPDIR=$(TEST_TMP) $(TSAN) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan $(NO_DEFAULT_TRAITS) --filter 'BackpropTests\.'
+	TMPDIR=$(TEST_TMP) BACKPROP=.build/debug/backprop SCREENSHOTS=out/screenshots $(PYTEST) Tests/Browser
+	TMPDIR=$(TEST_TMP) scripts/check-doc-commands.sh .build/debug/backprop
+	scripts/checks/nothing-left.sh $(TEST_TMP)
+	python3 scripts/checks/source-rules.py
 	$(MAKE) --no-print-directory docs-check
 	FUZZ_SECONDS=10 scripts/fuzz.sh
 	@if [ -f $(CONTRACT) ]; then bash $(CONTRACT) .build/debug/backprop; \
@@ -78,7 +98,8 @@ docs: deps
 ## Backprop has a doc comment.
 ## The symbol graph checked is the one DocC's plugin extracts for the catalog (public
 ## symbols; `swift package dump-symbol-graph` would make the same file in another 50 s).
-SYMBOLS := .build/*/extracted-symbols/main/Backprop
+## DocC writes them under a folder named after the checkout's folder, hence the second `*`.
+SYMBOLS := .build/*/extracted-symbols/*/Backprop
 docs-check: deps
 	rm -rf $(SYMBOLS)
 	$(SWIFT) package generate-documentation --target Backprop --warnings-as-errors >/dev/null

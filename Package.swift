@@ -5,9 +5,10 @@ import PackageDescription
 // is a thin layer over it in a product of its own, so a library user builds only what they use:
 // `BackpropONNX` (export, with SwiftProtobuf), `BackpropMPI` (data-parallel training over
 // MPI; needs Open MPI or MPICH installed), `BackpropServer` (the HTTP inference server, on
-// Hummingbird 2) and the `backprop` command line. The server is behind the trait `Server`, on
-// by default: `--disable-default-traits` builds everything else without Hummingbird and
-// SwiftNIO (make test's sanitizer passes do, which keeps them within CI's time). The benchmark
+// Hummingbird 2) and the `backprop` command line. The server is behind the trait `Server` and
+// distributed training behind the trait `MPI`, both on by default: `--disable-default-traits`
+// builds everything else without Hummingbird, SwiftNIO or Open MPI (make test's sanitizer
+// passes do, which keeps them within CI's time). The benchmark
 // is a package of its own under Benchmarks/ (`make bench`), so no user resolves its dependencies.
 let package = Package(
     name: "Backprop",
@@ -22,7 +23,8 @@ let package = Package(
     ],
     traits: [
         .trait(name: "Server", description: "The HTTP servers, `backprop serve` and `backprop playground` (Hummingbird 2 on SwiftNIO)."),
-        .default(enabledTraits: ["Server"]),
+        .trait(name: "MPI", description: "Data-parallel training over MPI, `backprop train --distributed` (Open MPI or MPICH)."),
+        .default(enabledTraits: ["Server", "MPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -72,8 +74,8 @@ let package = Package(
             pkgConfig: "ompi-c",
             providers: [.apt(["libopenmpi-dev"]), .brew(["open-mpi"])]
         ),
-        // Data-parallel training over MPI: `MPICommunicator`.
-        .target(name: "BackpropMPI", dependencies: ["Backprop", "CMPI"]),
+        // Data-parallel training over MPI: `MPICommunicator`; compiles to nothing without the trait `MPI`.
+        .target(name: "BackpropMPI", dependencies: ["Backprop", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
         // The inference server behind `backprop serve`; its files compile to nothing without the trait `Server`.
         .target(
             name: "BackpropServer",
@@ -109,26 +111,29 @@ let package = Package(
             dependencies: [
                 "Backprop",
                 "BackpropONNX",
-                "BackpropMPI",
+                .target(name: "BackpropMPI", condition: .when(traits: ["MPI"])),
                 .target(name: "BackpropServer", condition: .when(traits: ["Server"])),
                 .target(name: "BackpropPlayground", condition: .when(traits: ["Server"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What the test targets share: a temporary folder that removes itself.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "BackpropTests",
-            dependencies: ["Backprop"]
+            dependencies: ["Backprop", "TestSupport"]
         ),
         // Runs the built `backprop` binary (`swift build` first; `make test` does).
-        .testTarget(name: "BackpropCLITests", dependencies: ["Backprop"]),
+        .testTarget(name: "BackpropCLITests", dependencies: ["Backprop", "TestSupport"]),
         // The playground's runs (the page and its server come on top).
-        .testTarget(name: "BackpropPlaygroundTests", dependencies: ["Backprop", "BackpropPlayground"]),
+        .testTarget(name: "BackpropPlaygroundTests", dependencies: ["Backprop", "BackpropPlayground", "TestSupport"]),
         // The server live on a free port, with a client of its own (TestHTTP.swift): Hummingbird's
         // testing framework would bring AsyncHTTPClient, SwiftNIO SSL and HTTP/2 to every build.
         .testTarget(
             name: "BackpropServerTests",
             dependencies: [
                 "Backprop",
+                "TestSupport",
                 .target(name: "BackpropServer", condition: .when(traits: ["Server"])),
                 .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Server"])),
                 .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Server"])),

@@ -3,9 +3,10 @@
 # fresh process, with the automatic engine and with Backprop's kernels alone
 # (BACKPROP_GEMM=builtin, which never calls OpenBLAS's gemm), alternating. The benchmark's
 # W2 runs after large products have been through OpenBLAS; a fresh process has not, and
-# OpenBLAS 0.3.21 ran W2's products at a third of their speed there until Backprop warmed
-# its buffers (BLASSetup.swift). If the automatic column is well behind the builtin one,
-# that has come back. Prints each run's best epoch in seconds.
+# there OpenBLAS 0.3.21 runs W2's products at a fraction of their speed unless Backprop
+# warms its buffers first (BLASSetup.swift; docs/performance-choices.md). If the automatic
+# column is well behind the builtin one, the warm-up no longer works. Prints each run's
+# best epoch in seconds.
 # Usage: scripts/bench-cli.sh [PAIRS]   (after `make deps-data`)
 set -euo pipefail
 cd "$(dirname "$0")/.."

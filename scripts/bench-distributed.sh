@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Data-parallel scaling on this machine (issue 12): W2 and W3 trained on 1 process × 1 and
+# Data-parallel scaling on this machine (MPI): W2 and W3 trained on 1 process × 1 and
 # 2 BLAS threads and on 2 MPI processes × 1 thread (gradients summed layer by layer during
 # backpropagation, and after it), with the allreduce time of each model's gradients.
 # Efficiency = examples/s ÷ (cores used × examples/s on 1 process × 1 thread).

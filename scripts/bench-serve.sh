@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load test of `backprop serve` (issue 13): W4's model (784-256-128-10, trained for one epoch
+# Load test of `backprop serve`: W4's model (784-256-128-10, trained for one epoch
 # on Fashion-MNIST) served on loopback by the release build, driven by wrk at concurrency 1,
 # 16 and 64 with requests of 32 test images (and of 1, for latency), beside the library's
 # in-process batched rate on the same model. Prints requests/s, examples/s, p50/p99 latency,

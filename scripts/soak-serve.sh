@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak test of `backprop serve` (issue 13): MINUTES (default 10) of mixed traffic from wrk,
+# Soak test of `backprop serve`: MINUTES (default 10) of mixed traffic from wrk,
 # 8 connections, one request in four malformed (wrong feature count, not JSON, NaN, no
 # examples, a string among the pixels), while the model file is replaced and SIGHUP sent in
 # turn every 30 s. Passes when every good request got 200 with predictions and every

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the fault tests RUNS times in a row (default 20) while a release build of the package
-# loads both cores in the background, and stops at the first failure (issue 11: the fault
-# tests must not depend on timing). Usage: scripts/stress-fault-tests.sh [RUNS]
+# loads both cores in the background, and stops at the first failure (the fault tests
+# must not depend on timing). Usage: scripts/stress-fault-tests.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-20}

@@ -19,7 +19,7 @@ extension Loss: ExpressibleByArgument {
 }
 
 extension Initialization: ExpressibleByArgument {}
-extension Task: ExpressibleByArgument {}
+extension LearningTask: ExpressibleByArgument {}
 extension FeatureScaler.Kind: ExpressibleByArgument {}
 
 /// A comma-separated list such as `784,30,10`.

@@ -1,15 +1,28 @@
 import ArgumentParser
 import Backprop
+#if MPI
 import BackpropMPI
+#endif
 import Foundation
 
 // `train --distributed`: the MPI job around a training run.
+
+/// Whether this `backprop` was built with MPI (the package trait `MPI`, on by default).
+#if MPI
+let distributedTrainingBuiltIn = true
+#else
+let distributedTrainingBuiltIn = false
+#endif
+
+/// What `--distributed` says when this `backprop` was built without MPI.
+let distributedTrainingMissing = "--distributed needs MPI, and this backprop was built without it (swift build --disable-default-traits); build it with the trait MPI, which is on by default, and Open MPI or MPICH installed"
 
 /// Runs `body` with the MPI job this process belongs to (started by `mpirun`, or alone).
 /// An error on this rank prints one line naming the rank and ends every rank of the job
 /// (`MPI_Abort`), since the others may be waiting for this one in a collective operation;
 /// an exit code (after a signal) finalizes MPI first.
 func withMPIJob(_ body: (any Communicator) throws -> Void) throws {
+    #if MPI
     let world: MPICommunicator
     do {
         world = try MPICommunicator()
@@ -27,6 +40,9 @@ func withMPIJob(_ body: (any Communicator) throws -> Void) throws {
         world.abort(code: 1)
     }
     world.finalize()
+    #else
+    throw CLIError(distributedTrainingMissing)
+    #endif
 }
 
 /// How many processes of the job run on this machine (Open MPI's environment), else all.

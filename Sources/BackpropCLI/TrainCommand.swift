@@ -38,7 +38,7 @@ struct TrainCommand: ParsableCommand {
     var label: String?
 
     @Option(help: "classification or regression (default: inferred from the labels).")
-    var task: Task?
+    var task: LearningTask?
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var optimization: OptimizationOptions
@@ -83,6 +83,7 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--checkpoint-every must be at least 1 epoch, got \(checkpointEvery)")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if distributed, !distributedTrainingBuiltIn { throw ValidationError(distributedTrainingMissing) }
         try model.check()
         try optimization.check()
     }

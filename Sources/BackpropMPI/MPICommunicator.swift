@@ -1,3 +1,4 @@
+#if MPI
 import Backprop
 import CMPI
 #if canImport(Glibc)
@@ -121,3 +122,4 @@ private func check(_ code: Int32, _ function: String) throws {
     MPI_Error_string(code, &text, &length)
     throw MPIError(function: function, code: code, message: String(decoding: text.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
 }
+#endif

@@ -52,8 +52,8 @@ extension PlaygroundState {
 
 extension PlaygroundSnapshot {
     /// The snapshot as JSON, the same object `JSONEncoder` makes (a number that is NaN or ±∞,
-    /// from a diverged run, is `null`), written directly: for an 8×8×8 network's frame
-    /// Foundation's encoder took two thirds of the time the frame took to make.
+    /// from a diverged run, is `null`), written directly: Foundation's encoder would take
+    /// most of the time a frame takes to make (docs/performance-choices.md).
     public func json() -> String {
         var out = ""
         out.reserveCapacity(16 * (output.count + neurons.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }) + 4096)

@@ -6,10 +6,10 @@ import Foundation
 ///
 /// Strict JSON (RFC 8259): anything Foundation's `JSONSerialization` refuses is refused too
 /// (the tests compare the two on thousands of mutated bodies). It exists because Foundation's
-/// decoders take about 19 ms for a request of 32 Fashion-MNIST images (90 KB, 25,088 numbers)
-/// on these machines, 40 times the forward pass, and say only "not valid JSON" without a
-/// position; this parser takes well under a millisecond and names the place. Other keys
-/// beside "instances" (TensorFlow Serving's "signature_name", say) are read and ignored.
+/// decoders take many times as long as the forward pass to read a request of images, and
+/// say only "not valid JSON" without a position; this parser reads the numbers straight into
+/// x and names the place (docs/performance-choices.md). Other keys beside "instances"
+/// (TensorFlow Serving's "signature_name", say) are read and ignored.
 struct InstanceParser {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var i = 0

@@ -105,7 +105,7 @@ struct ModelReloadService: Service {
             }
             if let interval {
                 group.addTask {
-                    while (try? await _Concurrency.Task.sleep(for: interval)) != nil { store.reloadIfChanged() }
+                    while (try? await Task.sleep(for: interval)) != nil { store.reloadIfChanged() }
                 }
             }
             try? await gracefulShutdown()  // returns once the server starts to drain

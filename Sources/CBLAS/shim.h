@@ -30,10 +30,11 @@ static inline const char *backprop_best_openblas_core(void) {
 }
 
 /// OpenBLAS 0.3.21 (Debian 12) does not know processors newer than it, such as Emerald
-/// Rapids, and falls back to its Prescott (SSE3) kernels, 5–8× slower than the AVX-512
-/// ones. When it did so and OPENBLAS_CORETYPE is unset, this selects the kernels newer
-/// OpenBLAS releases pick by feature, as if OPENBLAS_CORETYPE had named them; it must run
-/// before any other BLAS call. Returns the core selected, or NULL if it changed nothing.
+/// Rapids, and falls back to its Prescott (SSE3) kernels, several times slower than the
+/// AVX-512 ones (docs/performance-choices.md). When it did so and OPENBLAS_CORETYPE is
+/// unset, this selects the kernels newer OpenBLAS releases pick by feature, as if
+/// OPENBLAS_CORETYPE had named them; it must run before any other BLAS call. Returns the
+/// core selected, or NULL if it changed nothing.
 static inline const char *backprop_upgrade_openblas_core(void) {
     if (!gotoblas_dynamic_init || !gotoblas_dynamic_quit) return NULL;
     if (getenv("OPENBLAS_CORETYPE") != NULL) return NULL;

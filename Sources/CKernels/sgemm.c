@@ -201,7 +201,7 @@ static inline void tile_avx512(int R, long kc, const float *restrict a, const fl
                                float *c, long ldc, float alpha, float beta, long mr, long nr) {
     __mmask16 m0 = nr >= 16 ? 0xFFFF : (__mmask16)((1u << nr) - 1);
     __mmask16 m1 = nr >= 32 ? 0xFFFF : nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1) : 0;
-    // C's tile, to be in L1 when the sums are done (+3% on W3's products)
+    // C's tile, to be in L1 when the sums are done (docs/performance-choices.md)
     for (int r = 0; r < R && r < mr; r++) {
         _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
         _mm_prefetch((const char *)(c + r * ldc + nr - 1), _MM_HINT_T0);
@@ -291,8 +291,8 @@ static inline void dot_block(int R, int C, long k, const float *a, long lda, con
 /// C ← α A Bᵀ + β C with A (m × k) and B (n × k) stored row by row, by dot products along k:
 /// nothing is packed. For short C (a small batch's forward products), where packing op(B)
 /// cost as much as the product. Blocks of 4 rows × 3 columns of C: 12 accumulators, 3
-/// vectors of B and 1 of A fill the 16 registers (3 × 4 blocks needed 17; W1's 10×30×784
-/// ran at 31 GFLOP/s with them, 36 with these).
+/// vectors of B and 1 of A fill the 16 registers (3 × 4 blocks need 17, and W1's 10×30×784
+/// runs slower with them: docs/performance-choices.md).
 __attribute__((target("avx2,fma")))
 static void sgemm_dot(long m, long n, long k, float alpha, const float *a, long lda, const float *b, long ldb,
                       float beta, float *c, long ldc) {
@@ -326,8 +326,8 @@ enum { DIRECT_B_ROWS = 32 };
 /// A Bᵀ products with at most this many rows, or this many columns, of C run as dot products.
 enum { DOT_ROWS = 32, DOT_COLUMNS = 12 };
 
-/// The blockings. With AVX-512, depths of 128, 192, 256 and 384 ran W3's products within 1%
-/// of one another (AMD EPYC Zen 4, one thread, 98–105 GFLOP/s): 256 as with AVX2.
+/// The blockings. With AVX-512 the depth kc matters little to W3's products between 128 and
+/// 384 (docs/performance-choices.md), so it is 256 as with AVX2.
 static const Blocking avx2 = {.mr = MR, .nr = NR, .kc = 256, .mc = 144, .nc = 1024, .kernel = micro_kernel_avx2};
 static const Blocking avx512 = {
       .mr = MR512, .nr = NR512, .masked = 1, .kc = 256, .mc = 144, .nc = 1024, .kernel = micro_kernel_avx512};

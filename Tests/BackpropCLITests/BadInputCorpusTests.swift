@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Damaged inputs through the command line: each ends with exit status 1, one line on
 /// stderr naming the file, no crash signal, and memory (measured per run) far below what
@@ -58,7 +59,7 @@ import Testing
         if file.hasSuffix("images-idx3-ubyte") {  // a valid labels file beside it
             try Data([0, 0, 8, 1, 0, 0, 0, 2, 1, 0]).write(to: URL(fileURLWithPath: stem + "-labels-idx1-ubyte"))
         }
-        let result = try measuredBackprop(command, in: folder)
+        let result = try measuredBackprop(command, in: folder.url)
         #expect(result.status == 1, "\(result.error)")
         let lines = result.error.split(separator: "\n")
         #expect(lines.count == 1 && lines[0].contains(file), "\(result.error)")

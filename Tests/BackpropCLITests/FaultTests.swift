@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Faults injected for real: signals to real processes.
 @Suite(.serialized) struct FaultTests {
@@ -36,7 +37,7 @@ import Testing
     @Test(arguments: [SIGINT, SIGTERM])
     func interruptCheckpointsAndResumeMatchesAnUninterruptedRun(_ signal: Int32) throws {
         let folder = try temporaryFolder()
-        let data = try makeData(in: folder)
+        let data = try makeData(in: folder.url)
         let flags = ["--hidden", "32", "--epochs", "12", "--dropout", "0.1", "--seed", "2"]
         let full = folder.appendingPathComponent("full.safetensors").path
         #expect(try backprop(["train", data] + flags + ["--output", full]).status == 0)
@@ -64,7 +65,7 @@ import Testing
     /// it ends where an uninterrupted run does.
     @Test func killDuringTrainingResumesFromTheLastCheckpoint() throws {
         let folder = try temporaryFolder()
-        let data = try makeData(in: folder)
+        let data = try makeData(in: folder.url)
         let flags = ["--hidden", "32", "--epochs", "12", "--seed", "5"]
         let full = folder.appendingPathComponent("full.safetensors").path
         #expect(try backprop(["train", data] + flags + ["--output", full]).status == 0)

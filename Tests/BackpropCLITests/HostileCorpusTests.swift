@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+import TestSupport
 
-/// The hostile corpus of issue 11: model files with bad labels and metadata, integers that
+/// The hostile corpus: model files with bad labels and metadata, integers that
 /// overflow, special files, gzip bombs and damaged gzip streams, symbolic links, and
 /// outputs that cannot be written. Every case ends with a clear error — exit status 1 and
 /// one line (2 and a usage hint for a usage error) naming what was wrong — with no signal,
@@ -30,9 +31,9 @@ import Testing
         // A valid IDX pair: two 2×2 images and their labels.
         try Data(Self.idxHeader(2, 2, 2) + Array(1...8)).write(to: folder.appendingPathComponent("images-idx3-ubyte"))
         try Data([0, 0, 8, 1, 0, 0, 0, 2, 0, 1]).write(to: folder.appendingPathComponent("labels-idx1-ubyte"))
-        try hostile.make(folder)
-        let before = try Self.listing(of: folder)
-        let result = try measuredBackprop(hostile.command, in: folder)
+        try hostile.make(folder.url)
+        let before = try Self.listing(of: folder.url)
+        let result = try measuredBackprop(hostile.command, in: folder.url)
         let lines = result.error.split(separator: "\n")
         #expect(result.status == 1 || result.status == 2, "exit \(result.status): \(result.error)")
         #expect(result.status != 1 || lines.count == 1, "more than one line: \(result.error)")
@@ -40,7 +41,7 @@ import Testing
         let named = first.range(of: hostile.names)
         #expect(named != nil && first[named!.upperBound...].contains(hostile.says), "\(result.error)")
         #expect(result.output.isEmpty, "it printed before failing: \(result.output.prefix(300))")
-        #expect(try Self.listing(of: folder) == before, "files changed in \(folder.path)")
+        #expect(try Self.listing(of: folder.url) == before, "files changed in \(folder.path)")
         let peak = try #require(result.peakKiB, "no peak memory reported")
         #expect(peak < Self.peakLimitKiB, "peak \(peak) KiB")
         print("hostile case '\(hostile.name)': exit \(result.status), peak \(peak) KiB: \(first)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Model files whose metadata a hostile user edited: every command that reads them ends
 /// with exit status 1 and one line naming the file — never a crash.
@@ -39,7 +40,7 @@ import Testing
     @Test(arguments: [(0, false), (1, false), (2, false), (1, true)])
     func editedClassNamesAreAnErrorInEveryCommand(_ index: Int, _ sigmoid: Bool) throws {
         let folder = try temporaryFolder()
-        let (data, checkpoint) = try Self.checkpoint(in: folder, flags: sigmoid ? ["--loss", "binary-cross-entropy"] : [])
+        let (data, checkpoint) = try Self.checkpoint(in: folder.url, flags: sigmoid ? ["--loss", "binary-cross-entropy"] : [])
         let edited = folder.appendingPathComponent("edited.safetensors").path
         try Self.editHeader(of: checkpoint, to: edited, Self.edits[index].1)
         let commands: [[String]] = [
@@ -80,7 +81,7 @@ import Testing
     @Test(arguments: 0..<counters.count)
     func craftedCheckpointCountersAreRangeChecked(_ index: Int) throws {
         let folder = try temporaryFolder()
-        let (data, checkpoint) = try Self.checkpoint(in: folder)
+        let (data, checkpoint) = try Self.checkpoint(in: folder.url)
         let edited = folder.appendingPathComponent("edited.safetensors").path
         try Self.editHeader(of: checkpoint, to: edited, Self.counters[index].1)
         let result = try backprop("train", data, "--resume", edited)

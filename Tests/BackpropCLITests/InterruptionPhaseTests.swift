@@ -1,8 +1,9 @@
 import Backprop
 import Foundation
 import Testing
+import TestSupport
 
-/// What SIGINT and SIGTERM do in each phase of `train` (issue 11, defect 4), without timing:
+/// What SIGINT and SIGTERM do in each phase of `train`, without timing:
 /// the command raises the signal itself at a named phase (BACKPROP_RAISE_AT).
 @Suite struct InterruptionPhaseTests {
     func train(_ arguments: [String], raising signal: String, at phase: String) throws -> CLIResult {

@@ -1,6 +1,7 @@
 import Backprop
 import Foundation
 import Testing
+import TestSupport
 
 /// The library alone (no command line) trains with validation and early stopping, saves a
 /// checkpoint mid-epoch, and a fresh process resumes it to the same parameters, bit for bit,

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
-/// Data-parallel training over MPI (issue 12), with real `mpirun` (Open MPI) and two ranks
+#if MPI
+/// Data-parallel training over MPI, with real `mpirun` (Open MPI) and two ranks
 /// on this machine: equivalence with one process, the command line, a rank that dies or
 /// cannot read its data, and a signal to the launcher.
 @Suite(.serialized) struct MPITests {
@@ -13,15 +15,21 @@ import Testing
         "OMPI_MCA_btl_vader_single_copy_mechanism": "none", "OMPI_MCA_rmaps_base_oversubscribe": "1",
     ]
 
+    /// `settings`, with Open MPI's temporary files (its session files) in `scratch`.
+    static func settings(temporariesIn scratch: TemporaryFolder) -> [String: String] {
+        settings.merging(["TMPDIR": scratch.path]) { $1 }
+    }
+
     /// Runs `mpirun arguments` with `settings` and `environment`.
     static func mpirun(
         _ arguments: [String], environment: [String: String] = [:], timeLimit: Double = 120,
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> CLIResult {
         try #require(FileManager.default.isExecutableFile(atPath: launcher), "no mpirun: make deps installs Open MPI")
+        let scratch = try TemporaryFolder("backprop-mpirun")
         return try backprop(
-            arguments, environment: settings.merging(environment) { $1 }, program: launcher, timeLimit: timeLimit,
-            sourceLocation: sourceLocation)
+            arguments, environment: settings(temporariesIn: scratch).merging(environment) { $1 }, program: launcher,
+            timeLimit: timeLimit, sourceLocation: sourceLocation)
     }
 
     /// The path of a program built beside the tests.
@@ -61,7 +69,7 @@ import Testing
     /// A rank killed in training ends the whole job with an error within seconds.
     @Test func aKilledRankEndsTheJob() throws {
         let folder = try temporaryFolder()
-        let data = try makeData(in: folder)
+        let data = try makeData(in: folder.url)
         let started = Date()
         let result = try Self.mpirun(
             ["-np", "2", try Self.built("backprop"), "train", data, "--distributed", "--epochs", "1000", "--hidden", "8"],
@@ -90,9 +98,9 @@ import Testing
     /// a run never stopped.
     @Test func aSignalToTheLauncherLeavesAConsistentCheckpoint() throws {
         let folder = try temporaryFolder()
-        let data = try makeData(in: folder)
+        let data = try makeData(in: folder.url)
         let backprop = try Self.built("backprop")
-        // 100 epochs: at 3 ms an epoch (AMD EPYC Zen 4), 30 could all end before the signal came.
+        // 100 epochs: on a fast machine fewer could all end before the signal comes.
         let flags = ["--hidden", "8", "--epochs", "100", "--batch-size", "16", "--seed", "4"]
         let whole = folder.appendingPathComponent("whole.safetensors").path
         let uninterrupted = try Self.mpirun(["-np", "2", backprop, "train", data, "--distributed", "--output", whole] + flags)
@@ -100,7 +108,7 @@ import Testing
         let runs = folder.appendingPathComponent("runs").path
         let (launcher, error) = try startBackprop(
             ["-np", "2", backprop, "train", data, "--distributed", "--json", "--checkpoint-dir", runs] + flags,
-            until: "\"epoch\":1", program: Self.launcher, environment: Self.settings)
+            until: "\"epoch\":1", program: Self.launcher, environment: Self.settings(temporariesIn: folder))
         kill(launcher.processIdentifier, SIGTERM)
         launcher.waitUntilExit()
         let stderr = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -123,3 +131,11 @@ import Testing
         return Data(bytes[(8 + length)...])
     }
 }
+#else
+/// Built without the trait `MPI`, `train --distributed` is a usage error that says why.
+@Test func distributedTrainingNeedsMPI() throws {
+    let result = try backprop(["train", iris, "--epochs", "1", "--distributed"])
+    #expect(result.status == 2, "\(result.output)\(result.error)")
+    #expect(result.error.contains("built without it"), "\(result.error)")
+}
+#endif

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Every path `train` will write is checked before the first epoch: a long run never ends
-/// by failing to save (issue 11, defect 3).
+/// by failing to save.
 @Suite struct OutputPathTests {
     @Test(arguments: [
         ["--output", "/nonexistent/dir/m.safetensors"], ["--plot", "/nonexistent/dir/curves.svg"],
@@ -19,7 +20,8 @@ import Testing
 
     /// A checkpoint folder is created when missing, like `mkdir -p`, before training starts.
     @Test func missingCheckpointFolderIsCreated() throws {
-        let folder = try temporaryFolder().appendingPathComponent("runs/today").path
+        let scratch = try temporaryFolder()
+        let folder = scratch.path("runs/today")
         let result = try backprop("train", iris, "--epochs", "2", "--checkpoint-every", "1", "--checkpoint-dir", folder)
         #expect(result.status == 0, "\(result.error)")
         #expect(FileManager.default.fileExists(atPath: folder + "/checkpoint-epoch-1.safetensors"))

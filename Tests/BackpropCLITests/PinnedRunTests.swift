@@ -1,6 +1,7 @@
 import Backprop
 import Foundation
 import Testing
+import TestSupport
 
 /// Pins what a fixed-seed command-line run produces — validation split, scaling, Adam with
 /// a schedule and early stopping, then `predict --probabilities` — by a hash of the

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Iris (Fisher, 1936; as shipped by scikit-learn): 150 flowers, 4 measurements, string labels.
 let iris: String = {
@@ -7,10 +8,9 @@ let iris: String = {
         .appendingPathComponent("Fixtures/iris.csv").path
 }()
 
-func temporaryFolder() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-cli-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
+/// A fresh folder for one test, removed when the test returns.
+func temporaryFolder() throws -> TemporaryFolder {
+    try TemporaryFolder("backprop-cli")
 }
 
 func jsonLines(_ text: String) throws -> [[String: Any]] {

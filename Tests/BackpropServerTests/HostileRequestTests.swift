@@ -61,7 +61,6 @@ import Testing
     @Test(arguments: cases)
     func refusedWithAJSONError(_ bad: Case) async throws {
         let fixture = try ServerFixture()
-        defer { fixture.remove() }
         let server = try fixture.server { $0.maxBodyBytes = 1024 }
         try await serving(server) { client in
             let response = try await client.execute(uri: bad.uri, method: bad.method, body: bad.body.map { ByteBuffer(string: $0) })
@@ -76,7 +75,6 @@ import Testing
 
     @Test func bearerTokenGuardsAllButHealthChecks() async throws {
         let fixture = try ServerFixture()
-        defer { fixture.remove() }
         let tokenFile = fixture.folder.appendingPathComponent("token").path
         try "s3cret-token\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
         let token = try ServerConfiguration.token(readingFile: tokenFile)
@@ -99,7 +97,6 @@ import Testing
 
     @Test func emptyTokenFileIsRefused() throws {
         let fixture = try ServerFixture()
-        defer { fixture.remove() }
         let tokenFile = fixture.folder.appendingPathComponent("token").path
         try "\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
         #expect { try ServerConfiguration.token(readingFile: tokenFile) } throws: { "\($0)".contains("expected a bearer token") }

@@ -13,7 +13,6 @@ import Glibc
 @Suite struct LiveServerTests {
     @Test func predictsOverARealConnection() async throws {
         let fixture = try ServerFixture()
-        defer { fixture.remove() }
         try await serving(fixture.server()) { client in
             let response = try await post(client, "/v1/models/flowers:predict", "{\"instances\": [[1, 2, 3], [4, 5, 6]]}")
             #expect(response.status == .ok)
@@ -31,7 +30,6 @@ import Glibc
     /// only makes the connection easier to close, never a correct server fail.
     @Test func slowClientsAreCutOff() async throws {
         let fixture = try ServerFixture()
-        defer { fixture.remove() }
         let server = try fixture.server { $0.requestTimeout = .milliseconds(800) }
         try await serving(server) { client in
             let port = client.port
@@ -48,18 +46,17 @@ import Glibc
                     #expect(health.status == 200, "\(health)")
                     healthChecks += 1
                 }
-                try await _Concurrency.Task.sleep(for: .milliseconds(50))
+                try await Task.sleep(for: .milliseconds(50))
             }
             #expect(!dripping.isOpen(), "a client dripping its body held its connection for 8 s")
             #expect(healthChecks > 0)
-            for _ in 0..<40 where halfHead.isOpen() { try await _Concurrency.Task.sleep(for: .milliseconds(50)) }
+            for _ in 0..<40 where halfHead.isOpen() { try await Task.sleep(for: .milliseconds(50)) }
             #expect(!halfHead.isOpen(), "half a request head held its connection for 2 s past the deadline")
         }
     }
 
     @Test func garbageBelowHTTPLeavesTheServerServing() async throws {
         let fixture = try ServerFixture()
-        defer { fixture.remove() }
         try await serving(fixture.server()) { client in
             let port = client.port
             for garbage in ["\u{16}\u{03}\u{01}\u{02}\u{00}hello", "GET / HTTP/9.9\r\n\r\n", "POST /v1/models/flowers:predict HTTP/1.1\r\nContent-Length: -5\r\n\r\n",

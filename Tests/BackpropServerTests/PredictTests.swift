@@ -12,7 +12,6 @@ import Testing
 
     @Test func listsOfValuesGetTheLibrarysProbabilities() async throws {
         let fixture = try ServerFixture()
-        defer { fixture.remove() }
         let expected = try libraryOutputs(fixture.classifier, rows)
         let body = instancesJSON(rows)
         try await serving(fixture.server()) { client in
@@ -36,7 +35,6 @@ import Testing
 
     @Test func objectsKeyedByFeatureNameEqualLists() async throws {
         let fixture = try ServerFixture()
-        defer { fixture.remove() }
         try await serving(fixture.server()) { client in
             let listed = try json(await post(client, "/v1/models/flowers:predict", "{\"instances\": [[3, 0, -4]]}"))
             let named = try json(await post(client, "/v1/models/flowers:predict", "{\"instances\": [{\"x3\": -4, \"x1\": 3, \"x2\": 0}]}"))
@@ -46,7 +44,6 @@ import Testing
 
     @Test func regressorAnswersNumbers() async throws {
         let fixture = try ServerFixture()
-        defer { fixture.remove() }
         let expected = try libraryOutputs(fixture.regressor, [[0.5, -1], [2, 3]])
         try await serving(fixture.server(fixture.regressorPath)) { client in
             let response = try await post(client, "/v1/models/surface:predict", "{\"instances\": [[0.5, -1], {\"u\": 2, \"v\": 3}]}")
@@ -59,7 +56,6 @@ import Testing
 
     @Test func imagesAreDividedAsTheirFilesWere() async throws {
         let fixture = try ServerFixture()
-        defer { fixture.remove() }
         let model = try Model<Float>(
             network: Network(sizes: [4, 3, 2], activation: .sigmoid, loss: .crossEntropy, seed: 5),
             labels: LabelEncoding(task: .classification, classNames: ["dark", "light"]), scaler: .identity(count: 4), input: .images)
@@ -77,7 +73,6 @@ import Testing
 
     @Test func metadataHealthAndReadiness() async throws {
         let fixture = try ServerFixture()
-        defer { fixture.remove() }
         try await serving(fixture.server()) { client in
             let metadata = try json(await client.execute(uri: "/v1/models/flowers", method: .get))
             #expect(metadata["name"] as? String == "flowers")
@@ -98,7 +93,6 @@ import Testing
 
     @Test func versionedPredictUsesTheServedVersionOnly() async throws {
         let fixture = try ServerFixture()
-        defer { fixture.remove() }
         try await serving(fixture.server()) { client in
             let body = "{\"instances\": [[1, 2, 3]]}"
             #expect(try await post(client, "/v1/models/flowers/versions/1:predict", body).status == .ok)
@@ -110,7 +104,6 @@ import Testing
 
     @Test func metricsCountRequestsByStatusAndBatches() async throws {
         let fixture = try ServerFixture()
-        defer { fixture.remove() }
         try await serving(fixture.server()) { client in
             for _ in 0..<3 { _ = try await post(client, "/v1/models/flowers:predict", "{\"instances\": [[1, 2, 3], [4, 5, 6]]}") }
             _ = try await post(client, "/v1/models/flowers:predict", "{\"instances\": [[1, 2]]}")
@@ -131,7 +124,6 @@ import Testing
     /// Concurrent requests share forward passes, and each gets its own rows back.
     @Test func concurrentRequestsAreBatchedAndAnsweredEachTheirOwn() async throws {
         let fixture = try ServerFixture()
-        defer { fixture.remove() }
         // The 16 requests hold 32 examples: a pass starts once all have arrived (or after
         // 10 s), so the test does not depend on how fast a loaded machine schedules them.
         let server = try fixture.server { $0.maxDelay = .seconds(10); $0.maxBatch = 32 }

@@ -22,7 +22,6 @@ import Testing
 
     @Test func reloadServesTheNewFileAndSurvivesABadOne() async throws {
         let fixture = try ServerFixture()
-        defer { fixture.remove() }
         let server = try fixture.server()
         let retrained = try ServerFixture.classifier(seed: 9)
         try await serving(server) { client in
@@ -49,23 +48,22 @@ import Testing
 
     @Test func aChangedFileIsReloadedByTheWatcher() async throws {
         let fixture = try ServerFixture()
-        defer { fixture.remove() }
         let server = try fixture.server { $0.watchInterval = .milliseconds(50) }
         let wider = try Model<Float>(
             network: Network(sizes: [3, 8, 3], activation: .tanh, loss: .crossEntropy, seed: 4),
             labels: LabelEncoding(task: .classification, classNames: ["cat", "dog", "emu \"quoted\""]),
             scaler: .identity(count: 3), featureNames: ["x1", "x2", "x3"])
         try await serving(server) { client in
-            try await _Concurrency.Task.sleep(for: .milliseconds(200))
+            try await Task.sleep(for: .milliseconds(200))
             #expect(server.modelVersion == 1)
             try ModelFile.write(wider, to: fixture.classifierPath)
             let start = ContinuousClock.now
-            while server.modelVersion == 1, ContinuousClock.now - start < .seconds(30) { try await _Concurrency.Task.sleep(for: .milliseconds(50)) }
+            while server.modelVersion == 1, ContinuousClock.now - start < .seconds(30) { try await Task.sleep(for: .milliseconds(50)) }
             #expect(server.modelVersion == 2)
             let metadata = try json(await client.execute(uri: "/v1/models/flowers", method: .get))
             #expect((metadata["layers"] as? [[String: Any]])?.first?["outputs"] as? Int == 8)
             expectClose(try probabilities(await post(client, "/v1/models/flowers:predict", body)), try libraryOutputs(wider, [[3, 0, -4]])[0])
-            try await _Concurrency.Task.sleep(for: .milliseconds(300))
+            try await Task.sleep(for: .milliseconds(300))
             #expect(server.modelVersion == 2, "an unchanged file was reloaded again")
         }
     }

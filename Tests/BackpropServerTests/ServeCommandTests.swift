@@ -11,7 +11,6 @@ import Glibc
 @Suite struct ServeCommandTests {
     @Test func sighupReloadsAndSigtermDrainsTheRequestInFlight() async throws {
         let fixture = try ServerFixture()
-        defer { fixture.remove() }
         let served = try ServeProcess(["serve", fixture.classifierPath, "--port", "0", "--watch-interval", "0"])
         defer { served.kill() }
         #expect(served.url.hasPrefix("http://127.0.0.1:"), "binds to loopback by default: \(served.url)")
@@ -23,7 +22,7 @@ import Glibc
         for _ in 0..<400 {
             ready = try await served.request("GET /readyz").body
             if ready.contains("\"version\":2") { break }
-            try await _Concurrency.Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(50))
         }
         #expect(ready.contains("\"version\":2"), "SIGHUP did not reload: \(ready)")
 
@@ -35,9 +34,9 @@ import Glibc
         try inFlight.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         #expect(await inFlight.receiveResponse().hasPrefix("HTTP/1.1 200"))
         try inFlight.send("POST /v1/models/flowers:predict HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body.prefix(10))
-        try await _Concurrency.Task.sleep(for: .milliseconds(500))
+        try await Task.sleep(for: .milliseconds(500))
         kill(served.process.processIdentifier, SIGTERM)
-        try await _Concurrency.Task.sleep(for: .milliseconds(300))
+        try await Task.sleep(for: .milliseconds(300))
         #expect(served.process.isRunning, "exited with a request in flight")
         try inFlight.send(String(body.dropFirst(10)))
         let answer = await inFlight.receive()
@@ -52,7 +51,6 @@ import Glibc
     /// closes. (Checked on the binary, as users run it.)
     @Test func connectionsBeyondTheBoundWait() async throws {
         let fixture = try ServerFixture()
-        defer { fixture.remove() }
         let served = try ServeProcess(["serve", fixture.classifierPath, "--port", "0", "--max-connections", "2"])
         defer { served.kill() }
         var connections: [RawConnection] = []
@@ -68,7 +66,6 @@ import Glibc
 
     @Test func aModelThatDoesNotLoadStopsTheStartWithOneLine() throws {
         let fixture = try ServerFixture()
-        defer { fixture.remove() }
         let missing = fixture.folder.appendingPathComponent("absent.safetensors").path
         let result = try ServeProcess.runToEnd(["serve", missing, "--port", "0"])
         #expect(result.status == 1)
@@ -81,7 +78,6 @@ import Glibc
 
     @Test func aPortInUseIsAnErrorNotACrash() throws {
         let fixture = try ServerFixture()
-        defer { fixture.remove() }
         let first = try ServeProcess(["serve", fixture.classifierPath, "--port", "0"])
         defer { first.kill() }
         let second = try ServeProcess.runToEnd(["serve", fixture.classifierPath, "--port", "\(first.port)"])

@@ -4,19 +4,19 @@ import BackpropServer
 import Foundation
 import Hummingbird
 import Testing
+import TestSupport
 
 /// A classifier of three named features into three classes, with standardization, and a
 /// regressor of two features, written to a fresh folder for each test.
 struct ServerFixture {
-    let folder: URL
+    let folder: TemporaryFolder
     let classifierPath: String
     let regressorPath: String
     let classifier: Model<Float>
     let regressor: Model<Float>
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-server-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try TemporaryFolder("backprop-server")
         classifier = try Self.classifier(seed: 1)
         classifierPath = folder.appendingPathComponent("flowers.safetensors").path
         try ModelFile.write(classifier, to: classifierPath)
@@ -41,10 +41,6 @@ struct ServerFixture {
         configuration.watchInterval = nil
         adjust(&configuration)
         return try ModelServer(configuration)
-    }
-
-    func remove() {
-        try? FileManager.default.removeItem(at: folder)
     }
 }
 

@@ -1,18 +1,18 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Backprop
 
 /// Atomic saves: unique temporary names that never follow links, the permissions a user
 /// expects, symbolic links kept, and nothing left behind.
 @Suite struct AtomicFileTests {
-    let folder: URL
+    let folder: TemporaryFolder
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-atomic-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try TemporaryFolder("backprop-atomic")
     }
 
-    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+    func path(_ name: String) -> String { folder.path(name) }
 
     func mode(_ path: String) throws -> Int {
         try (FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int).map { $0 & 0o7777 } ?? -1

@@ -1,13 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Backprop
 
 @Suite struct CSVTableTests {
-    let folder: URL
+    let folder: TemporaryFolder
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-csv-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try TemporaryFolder("backprop-csv")
     }
 
     func write(_ text: String, _ name: String = "data.csv") throws -> String {

@@ -1,15 +1,15 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Backprop
 
 /// A run paused at arbitrary batches and epoch ends, saved to a file, read back into a
 /// fresh optimizer and continued must end bitwise identical to a run that never paused.
 @Suite struct CheckpointTests {
-    let folder: URL
+    let folder: TemporaryFolder
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-ckpt-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try TemporaryFolder("backprop-ckpt")
     }
 
     static let data: (train: Dataset<Float>, validation: Dataset<Float>) = {

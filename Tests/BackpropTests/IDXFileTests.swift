@@ -1,13 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Backprop
 
 @Suite struct IDXFileTests {
-    let folder: URL
+    let folder: TemporaryFolder
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-idx-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try TemporaryFolder("backprop-idx")
     }
 
     func write(_ bytes: [UInt8], _ name: String) throws -> String {

@@ -1,16 +1,16 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Backprop
 
 @Suite struct ModelFileTests {
-    let folder: URL
+    let folder: TemporaryFolder
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-model-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try TemporaryFolder("backprop-model")
     }
 
-    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+    func path(_ name: String) -> String { folder.path(name) }
 
     static func model<S: Scalar>(_ activation: Activation, _ loss: Loss, as _: S.Type) throws -> Model<S> {
         let outputs = loss == .binaryCrossEntropy ? 1 : 3

@@ -5,8 +5,8 @@ import Testing
 /// redesign of the training code can prove it changed nothing.
 ///
 /// Floating-point sums depend on the BLAS kernels' order of operations, so the pins are kept
-/// per OpenBLAS core (recorded on the code before the training-loop redesign of issue 16, with
-/// `OPENBLAS_CORETYPE` set to each core; the two plain-SGD runs re-recorded when SGD's update
+/// per OpenBLAS core (recorded with `OPENBLAS_CORETYPE` set to each core, on training code
+/// older than the current training loop; the two plain-SGD runs re-recorded when SGD's update
 /// was fused into backpropagation, which rounds once instead of twice); on a core without
 /// pins the test is skipped and says so, never passed.
 @Suite struct PinnedWeightsTests {

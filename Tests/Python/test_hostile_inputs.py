@@ -1,4 +1,4 @@
-"""Special and oversized input files through the built `backprop` (issue 11, defect 6):
+"""Special and oversized input files through the built `backprop`:
 each ends with exit status 1 and one line on stderr naming the file, within a time limit,
 with the child's address space capped by `ulimit -v` (so unbounded reading would crash it
 instead of ending cleanly), and its own peak memory reported."""

@@ -1,11 +1,18 @@
-/// The speed targets of issue 15, from the interleaved rounds of this run: each is the
-/// median of per-round ratios (Backprop's figure over the peer's measured in the same
-/// round), with the spread of those ratios. A round is disturbed when another process kept
-/// more than a quarter of a core busy while either side ran, or when the FMA loop measured
-/// just before it ran below 85% of its best in this run (the host had taken part of the
-/// cores, which /proc/stat inside a virtual machine does not show); the median leaves disturbed
-/// rounds out while undisturbed ones remain, and says so. A target is met only if the
-/// median meets it.
+/// The speed targets: W1's time at most 0.25 of NumPy's and 1/15 of PyTorch's (eager);
+/// W2's at most 0.5 of PyTorch's and 0.7 of the best of torch.compile, JAX and NumPy, with
+/// a test accuracy no lower than the best peer's median; W3 at least 1.1 times PyTorch's
+/// examples/s, at 0.8 of the FMA peak or more, in less peak memory than PyTorch; W4's latency
+/// at most 1/3 of NumPy's and 0.1 of PyTorch's, its batch-1000 examples/s at least 1.1 times
+/// PyTorch's; and no allocations in a steady-state step of W1–W3.
+///
+/// The figures set against them come from the interleaved rounds of this run: each is the
+/// median of per-round ratios (Backprop's figure over the peer's measured in the same round),
+/// with the spread of those ratios. A round is disturbed when another process kept more than
+/// a quarter of a core busy while either side ran, or when the FMA loop measured just before
+/// it ran below 85% of its best in this run (a sign that the host took part of the cores,
+/// which /proc/stat inside a virtual machine does not show); the median leaves disturbed
+/// rounds out while undisturbed ones remain, and says so. A target is met only if the median
+/// meets it.
 struct Targets {
     let results: [Result]
     /// The cores' FMA limit (`fmaPeak`) for the instructions this run uses: the best of its measurements.
@@ -104,7 +111,7 @@ struct Targets {
             r.disturbed = counts.map { _ in false }
             lines.append(("\(workload) allocations per steady-state step", r, "= 0", { $0 == 0 }))
         }
-        Swift.print("\nTargets (issue 15) on \(instructionSet): medians of per-round ratios (spread min–max; disturbed rounds, "
+        Swift.print("\nTargets on \(instructionSet): medians of per-round ratios (spread min–max; disturbed rounds, "
                     + "where another process took > 0.25 core or the FMA loop before the round ran below 85% of its best, "
                     + "are left out of the median):")
         let width = lines.map(\.label.count).max() ?? 0

@@ -1,5 +1,5 @@
 /// What a model predicts.
-public enum Task: String, Codable, CaseIterable, Sendable {
+public enum LearningTask: String, Codable, CaseIterable, Sendable {
     /// The labels are classes; the network predicts one of them.
     case classification
     /// The labels are real numbers; the network predicts one value per example.
@@ -9,7 +9,7 @@ public enum Task: String, Codable, CaseIterable, Sendable {
 /// How the label column's text maps to network targets.
 public struct LabelEncoding: Codable, Equatable, Sendable {
     /// Classification or regression.
-    public let task: Task
+    public let task: LearningTask
     /// For classification: the class names; class index i means `classNames[i]`.
     public let classNames: [String]
 
@@ -23,7 +23,7 @@ public struct LabelEncoding: Codable, Equatable, Sendable {
     /// same label, and an empty one could not be told from a missing label.
     /// - Throws: `BackpropError.invalidArchitecture` for fewer than two classes or a repeated
     ///   or empty class name in classification, or class names in regression.
-    public init(task: Task, classNames: [String] = []) throws {
+    public init(task: LearningTask, classNames: [String] = []) throws {
         switch task {
         case .classification:
             guard classNames.count >= 2 else {
@@ -50,7 +50,7 @@ public struct LabelEncoding: Codable, Equatable, Sendable {
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(
-            task: container.decode(Task.self, forKey: .task),
+            task: container.decode(LearningTask.self, forKey: .task),
             classNames: container.decodeIfPresent([String].self, forKey: .classNames) ?? [])
     }
 
@@ -59,7 +59,7 @@ public struct LabelEncoding: Codable, Equatable, Sendable {
     /// mean regression. Classes are sorted (numerically when all are numbers).
     /// - Throws: `DataError` for an empty label, regression with non-numeric labels or
     ///   classification with one class.
-    public static func infer(from labels: [String], task: Task?, path: String, column: String) throws -> LabelEncoding {
+    public static func infer(from labels: [String], task: LearningTask?, path: String, column: String) throws -> LabelEncoding {
         if let row = labels.firstIndex(of: "") {
             throw DataError.malformed(path: path, location: "line \(row + 2), column '\(column)'", message: "the label is empty")
         }

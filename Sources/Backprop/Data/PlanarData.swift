@@ -22,7 +22,7 @@ public enum PlanarData: String, CaseIterable, Codable, Sendable {
     case surface
 
     /// Whether the points have classes or values.
-    public var task: Task { self == .surface ? .regression : .classification }
+    public var task: LearningTask { self == .surface ? .regression : .classification }
 
     /// The classes' names (empty for the surface).
     public var classNames: [String] {

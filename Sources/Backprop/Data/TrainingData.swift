@@ -3,7 +3,7 @@ public struct TrainingDataOptions: Sendable {
     /// Where the labels are (see `DataFileOptions`).
     public var file: DataFileOptions
     /// classification or regression (default: inferred from the labels, see `LabelEncoding.infer`).
-    public var task: Task?
+    public var task: LearningTask?
     /// Feature scaling fitted on the training part (default: standardize for CSV tables,
     /// none for IDX pixels, already scaled to [0, 1]).
     public var scaling: FeatureScaler.Kind?
@@ -14,7 +14,7 @@ public struct TrainingDataOptions: Sendable {
 
     /// Options as given; each nil takes the default its property describes.
     public init(
-        file: DataFileOptions = DataFileOptions(), task: Task? = nil, scaling: FeatureScaler.Kind? = nil,
+        file: DataFileOptions = DataFileOptions(), task: LearningTask? = nil, scaling: FeatureScaler.Kind? = nil,
         validationFraction: Double? = nil, seed: UInt64 = 1
     ) {
         self.file = file

@@ -12,14 +12,14 @@ import CBLAS
 import CKernels
 import Foundation
 
-/// Whether single-precision W x products use Backprop's AVX-512 kernel: on 256×784 (the
-/// first layer of W2, read from cache), 7.7 µs where OpenBLAS 0.3.21's sgemv took 10–15.
-/// (Not with `BACKPROP_ISA=avx2`.)
+/// Whether single-precision W x products use Backprop's AVX-512 kernel, which is faster than
+/// OpenBLAS 0.3.21's sgemv on 256×784 (the first layer of W2, read from cache; see
+/// docs/performance-choices.md). (Not with `BACKPROP_ISA=avx2`.)
 private let avx512MatrixVectorKernel = InstructionSet.avx512
 
-/// Whether they use its AVX2 twin elsewhere (unless the engine is `.blas`): one W4 prediction
-/// (784-256-128-10) took a median 12.3 µs with it, 15.0 µs with OpenBLAS 0.3.21's sgemv
-/// (AMD EPYC, AVX2).
+/// Whether they use its AVX2 twin elsewhere (unless the engine is `.blas`): on a processor
+/// with AVX2 alone, one W4 prediction (784-256-128-10) is faster with it than with OpenBLAS
+/// 0.3.21's sgemv (docs/performance-choices.md).
 private var avx2MatrixVectorKernel: Bool { InstructionSet.avx2 && matrixProductEngine != .blas }
 
 @inline(__always)

@@ -29,16 +29,17 @@ private let blasSetup: (selectedCore: String?, threads: Int) = {
 private let threadLimit = Atomic<Int>(0)
 
 /// Matrix products of fewer floating-point operations than this run on one thread. Below
-/// it, waking and joining a second thread costs more than it saves: on 2 cores, a
-/// 64×256×784 product (26 MFLOP) ran 1.3× faster on 2 threads, and training with batch 10
-/// ([784, 30, 10]) 1.6× slower when every product and vector operation could use 2. W2's
-/// 4.2-MFLOP products (64×128×256 and its two backward ones) gain: its epoch took 1.55–1.60 s
-/// with this threshold at 4 million, 1.74–1.77 s at 8 million (three interleaved pairs, AMD EPYC).
+/// it, waking and joining a second thread costs more than it saves: a 64×256×784 product
+/// (26 MFLOP) runs faster on 2 threads, but training with batch 10 ([784, 30, 10]) runs
+/// slower when every product and vector operation may use 2. W2's 4.2-MFLOP products
+/// (64×128×256 and its two backward ones) still gain, so the threshold sits below them
+/// (docs/performance-choices.md).
 public let parallelOperationThreshold = 4_000_000
 
 /// Matrix-vector products and vector operations over fewer elements than this run on one
 /// thread. They are limited by memory bandwidth, which a second core adds to: a 256×784
-/// matrix-vector product (200,704 elements) took 9.4 µs on 2 threads, 14.8 µs on one.
+/// matrix-vector product (200,704 elements) runs faster on 2 threads than on one
+/// (docs/performance-choices.md).
 public let parallelElementThreshold = 131_072
 
 /// Sets the most threads one matrix product, matrix-vector product or optimizer step may
@@ -88,14 +89,14 @@ public func blasDescription() -> String {
 /// 128×1024×320 (op(B) transposed) on every helper thread and the calling thread at the same
 /// time, so that each of the packing buffers OpenBLAS hands to concurrent calls has held a
 /// product wider than its 320-row blocks. Until one of its buffers has, OpenBLAS 0.3.21's
-/// Zen kernels ran A Bᵀ products narrower than that at a third of their speed in that
-/// buffer (one core, AMD EPYC: 64×256×784, W2's first layer, 11.6 GFLOP/s, and 1000×256×784,
-/// W4's, 11.3, against 32.5 and 34.0 after it; the time went to the kernel's software
-/// prefetches), for the life of the process: `backprop train` ran W2's epoch in 2.0 s
-/// where the benchmark, which had multiplied 1024×1024 matrices first, took 1.5.
-/// The parts wait for one another before multiplying: a helper that woke after the calling
-/// thread's product had ended took the same buffer, and the other stayed cold.
-/// About 6 ms (measured cold, in C) and 2 MB of scratch per thread, once per process.
+/// Zen kernels run A Bᵀ products narrower than that (W2's and W4's first layers,
+/// 64×256×784 and 1000×256×784) at a fraction of their speed in that buffer, the time going
+/// to the kernel's software prefetches, for the life of the process: without the warm-up
+/// `backprop train` would run slower than a benchmark that multiplies large matrices first
+/// (docs/performance-choices.md). The parts wait for one another before multiplying: a
+/// helper that woke after the calling thread's product had ended would take the same
+/// buffer, and leave its own cold. It costs one product and 2 MB of scratch per thread,
+/// once per process.
 let openBLASBuffersWarmedUp: Bool = {
     #if !canImport(Accelerate)
     inParallel(parts: HelperPool.shared.helpers.count + 1, OpenBLASWarmUp())

@@ -2,7 +2,7 @@
 
 /// Copies `count` values with memmove. In unspecialized generic code (the training loop,
 /// prediction), `update(from:count:)` copies one element at a time through the type's value
-/// witness, about 3 ns per value.
+/// witness, far slower (docs/performance-choices.md).
 @inline(__always)
 func copyValues<S: Scalar>(_ count: Int, from source: UnsafePointer<S>, to target: UnsafeMutablePointer<S>) {
     UnsafeMutableRawPointer(target).copyMemory(from: source, byteCount: count * MemoryLayout<S>.stride)

@@ -68,8 +68,8 @@ public struct MatrixProduct<S: Scalar> {
     /// Runs the product, split over the helper threads when it is large enough. A product
     /// with one row of C (one example's forward pass, or its δ) runs as the matrix-vector
     /// product cᵀ = α op(B)ᵀ aᵀ + β cᵀ: OpenBLAS's `gemm` packs all of op(B) even for one
-    /// row — `Model.predict` on one example of a 784-256-128-10 network took 180 µs that
-    /// way, 72 µs this way (AMD EPYC, AVX2).
+    /// row, where the matrix-vector product reads op(B) in place, so one example's
+    /// `Model.predict` runs much faster this way (docs/performance-choices.md).
     public func run() {
         if m == 1, !a.transposed || a.rowStride == 1 {
             var matrix = b
@@ -82,8 +82,8 @@ public struct MatrixProduct<S: Scalar> {
 
     /// How the product splits: into `parts` blocks of columns of C, or of rows where C has
     /// too few columns. Column blocks share the rows of op(A) and keep each block's rows
-    /// long: for 512×1024×784, two column halves ran at 170 GFLOP/s, two row halves at
-    /// 132, in a C harness on this machine.
+    /// long, so a large product runs faster split into column halves than into row halves
+    /// (docs/performance-choices.md).
     var split: (parts: Int, byColumns: Bool) {
         let minimumBlock = 64
         let parts = parallelParts(operations: 2 * m * n * k)

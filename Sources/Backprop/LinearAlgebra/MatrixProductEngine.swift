@@ -7,8 +7,8 @@ import Synchronization
 
 /// The code that runs single-precision matrix products.
 ///
-/// The default, `.automatic`, takes for each product the engine that was faster on its
-/// shape in the comparison `make bench` prints (README, "Which matrix-product engine").
+/// The default, `.automatic`, takes for each product the engine that is faster on its
+/// shape in the comparison `make bench` prints (docs/performance.md, "Which matrix-product engine").
 /// Set another with `setMatrixProductEngine(_:)` or, for a whole process, the environment
 /// variable `BACKPROP_GEMM=automatic|blas|builtin`.
 public enum MatrixProductEngine: String, Sendable, CaseIterable {
@@ -92,18 +92,17 @@ extension MatrixProduct where S == Float {
     }
 
     /// The automatic choice, from the engine comparison on the products of W1–W4 (one
-    /// thread; README): Backprop's kernels where C is short or narrow or the product shallow,
-    /// OpenBLAS on the large products, where it was as fast or up to 8% faster.
-    /// - With AVX2 (AMD EPYC, AVX2 only): A Wᵀ with 10 rows as dot products at 30 GFLOP/s
-    ///   where OpenBLAS 0.3.21 took 15, Δᵀ A and Δ W with k = 10 at 22–27 where it took 17–21,
-    ///   W2's weight gradients with k = 64 at 34–35 where it took 33–34 (and where OpenBLAS
-    ///   first zeroes the large C in a pass of its own, 7% of W2's step). Products under
+    /// thread; docs/performance.md and docs/performance-choices.md): Backprop's kernels where C
+    /// is short or narrow or the product shallow, OpenBLAS on the large products, where it is
+    /// as fast or a little faster.
+    /// - With AVX2 alone: Backprop's kernels are faster on A Wᵀ with 10 rows (as dot products,
+    ///   nothing packed), on Δᵀ A and Δ W with k = 10, and on W2's weight gradients with
+    ///   k = 64 (where OpenBLAS first zeroes the large C in a pass of its own). Products under
     ///   50,000 operations stay on OpenBLAS, whose call costs less.
-    /// - With AVX-512 (AMD EPYC Zen 4), OpenBLAS runs its AVX-512 build, whose small-matrix
-    ///   kernels were faster on every product between 50,000 and 10⁶ operations (W1's two
-    ///   large ones, W2's last layer: 92–109 GFLOP/s against 73–93); Backprop's kept the
-    ///   shallow or narrow products above that (W3's and W4's last layer at 53–85 where
-    ///   OpenBLAS took 35–50, W2's k = 64 weight gradients at 99–103 against 97–100).
+    /// - With AVX-512, OpenBLAS runs its AVX-512 build, whose small-matrix kernels are faster
+    ///   than Backprop's on products between 50,000 and 10⁶ operations (W1's two large ones,
+    ///   W2's last layer); Backprop's keep the shallow or narrow products above that (W3's and
+    ///   W4's last layer, W2's k = 64 weight gradients).
     var builtInIsFaster: Bool {
         let smallest = InstructionSet.avx512 ? 1_000_000 : 50_000
         return 2 * m * n * k >= smallest && (m <= 32 || n <= 12 || k <= 64)

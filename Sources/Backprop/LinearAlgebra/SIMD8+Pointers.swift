@@ -1,7 +1,7 @@
 // Eight values at a time: element-wise kernels load SIMD8 vectors from raw buffers so
-// that the compiler emits vector instructions even for x86-64's baseline (SSE2). The
-// scalar Adam loop (square root, division, flush) took about 3.4 ns a value in W2's
-// profile; on SIMD8 vectors, about 1.1 ns.
+// that the compiler emits vector instructions even for x86-64's baseline (SSE2). On SIMD8
+// vectors the Adam loop (square root, division, flush) takes a fraction of its scalar time
+// (docs/performance-choices.md).
 
 extension UnsafePointer where Pointee: Scalar {
     /// The eight values starting at `self + offset` (no alignment needed).
@@ -27,7 +27,7 @@ extension UnsafeMutablePointer where Pointee: Scalar {
 
 /// x with every lane whose magnitude is below 1e-30 set to 0 (see `flushTiny`). For
 /// Float and Double it compares bit patterns with integer arithmetic: baseline x86-64 code
-/// builds the mask of a floating-point comparison one lane at a time, 20× slower.
+/// builds the mask of a floating-point comparison one lane at a time, many times slower.
 @inline(__always)
 func flushTiny<S: Scalar>(_ x: SIMD8<S>) -> SIMD8<S> {
     // These type tests vanish when the caller is specialized.

@@ -76,8 +76,9 @@ final class Workspace<S: Scalar> {
     }
 
     /// Starts bringing the inputs of the examples `indices` into the caches, for the next
-    /// `load`: rows of a shuffled data set come from anywhere in memory, and copying W1's
-    /// ten rows of 784 values had taken 13% of each training step waiting for them.
+    /// `load`: rows of a shuffled data set come from anywhere in memory, and without this a
+    /// small batch's step (W1's ten rows of 784 values) spends a noticeable part of its time
+    /// waiting for them (docs/performance-choices.md).
     @_specialize(where S == Float)
     func prefetch(_ data: Dataset<S>, indices: UnsafeBufferPointer<Int>) {
         let bytes = sizes[0] * MemoryLayout<S>.stride

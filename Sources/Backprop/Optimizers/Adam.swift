@@ -113,9 +113,10 @@ public struct Adam<S: Scalar>: Optimizer, Sendable {
 
 /// x, or 0 when |x| < 1e-30. Where gradients are exactly zero (dead ReLU units) the
 /// running means m and v decay geometrically (0.9ᵗ for m) and turn subnormal after a few
-/// hundred steps; every operation on a subnormal costs about a hundred cycles, and Adam ran
-/// 6× slower by the second epoch. Values below 1e-30 move no step measurably (√v ≤ 1e-15
-/// is invisible next to ε; m ≤ 1e-30 gives steps below 1e-22), so flushing them is free.
+/// hundred steps; arithmetic on subnormals takes the processor's slow path, so without the
+/// flush Adam slows down as training goes on (docs/performance-choices.md). Values below
+/// 1e-30 move no step measurably (√v ≤ 1e-15 is invisible next to ε; m ≤ 1e-30 gives steps
+/// below 1e-22), so flushing them is free.
 @inline(__always)
 func flushTiny<S: Scalar>(_ x: S) -> S {
     abs(x) < 1e-30 ? 0 : x

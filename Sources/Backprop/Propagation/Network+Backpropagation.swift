@@ -25,10 +25,10 @@ extension Network {
         let scale = 1 / S(batchSize ?? m)
         for k in stride(from: count - 1, through: 0, by: -1) {
             workspace.gradients.weight[k].withMutablePointer { dw in  // (1/m) Δᵀ A^l
-                Self.weightProduct(k, layers[k].shape, workspace, rows: m, into: dw, alpha: scale, beta: 0)
+                Self.weightProduct(k, layers[k].shape, workspace, rows: m, into: dw, scaling: .gradient(scale))
             }
             withMutablePointer(&workspace.gradients.bias[k]) { db in  // (1/m) Δᵀ 1
-                Self.biasProduct(k, layers[k].shape, workspace, rows: m, into: db, alpha: scale, beta: 0)
+                Self.biasProduct(k, layers[k].shape, workspace, rows: m, into: db, scaling: .gradient(scale))
             }
             layerFinished?(k)
             guard k > 0 else { break }
@@ -52,32 +52,31 @@ extension Network {
             if k > 0 { propagateDelta(to: k, workspace, rows: m) }
             let shape = layers[k].shape  // not the layer: a copy would make W^l shared, and its update copy it
             layers[k].withMutableParameters { w, b in
-                Self.weightProduct(k, shape, workspace, rows: m, into: w, alpha: step, beta: 1)
-                Self.biasProduct(k, shape, workspace, rows: m, into: b, alpha: step, beta: 1)
+                Self.weightProduct(k, shape, workspace, rows: m, into: w, scaling: .step(step))
+                Self.biasProduct(k, shape, workspace, rows: m, into: b, scaling: .step(step))
             }
         }
     }
 
-    /// W ← α (Δ^(l+1))ᵀ A^l + β W for layer `k`: its weight gradient (α = 1/m, β = 0) or
-    /// an SGD step on its weights (α = −η/m, β = 1).
+    /// W ← α (Δ^(l+1))ᵀ A^l + β W for layer `k`: its weight gradient or an SGD step on its weights.
     @_specialize(where S == Float)
     private static func weightProduct(
         _ k: Int, _ shape: Dense<S>.Shape, _ workspace: Workspace<S>, rows m: Int, into w: UnsafeMutablePointer<S>,
-        alpha: S, beta: S
+        scaling: ProductScaling<S>
     ) {
         let deltaT = MatrixOperand(UnsafePointer(workspace.delta[k + 1]), rows: m, columns: shape.outputs, transposed: true)
         let input = MatrixOperand(workspace.output(k), rows: m, columns: shape.inputs)
-        S.multiply(MatrixProduct(deltaT, input, into: w, alpha: alpha, beta: beta))
+        S.multiply(MatrixProduct(deltaT, input, into: w, alpha: scaling.alpha, beta: scaling.beta))
     }
 
     /// b ← α (Δ^(l+1))ᵀ 1 + β b for layer `k`: its bias gradient or an SGD step on its biases.
     @_specialize(where S == Float)
     private static func biasProduct(
         _ k: Int, _ shape: Dense<S>.Shape, _ workspace: Workspace<S>, rows m: Int, into b: UnsafeMutablePointer<S>,
-        alpha: S, beta: S
+        scaling: ProductScaling<S>
     ) {
         let deltaT = MatrixOperand(UnsafePointer(workspace.delta[k + 1]), rows: m, columns: shape.outputs, transposed: true)
-        S.multiply(MatrixVectorProduct(deltaT, workspace.ones, into: b, alpha: alpha, beta: beta))
+        S.multiply(MatrixVectorProduct(deltaT, workspace.ones, into: b, alpha: scaling.alpha, beta: scaling.beta))
     }
 
     /// Δ^l = (Δ^(l+1) W^l) ⊙ g′(Z^l) for layer `k` > 0, times the dropout mask where
@@ -127,4 +126,16 @@ extension Network {
     public func loss(on data: Dataset<S>) throws -> Double {
         try evaluate(on: data).loss
     }
+}
+
+/// How a parameter product P lands in its destination D: D ← α P + β D.
+struct ProductScaling<S: Scalar> {
+    var alpha: S
+    var beta: S
+
+    /// D ← scale · P: a gradient, with scale = 1/m.
+    static func gradient(_ scale: S) -> Self { Self(alpha: scale, beta: 0) }
+
+    /// D ← D + step · P: an SGD step on the parameters themselves, with step = −η/m.
+    static func step(_ step: S) -> Self { Self(alpha: step, beta: 1) }
 }

@@ -158,7 +158,7 @@ function receive(snapshot) {
   setPlaying(snapshot.playing);
   if (snapshot.error) showStatus("training stopped: " + snapshot.error, true);
   // The server sends at most 30 frames a second (and one per action): each is drawn as it
-  // arrives, in about 3 ms.
+  // arrives, since drawing one takes a small part of the time between frames.
   draw();
   if (!snapshot.playing) explainSoon(0);
   else explainSoon(250);

@@ -21,8 +21,8 @@ void backprop_exp_f32(const float *x, float *y, long n);
 
 /// δ_i ← δ_i where z_i > 0, else slope · δ_i (exactly 0 for slope 0; NaN z counts as not
 /// positive), for n values: the ReLU's (slope 0) or leaky ReLU's g′(z) ⊙ δ, vectorized
-/// without branches. (As a Swift loop it compiled to a branch per value, mispredicted half
-/// the time: 6.5% of W3's profile.)
+/// without branches. (As a Swift loop it compiles to a branch per value, which the
+/// processor often mispredicts, since the sign of z follows no pattern.)
 void backprop_relu_backward_f32(float *delta, const float *z, long n, float slope);
 
 /// Asks the processor to bring `bytes` bytes from `start` into its caches, without waiting.
