@@ -162,7 +162,7 @@ bench-avx2: deps-bench
 ## Installs the peers (PyTorch, NumPy, JAX) in ~/.peers-venv, with the MKL and newer OpenBLAS
 ## wheels the engine comparison loads.
 bench-peers:
-	bash ../shared/bench/setup.sh
+	VENV=$(abspath $(dir $(PEERS_PYTHON))..) bash Benchmarks/Peers/setup.sh
 	$(dir $(PEERS_PYTHON))pip install -q mkl scipy-openblas32
 
 ## Fuzzes the CSV, IDX and model-file readers (FUZZ_SECONDS per reader, default 60).

@@ -20,6 +20,7 @@ extension Loss: ExpressibleByArgument {
 
 extension Initialization: ExpressibleByArgument {}
 extension LearningTask: ExpressibleByArgument {}
+extension OptimizerKind: ExpressibleByArgument {}
 extension FeatureScaler.Kind: ExpressibleByArgument {}
 
 /// A comma-separated list such as `784,30,10`.

@@ -34,17 +34,13 @@ struct ModelOptions: ParsableArguments {
         try checkOutputActivation(outputActivation, loss: loss)
     }
 
-    /// The network for `data`: its input size, and outputs, loss and output activation for
-    /// its task and classes.
+    /// The network for `data`: its input size, and the outputs, loss and output activation
+    /// that `OutputLayout` chooses for its labels.
     func makeNetwork(for data: TrainingData<Float>, seed: UInt64) throws -> Network<Float> {
-        let classification = data.labels.task == .classification
-        let loss = self.loss ?? (classification ? .crossEntropy : .quadratic)
-        if !classification, loss != .quadratic {
-            throw CLIError("--loss \(loss.name) needs a classification task; regression uses the quadratic loss")
-        }
-        let output = outputActivation ?? loss.requiredOutputActivation ?? (classification ? .sigmoid : .identity)
+        let output = try OutputLayout(for: data.labels, loss: loss, activation: outputActivation)
         return try Network(
-            sizes: [data.inputSize] + hidden.values + [data.outputSize(for: loss)], activation: activation,
-            outputActivation: output, loss: loss, initialization: initialization, seed: seed).withDropout(dropout)
+            sizes: [data.inputSize] + hidden.values + [output.size], activation: activation,
+            outputActivation: output.activation, loss: output.loss, initialization: initialization, seed: seed
+        ).withDropout(dropout)
     }
 }

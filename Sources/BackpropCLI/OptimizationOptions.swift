@@ -3,29 +3,18 @@ import Backprop
 
 /// Flags that say how `train` optimizes.
 struct OptimizationOptions: ParsableArguments {
-    enum OptimizerName: String, ExpressibleByArgument, CaseIterable {
-        case sgd, adam, adamw, rmsprop
-
-        var defaultLearningRate: Double {
-            switch self {
-            case .sgd: 0.01
-            case .adam, .adamw, .rmsprop: 0.001
-            }
-        }
-    }
-
     enum ScheduleName: String, ExpressibleByArgument, CaseIterable {
         case constant, step, exponential, cosine, plateau
     }
 
-    @Option(help: "Optimizer: sgd, adam, adamw or rmsprop.")
-    var optimizer: OptimizerName = .adam
+    @Option(help: "Optimizer: \(OptimizerKind.names) (momentum: sgd with μ = 0.9).")
+    var optimizer: OptimizerKind = .adam
 
-    @Option(help: "Learning rate η (default: 0.01 for sgd, 0.001 otherwise).")
+    @Option(help: "Learning rate η (default: 0.01 for sgd and momentum, 0.001 otherwise).")
     var learningRate: Double?
 
-    @Option(help: "Momentum μ for sgd, 0 ≤ μ < 1.")
-    var momentum: Double = 0
+    @Option(help: "Momentum μ for sgd, 0 ≤ μ < 1 (default: 0; 0.9 for momentum).")
+    var momentum: Double?
 
     @Flag(help: "Nesterov momentum for sgd.")
     var nesterov = false
@@ -58,8 +47,10 @@ struct OptimizationOptions: ParsableArguments {
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
             throw ValidationError("--learning-rate must be a finite number > 0, got \(learningRate)")
         }
-        guard momentum >= 0, momentum < 1 else { throw ValidationError("--momentum must be at least 0 and below 1, got \(momentum)") }
-        if nesterov, optimizer != .sgd || momentum == 0 {
+        if let momentum, !(momentum >= 0 && momentum < 1) {
+            throw ValidationError("--momentum must be at least 0 and below 1, got \(momentum)")
+        }
+        if nesterov, !optimizer.takesMomentum || configuration.momentum == 0 {
             throw ValidationError("--nesterov needs --optimizer sgd and a --momentum above 0")
         }
         if let weightDecay, !(weightDecay >= 0 && weightDecay.isFinite) {
@@ -81,13 +72,7 @@ struct OptimizationOptions: ParsableArguments {
 
     /// The optimizer the flags describe.
     var configuration: OptimizerConfiguration {
-        let rate = learningRate ?? optimizer.defaultLearningRate
-        switch optimizer {
-        case .sgd: return .sgd(learningRate: rate, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay ?? 0)
-        case .adam: return .adam(learningRate: rate, weightDecay: weightDecay ?? 0)
-        case .adamw: return .adamW(learningRate: rate, weightDecay: weightDecay ?? 0.01)
-        case .rmsprop: return .rmsProp(learningRate: rate, weightDecay: weightDecay ?? 0)
-        }
+        optimizer.configuration(learningRate: learningRate, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay)
     }
 
     /// The trainer; without --epochs, about 20,000 optimizer steps (10 to 200 epochs) with
@@ -116,7 +101,7 @@ struct OptimizationOptions: ParsableArguments {
     /// The settings of `optimizer` and these flags, by name, for people (`backprop summary`).
     func settings(_ optimizer: OptimizerConfiguration) -> [String: String] {
         var result = ["optimizer": optimizer.name, "learning_rate": "\(optimizer.learningRate)"]
-        if momentum > 0 { result["momentum"] = "\(momentum)" }
+        if optimizer.momentum > 0 { result["momentum"] = "\(optimizer.momentum)" }
         if nesterov { result["nesterov"] = "true" }
         if let weightDecay { result["weight_decay"] = "\(weightDecay)" }
         result["schedule"] = schedule.rawValue

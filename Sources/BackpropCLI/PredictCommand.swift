@@ -26,24 +26,20 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         if let output { try checkWritable(output, flag: "--output") }
         let trained: Model<Float> = try ModelFile.read(from: model, maximumBytes: limits.maxInputBytes)
-        let outputs = try trained.predict(trained.examples(reading: data, options: limits.applied(to: DataFileOptions(requiresLabels: false))).features)
+        let inputs = try trained.examples(reading: data, options: limits.applied(to: DataFileOptions(requiresLabels: false))).features
         var csv = ""
-        let names = trained.labels.classNames
-        let classification = trained.labels.task == .classification
         var header = ["prediction"]
-        if probabilities, classification { header += names.map { "probability_\($0)" } }
+        if probabilities, trained.labels.task == .classification {
+            header += trained.labels.classNames.map { "probability_\($0)" }
+        }
         csv += header.map(quoted).joined(separator: ",") + "\n"
-        for r in 0..<outputs.rows {
-            let row = outputs.row(r)
-            guard classification else {
-                csv += row.map { "\($0)" }.joined(separator: ",") + "\n"
-                continue
+        for prediction in try trained.predictions(inputs) {
+            switch prediction {
+            case .values(let values):
+                csv += values.map { "\($0)" }.joined(separator: ",") + "\n"
+            case .classification(_, let name, let p):
+                csv += ([quoted(name)] + (probabilities ? p.map { "\($0)" } : [])).joined(separator: ",") + "\n"
             }
-            let probs = row.count == 1 ? [1 - row[0], row[0]] : row
-            let best = probs.indices.max { probs[$0] < probs[$1] } ?? 0
-            var cells = [quoted(names[best])]
-            if probabilities { cells += probs.map { "\($0)" } }
-            csv += cells.joined(separator: ",") + "\n"
         }
         if let output {
             try writeAtomically(Array(csv.utf8), to: output)

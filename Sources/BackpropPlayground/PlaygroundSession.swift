@@ -22,17 +22,16 @@ public final class PlaygroundSession {
         var settings = settings
         try settings.validate()
         let examples = try table.map { try PlaygroundExamples(table: $0, settings: settings) } ?? PlaygroundExamples(planar: settings)
-        let loss = try model?.network.loss ?? settings.lossFunction()
-        let outputs = examples.labels.task == .regression || loss == .binaryCrossEntropy ? 1 : examples.labels.classNames.count
+        let output = try OutputLayout(for: examples.labels, loss: model?.network.loss ?? settings.lossFunction())
         let network: Network<Float>
         if let model {
-            network = try Self.fitting(model, to: examples, outputs: outputs)
+            network = try Self.fitting(model, to: examples, outputs: output.size)
             settings.hidden = Array(network.sizes.dropFirst().dropLast())
             settings.activations = network.layers.dropLast().map(\.activation.name)
             settings.loss = network.loss.name
             try settings.validate()
         } else {
-            network = try Self.initialNetwork(settings, inputs: examples.featureNames.count, outputs: outputs, loss: loss)
+            network = try Self.initialNetwork(settings, inputs: examples.featureNames.count, output: output)
         }
         self.settings = settings
         self.examples = examples
@@ -43,17 +42,16 @@ public final class PlaygroundSession {
     }
 
     /// The network the settings describe, initialized from the seed.
-    private static func initialNetwork(_ settings: PlaygroundSettings, inputs: Int, outputs: Int, loss: Loss) throws -> Network<Float> {
+    private static func initialNetwork(_ settings: PlaygroundSettings, inputs: Int, output: OutputLayout) throws -> Network<Float> {
         let activations = settings.activations.compactMap { Activation(name: $0) }
-        let regression = loss == .quadratic && outputs == 1
         let initial = try Network<Float>(
-            sizes: [inputs] + settings.hidden + [outputs], activation: activations.first ?? .tanh,
-            outputActivation: loss.requiredOutputActivation ?? (regression ? .identity : .sigmoid), loss: loss, seed: settings.seed)
+            sizes: [inputs] + settings.hidden + [output.size], activation: activations.first ?? .tanh,
+            outputActivation: output.activation, loss: output.loss, seed: settings.seed)
         var layers = initial.layers
         for (k, g) in activations.enumerated() {
             layers[k] = try Dense(weight: layers[k].weight, bias: layers[k].bias, activation: g)
         }
-        return try Network(layers: layers, loss: loss)
+        return try Network(layers: layers, loss: output.loss)
     }
 
     /// `model`'s network, if it reads these examples' features and gives their outputs.
@@ -93,27 +91,16 @@ public final class PlaygroundSession {
         }
     }
 
-    /// The lecture's update on one example: every weight and bias takes w ← w − η ∂C/∂w with
-    /// η the settings' learning rate and ∂C/∂w this example's gradient (plain SGD, whatever
-    /// the optimizer; the optimizer's state is kept). It counts as a step.
+    /// The lecture's update on one example, `TrainingSession.lectureStep`: every weight and
+    /// bias takes w ← w − η ∂C/∂w with η the settings' learning rate and ∂C/∂w this example's
+    /// gradient (plain SGD, whatever the optimizer; the optimizer's state is kept). It counts
+    /// as a step.
     /// - Returns: the example walked through before the update.
     /// - Throws: `BackpropError` if there is no such example, or the update diverges.
     public func lectureStep(example index: Int) throws -> Explanation<Double> {
-        let before = try explanation(example: index)
-        var layers = network.layers
-        let eta = settings.learningRate
-        for l in layers.indices {
-            let weight = zip(layers[l].weight.elements, before.weightGradients[l].elements).map { w, g in Float(Double(w) - eta * g) }
-            let bias = zip(layers[l].bias, before.biasGradients[l]).map { b, g in Float(Double(b) - eta * g) }
-            layers[l] = try Dense(
-                weight: Matrix(rows: layers[l].outputSize, columns: layers[l].inputSize, elements: weight), bias: bias,
-                activation: layers[l].activation)
-        }
-        let updated = try Network(layers: layers, loss: network.loss)
-        guard updated.layers.allSatisfy({ $0.weight.elements.allSatisfy(\.isFinite) && $0.bias.allSatisfy(\.isFinite) }) else {
-            throw BackpropError.diverged(epoch: 0, batch: steps + 1, what: "a parameter, in the one-example step")
-        }
-        try session.setParameters(from: updated)
+        let (data, row) = try locate(index)
+        let before = try session.lectureStep(
+            input: data.inputs.row(row), target: target(of: data, row: row).map { Float($0) }, learningRate: settings.learningRate)
         steps += 1
         return before
     }

@@ -20,7 +20,7 @@ public struct PlaygroundSettings: Codable, Equatable, Sendable {
     /// The loss, by name: cross-entropy (softmax over the classes), binary-cross-entropy
     /// (one sigmoid output, two classes) or quadratic; nil for the task's usual one.
     public var loss: String?
-    /// The optimizer, by name: sgd, momentum (SGD with μ = 0.9), adam or rmsprop.
+    /// The optimizer, by name (`OptimizerKind`): sgd, momentum (SGD with μ = 0.9), adam, adamw or rmsprop.
     public var optimizer: String = "sgd"
     /// η.
     public var learningRate: Double = 0.03
@@ -98,20 +98,18 @@ public struct PlaygroundSettings: Codable, Equatable, Sendable {
                 throw bad("activations", name, Activation.elementwise.map(\.name).joined(separator: ", "))
             }
         }
-        let loss = try lossFunction()
-        if data.task == .regression, loss != .quadratic { throw bad("loss", loss.name, "quadratic, for a regression") }
-        guard ["sgd", "momentum", "adam", "rmsprop"].contains(optimizer) else {
-            throw bad("optimizer", optimizer, "sgd, momentum, adam or rmsprop")
-        }
+        _ = try lossFunction()
+        guard OptimizerKind(rawValue: optimizer) != nil else { throw bad("optimizer", optimizer, OptimizerKind.names) }
         guard learningRate.isFinite, learningRate > 0, learningRate <= 10 else { throw bad("learningRate", learningRate, "a number in (0, 10]") }
         guard (1...Trainer.maximumBatchSize).contains(batchSize) else { throw bad("batchSize", batchSize, "at least 1") }
         guard l2.isFinite, l2 >= 0, l2 <= 1 else { throw bad("l2", l2, "a number in [0, 1]") }
         guard dropout.isFinite, dropout >= 0, dropout < 1 else { throw bad("dropout", dropout, "a number in [0, 1)") }
     }
 
-    /// The loss C the network is trained on.
-    func lossFunction() throws -> Loss {
-        guard let name = loss else { return data.task == .regression ? .quadratic : .crossEntropy }
+    /// The loss C the network is trained on, if one is named (else `OutputLayout` chooses it
+    /// for the examples' labels).
+    func lossFunction() throws -> Loss? {
+        guard let name = loss else { return nil }
         guard let found = Loss(name: name) else {
             throw BackpropError.invalidHyperparameter(name: "loss", value: name, expected: Loss.allCases.map(\.name).joined(separator: ", "))
         }
@@ -120,11 +118,6 @@ public struct PlaygroundSettings: Codable, Equatable, Sendable {
 
     /// The optimizer and its hyperparameters.
     var optimizerConfiguration: OptimizerConfiguration {
-        switch optimizer {
-        case "momentum": .sgd(learningRate: learningRate, momentum: 0.9, weightDecay: l2)
-        case "adam": .adam(learningRate: learningRate, weightDecay: l2)
-        case "rmsprop": .rmsProp(learningRate: learningRate, weightDecay: l2)
-        default: .sgd(learningRate: learningRate, weightDecay: l2)
-        }
+        (OptimizerKind(rawValue: optimizer) ?? .sgd).configuration(learningRate: learningRate, weightDecay: l2)
     }
 }

@@ -163,7 +163,7 @@ struct InstanceParser {
                 guard !parser.seen[column] else { throw parser.fail("instances[\(r)] gives feature '\(key)' twice") }
                 parser.seen[column] = true
                 try parser.expect(":")
-                parser.out[start + column] = try parser.parseNumber(at: "instances[\(r)][\(jsonString(key))]") * parser.scale
+                parser.out[start + column] = try parser.parseNumber(at: "instances[\(r)][\(jsonQuoted(key))]") * parser.scale
             }
             if let missing = seen.firstIndex(of: false) {
                 throw fail("instances[\(r)] lacks feature '\(featureNames[missing])'")

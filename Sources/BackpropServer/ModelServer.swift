@@ -93,7 +93,7 @@ public struct ModelServer: Sendable {
         router.get("/healthz") { _, _ in jsonResponse("{\"status\":\"ok\"}") }
         router.get("/readyz") { _, _ in
             let model = store.current
-            return jsonResponse("{\"status\":\"ready\",\"model\":\(jsonString(model.name)),\"version\":\(model.version)}")
+            return jsonResponse("{\"status\":\"ready\",\"model\":\(jsonQuoted(model.name)),\"version\":\(model.version)}")
         }
         router.get("/metrics") { _, _ in
             Response(

@@ -12,19 +12,18 @@ extension ServedModel {
         for r in 0..<rows {
             if r > 0 { out += "," }
             let row = outputs[(outputs.startIndex + r * width)..<(outputs.startIndex + (r + 1) * width)]
-            if isClassifier {
-                let p = width == 1 ? [1 - row[row.startIndex], row[row.startIndex]] : Array(row)
-                let best = p.indices.max { p[$0] < p[$1] } ?? 0
+            switch model.labels.prediction(fromOutput: row) {
+            case .classification(let best, _, let p):
                 out += "{\"class\":" + classNamesJSON[best] + ",\"probabilities\":{"
                 for k in p.indices {
                     if k > 0 { out += "," }
                     out += classNamesJSON[k] + ":" + jsonNumber(p[k])
                 }
                 out += "}}"
-            } else if width == 1 {
-                out += jsonNumber(row[row.startIndex])
-            } else {
-                out += "[" + row.map(jsonNumber).joined(separator: ",") + "]"
+            case .values(let values) where values.count == 1:
+                out += jsonNumber(values[0])
+            case .values(let values):
+                out += "[" + values.map(jsonNumber).joined(separator: ",") + "]"
             }
         }
         return out + "]}"

@@ -15,7 +15,7 @@ package struct RequestError: Error, HTTPResponseError, Sendable {
     }
 
     package func response(from request: Request, context: some RequestContext) throws -> Response {
-        jsonResponse("{\"error\":\(jsonString(message))}", status: status, headers: headers)
+        jsonResponse("{\"error\":\(jsonQuoted(message))}", status: status, headers: headers)
     }
 }
 
@@ -44,7 +44,7 @@ package struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 case .contentTooLarge: "the request body is larger than the server's limit"
                 default: (error as? HTTPError)?.body ?? error.status.reasonPhrase
                 }
-            return jsonResponse("{\"error\":\(jsonString(message))}", status: error.status, headers: (error as? HTTPError)?.headers ?? [:])
+            return jsonResponse("{\"error\":\(jsonQuoted(message))}", status: error.status, headers: (error as? HTTPError)?.headers ?? [:])
         } catch {
             context.logger.error("internal error: \(error)")
             return jsonResponse("{\"error\":\"internal error\"}", status: .internalServerError)

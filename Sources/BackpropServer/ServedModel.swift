@@ -32,7 +32,7 @@ final class ServedModel: Sendable {
         loadedAt = Date()
         featureColumns = Dictionary(model.featureNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         inverseDivisor = Float(1 / model.input.divisor)
-        classNamesJSON = model.labels.classNames.map(jsonString)
+        classNamesJSON = model.labels.classNames.map(jsonQuoted)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -118,7 +118,7 @@ struct ModelMetadata: Encodable {
 }
 
 /// `text` as a JSON string literal (RFC 8259 §7): quotes, backslash and control characters escaped.
-package func jsonString(_ text: String) -> String {
+package func jsonQuoted(_ text: String) -> String {
     var out = "\""
     for scalar in text.unicodeScalars {
         switch scalar {

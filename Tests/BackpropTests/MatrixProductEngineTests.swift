@@ -84,7 +84,7 @@ import Testing
                     opA.rowStride = aColumns + pad
                     var opB = MatrixOperand(b.baseAddress!, rows: bRows, columns: bColumns, transposed: transposed.b)
                     opB.rowStride = bColumns + pad
-                    Double.blasProduct(MatrixProduct(opA, opB, into: c.baseAddress!))
+                    Double.multiplyOnCallingThread(MatrixProduct(opA, opB, into: c.baseAddress!))
                 }
             }
         }

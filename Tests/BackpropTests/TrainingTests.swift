@@ -35,23 +35,33 @@ import Testing
         #expect(first != other)
     }
 
-    /// Parameters set from outside take effect at the next step, and the optimizer's state
-    /// stays: a run whose parameters are replaced by its own continues bit for bit.
-    @Test func parametersCanBeReplacedMidRun() throws {
+    /// The lecture's one-example step is w ← w − η ∂C_x/∂w with the example's own gradients
+    /// (the explanation it returns), lowers that example's cost for a small η, keeps the
+    /// run's position and the optimizer's state, and refuses a step that would diverge.
+    @Test func lectureStepIsOneExampleSGD() throws {
         let network = try Network<Float>(sizes: [3, 5, 2], activation: .tanh, loss: .crossEntropy, seed: 1)
         let data = try Dataset.random(for: network, count: 40, seed: 2)
         let trainer = Trainer(epochs: 3, batchSize: 8, optimizer: .adam(learningRate: 0.01), seed: 3)
-        var a = try TrainingSession(trainer: trainer, network: network, data: data)
-        var b = try TrainingSession(trainer: trainer, network: network, data: data)
-        for _ in 0..<7 { _ = try a.step(); _ = try b.step() }
-        try b.setParameters(from: b.network)
-        for _ in 0..<7 { _ = try a.step(); _ = try b.step() }
-        #expect(a.network == b.network)
-        let other = try Network<Float>(sizes: [3, 5, 2], activation: .tanh, loss: .crossEntropy, seed: 9)
-        try b.setParameters(from: other)
-        #expect(b.network.layers.map(\.weight) == other.layers.map(\.weight))
-        let wrong = try Network<Float>(sizes: [3, 4, 2], activation: .tanh, loss: .crossEntropy, seed: 9)
-        #expect(throws: BackpropError.self) { try b.setParameters(from: wrong) }
+        var session = try TrainingSession(trainer: trainer, network: network, data: data)
+        for _ in 0..<3 { _ = try session.step() }
+        let (x, y): ([Float], [Float]) = ([0.5, -1, 2], [0, 1])
+        let eta = 0.1
+        let old = session.network
+        let before = try session.lectureStep(input: x, target: y, learningRate: eta)
+        for l in old.layers.indices {
+            let expected = zip(old.layers[l].weight.elements, before.weightGradients[l].elements).map { Float(Double($0) - eta * $1) }
+            #expect(session.network.layers[l].weight.elements == expected, "W^\(l + 1)")
+            let expectedBias = zip(old.layers[l].bias, before.biasGradients[l]).map { Float(Double($0) - eta * $1) }
+            #expect(session.network.layers[l].bias == expectedBias, "b^\(l + 1)")
+        }
+        let after = try Explanation(network: session.network.converted(to: Double.self), input: x.map(Double.init), target: y.map(Double.init))
+        #expect(after.loss < before.loss)
+        #expect(session.state.batch == 3)
+        #expect(try session.step() != nil)
+        let current = session.network
+        #expect(throws: BackpropError.self) { try session.lectureStep(input: x, target: y, learningRate: 1e39) }
+        #expect(session.network == current)
+        #expect(throws: BackpropError.self) { try session.lectureStep(input: [1, 2], target: y, learningRate: eta) }
     }
 
     @Test func lastBatchMayBeSmaller() throws {

@@ -8,7 +8,9 @@ import json
 import math
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -38,15 +40,22 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser():
+    """Headless Chromium with its profile and temporary files in a folder of its own, removed
+    afterwards. The folder is under /tmp whatever TMPDIR says: Chromium's socket path must
+    fit in 108 bytes, which a TMPDIR deep in a checkout can exceed."""
+    scratch = tempfile.mkdtemp(prefix="backprop-chromium-", dir="/tmp")
     options = Options()
     options.binary_location = "/usr/bin/chromium"
-    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1500,1300", "--disable-gpu"]:
+    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1500,1300", "--disable-gpu",
+                     f"--user-data-dir={scratch}/profile"]:
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    service = Service("/usr/bin/chromedriver", env={**os.environ, "TMPDIR": scratch})
+    driver = webdriver.Chrome(service=service, options=options)
     driver.set_script_timeout(60)
     yield driver
     driver.quit()
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 def open_page(browser, url):

@@ -100,7 +100,7 @@ def test_play_and_pause(url):
     ('{"learningRate": -1}', "learningRate"),
     ('{"features": []}', "features"),
     ('{"activations": ["softmax", "tanh"]}', "activations"),
-    ('{"optimizer": "lbfgs"}', "sgd, momentum, adam or rmsprop"),
+    ('{"optimizer": "lbfgs"}', "sgd, momentum, adam, adamw or rmsprop"),
     ('{"data": "surface", "loss": "cross-entropy"}', "quadratic, for a regression"),
     ('{"count": 3}', "count"),
     ('{"table": "nope"}', "no uploaded table 'nope'"),

@@ -5,7 +5,7 @@ import CBLASBench
 #endif
 import Foundation
 
-/// Runs the benchmark workloads W1–W4 (shared/bench/README.md) with Backprop, measures the
+/// Runs the benchmark workloads W1–W4 (Benchmarks/Peers/README.md) with Backprop, measures the
 /// machine's sgemm rate through the same BLAS, runs the PyTorch and NumPy peers when a
 /// Python with them is given, and prints one table of figures and ratios.
 @main
@@ -24,8 +24,8 @@ struct Bench: ParsableCommand {
     @Option(help: "A Python with torch, numpy and jax, to run the peers (e.g. ~/.peers-venv/bin/python).")
     var peers: String?
 
-    @Option(help: "The folder of the peer scripts.")
-    var peerFolder = "../shared/bench"
+    @Option(help: "The folder of the peer scripts (relative to the repository root, where make bench runs).")
+    var peerFolder = "Benchmarks/Peers"
 
     @Option(help: "The Fashion-MNIST folder.")
     var data = "/usr/share/datasets/fashion-mnist"

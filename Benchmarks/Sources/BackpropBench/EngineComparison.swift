@@ -25,7 +25,7 @@ struct ProductShape {
         return shapes
     }
 
-    /// The products of W1–W4 (shared/bench/README.md).
+    /// The products of W1–W4 (Benchmarks/Peers/README.md).
     static let workloads =
         step("W1", sizes: [784, 30, 10], batch: 10) + step("W2", sizes: [784, 256, 128, 10], batch: 64)
         + step("W3", sizes: [784, 1024, 1024, 10], batch: 512)
@@ -71,7 +71,7 @@ struct EngineComparison {
             loaded.append(Candidate(name: name, version: engine == .builtIn ? "own kernels" : "its choice per shape") { s, a, b, c in
                 let previous = matrixProductEngine
                 setMatrixProductEngine(engine)
-                Float.blasProduct(MatrixProduct(
+                Float.multiplyOnCallingThread(MatrixProduct(
                     MatrixOperand(a, rows: s.transposeA ? s.k : s.m, columns: s.transposeA ? s.m : s.k, transposed: s.transposeA),
                     MatrixOperand(b, rows: s.transposeB ? s.n : s.k, columns: s.transposeB ? s.k : s.n, transposed: s.transposeB),
                     into: c))

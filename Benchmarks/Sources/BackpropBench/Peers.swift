@@ -1,6 +1,7 @@
 import Foundation
 
-/// The PyTorch and NumPy implementations in shared/bench, run in the same session.
+/// The NumPy, PyTorch and JAX implementations of the workloads (Benchmarks/Peers/README.md),
+/// run in the same session.
 struct Peers {
     let python: String
     let folder: String

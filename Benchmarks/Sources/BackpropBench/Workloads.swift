@@ -37,7 +37,7 @@ func parameterCount(_ sizes: [Int]) -> Int {
     zip(sizes, sizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 + $1.1 }
 }
 
-/// The workloads of shared/bench/README.md, run with Backprop: W1 and W3 one epoch of a new
+/// The workloads of Benchmarks/Peers/README.md, run with Backprop: W1 and W3 one epoch of a new
 /// network, W2 its five epochs, W4 `repeats` passes, as the peers run them in one round.
 struct Workloads {
     let data: FashionMNIST

@@ -85,8 +85,7 @@ public struct TrainingData<S: Scalar>: Sendable {
     /// n_L for a network on these data: one output per class (one sigmoid output for two
     /// classes with `binaryCrossEntropy`), or one for regression.
     public func outputSize(for loss: Loss) -> Int {
-        guard labels.task == .classification else { return 1 }
-        return loss == .binaryCrossEntropy && labels.classNames.count == 2 ? 1 : labels.classNames.count
+        OutputLayout.size(for: labels, loss: loss)
     }
 
     /// The model of `network` trained on these data: their scaling, label encoding and columns.

@@ -39,14 +39,14 @@ extension Float: Scalar {
         VectorUpdate(count: count, alpha: alpha, x: x, y: y).run()
     }
 
-    public static func blasProduct(_ p: MatrixProduct<Float>) {
+    public static func multiplyOnCallingThread(_ p: MatrixProduct<Float>) {
         if p.usesBuiltInKernels, p.runBuiltIn() { return }
         cblas_sgemm(
             CblasRowMajor, blasTranspose(p.a.transposed), blasTranspose(p.b.transposed), Int32(p.m), Int32(p.n),
             Int32(p.k), p.alpha, p.a.start, Int32(p.a.rowStride), p.b.start, Int32(p.b.rowStride), p.beta, p.c, Int32(p.ldc))
     }
 
-    public static func blasMatrixVectorProduct(_ p: MatrixVectorProduct<Float>) {
+    public static func multiplyOnCallingThread(_ p: MatrixVectorProduct<Float>) {
         if !p.a.transposed && avx512MatrixVectorKernel {
             return backprop_sgemv_avx512(
                 Int32(p.a.rows), Int32(p.a.columns), p.alpha, p.a.start, Int32(p.a.rowStride), p.x, p.beta, p.y)
@@ -60,7 +60,7 @@ extension Float: Scalar {
             Int32(p.a.rowStride), p.x, 1, p.beta, p.y, 1)
     }
 
-    public static func blasAXPY(count: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+    public static func axpyOnCallingThread(count: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
         cblas_saxpy(Int32(count), alpha, x, 1, y, 1)
     }
 }
@@ -77,19 +77,19 @@ extension Double: Scalar {
         VectorUpdate(count: count, alpha: alpha, x: x, y: y).run()
     }
 
-    public static func blasProduct(_ p: MatrixProduct<Double>) {
+    public static func multiplyOnCallingThread(_ p: MatrixProduct<Double>) {
         cblas_dgemm(
             CblasRowMajor, blasTranspose(p.a.transposed), blasTranspose(p.b.transposed), Int32(p.m), Int32(p.n),
             Int32(p.k), p.alpha, p.a.start, Int32(p.a.rowStride), p.b.start, Int32(p.b.rowStride), p.beta, p.c, Int32(p.ldc))
     }
 
-    public static func blasMatrixVectorProduct(_ p: MatrixVectorProduct<Double>) {
+    public static func multiplyOnCallingThread(_ p: MatrixVectorProduct<Double>) {
         cblas_dgemv(
             CblasRowMajor, blasTranspose(p.a.transposed), Int32(p.a.rows), Int32(p.a.columns), p.alpha, p.a.start,
             Int32(p.a.rowStride), p.x, 1, p.beta, p.y, 1)
     }
 
-    public static func blasAXPY(count: Int, alpha: Double, x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>) {
+    public static func axpyOnCallingThread(count: Int, alpha: Double, x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>) {
         cblas_daxpy(Int32(count), alpha, x, 1, y, 1)
     }
 }

@@ -97,17 +97,21 @@ public func blasDescription() -> String {
 /// helper that woke after the calling thread's product had ended would take the same
 /// buffer, and leave its own cold. It costs one product and 2 MB of scratch per thread,
 /// once per process.
-let openBLASBuffersWarmedUp: Bool = {
+func warmUpOpenBLASBuffers() {
+    _ = openBLASWarmUp
+}
+
+/// The warm-up, run by the first read (Swift runs a global's initializer once, thread-safely).
+private let openBLASWarmUp: Void = {
     #if !canImport(Accelerate)
     inParallel(parts: HelperPool.shared.helpers.count + 1, OpenBLASWarmUp())
     #endif
-    return true
 }()
 
 /// How many parts of the warm-up have started.
 private let warmUpArrivals = Atomic<Int>(0)
 
-/// One warm-up product per part (see `openBLASBuffersWarmedUp`).
+/// One warm-up product per part (see `warmUpOpenBLASBuffers`).
 private struct OpenBLASWarmUp: ParallelJob {
     func run(part: Int, of parts: Int) {
         #if !canImport(Accelerate)

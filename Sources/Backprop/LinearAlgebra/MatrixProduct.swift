@@ -76,7 +76,7 @@ public struct MatrixProduct<S: Scalar> {
             matrix.transposed.toggle()
             return MatrixVectorProduct(matrix, a.start, into: c, alpha: alpha, beta: beta).run()
         }
-        if matrixProductEngine != .builtIn { _ = openBLASBuffersWarmedUp }
+        if matrixProductEngine != .builtIn { warmUpOpenBLASBuffers() }
         inParallel(parts: split.parts, self)
     }
 
@@ -111,7 +111,7 @@ public struct MatrixProduct<S: Scalar> {
 extension MatrixProduct: ParallelJob {
     func run(part: Int, of parts: Int) {
         guard let block = block(part, of: parts, byColumns: split.byColumns) else { return }
-        S.blasProduct(block)
+        S.multiplyOnCallingThread(block)
     }
 }
 
@@ -146,7 +146,7 @@ extension MatrixVectorProduct: ParallelJob {
         var block = self
         block.a = a.rows(start ..< end)
         block.y = y + start
-        S.blasMatrixVectorProduct(block)
+        S.multiplyOnCallingThread(block)
     }
 }
 
@@ -162,6 +162,6 @@ struct VectorUpdate<S: Scalar>: ParallelJob {
 
     func run(part: Int, of parts: Int) {
         let start = partStart(part, of: parts, count: count), end = partStart(part + 1, of: parts, count: count)
-        S.blasAXPY(count: end - start, alpha: alpha, x: x + start, y: y + start)
+        S.axpyOnCallingThread(count: end - start, alpha: alpha, x: x + start, y: y + start)
     }
 }

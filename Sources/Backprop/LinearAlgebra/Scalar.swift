@@ -23,10 +23,12 @@ where RawSignificand: FixedWidthInteger {
     /// y ← α x + y over `count` values (BLAS `axpy`), split over the helper threads when long.
     static func axpy(count: Int, alpha: Self, x: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>)
 
-    /// This precision's BLAS `gemm` for `product`, on the calling thread.
-    static func blasProduct(_ product: MatrixProduct<Self>)
-    /// This precision's BLAS `gemv` for `product`, on the calling thread.
-    static func blasMatrixVectorProduct(_ product: MatrixVectorProduct<Self>)
+    /// `product` on the calling thread, by the engine the automatic rule or the setting picks
+    /// for it: Backprop's kernels or this precision's BLAS `gemm`.
+    static func multiplyOnCallingThread(_ product: MatrixProduct<Self>)
+    /// `product` on the calling thread: Backprop's AVX-512 kernel where it applies, else this
+    /// precision's BLAS `gemv`.
+    static func multiplyOnCallingThread(_ product: MatrixVectorProduct<Self>)
     /// This precision's BLAS `axpy`, on the calling thread.
-    static func blasAXPY(count: Int, alpha: Self, x: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>)
+    static func axpyOnCallingThread(count: Int, alpha: Self, x: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>)
 }

@@ -59,7 +59,7 @@ public enum CheckpointFile {
             extra += ModelFile.tensors(of: best.network, prefix: "best.", dtype: dtype)
         }
         let json = try ModelFile.encodedJSON(CheckpointDescription(checkpoint))
-        try ModelFile.write(checkpoint.model, extraTensors: extra, extraMetadata: ["checkpoint": json], to: path, double: nil)
+        try writeAtomically(ModelFile.encode(checkpoint.model, extraTensors: extra, extraMetadata: ["checkpoint": json], double: nil), to: path)
     }
 
     /// Reads and validates a checkpoint (everything a model file's reader checks, and the

@@ -19,17 +19,25 @@ public enum ModelFile {
     ///   - path: the file to write (replaced if it exists).
     ///   - double: store F64 rather than F32 tensors (default: the model's own precision).
     public static func write<S: Scalar>(_ model: Model<S>, to path: String, double: Bool? = nil) throws {
-        try write(model, extraTensors: [], extraMetadata: [:], to: path, double: double)
+        try writeAtomically(encode(model, extraTensors: [], extraMetadata: [:], double: double), to: path)
     }
 
-    static func write<S: Scalar>(
-        _ model: Model<S>, extraTensors: [Tensor], extraMetadata: [String: String], to path: String, double: Bool?
-    ) throws {
+    /// The bytes of `model`'s file, as `write` stores them: for a download, a database or a
+    /// network message.
+    /// - Parameter double: F64 rather than F32 tensors (default: the model's own precision).
+    public static func data<S: Scalar>(of model: Model<S>, double: Bool? = nil) throws -> Data {
+        Data(try encode(model, extraTensors: [], extraMetadata: [:], double: double))
+    }
+
+    /// The safetensors bytes of `model` with `extraTensors` and `extraMetadata` (a checkpoint's).
+    static func encode<S: Scalar>(
+        _ model: Model<S>, extraTensors: [Tensor], extraMetadata: [String: String], double: Bool?
+    ) throws -> [UInt8] {
         let dtype = self.dtype(S.self, double: double)
         let json = try encodedJSON(ModelDescription(model))
         var metadata = ["format": "backprop", "format_version": "\(formatVersion)", "model": json]
         metadata.merge(extraMetadata) { $1 }
-        try writeAtomically(SafeTensors.encode(tensors(of: model.network, dtype: dtype) + extraTensors, metadata: metadata), to: path)
+        return try SafeTensors.encode(tensors(of: model.network, dtype: dtype) + extraTensors, metadata: metadata)
     }
 
     static func dtype<S: Scalar>(_: S.Type, double: Bool?) -> SafeTensors.DType {
@@ -77,11 +85,28 @@ public enum ModelFile {
         try readFile(path, as: S.self, maximumBytes: maximumBytes).model
     }
 
+    /// Reads a model from the bytes of a model file (an upload, say), validated as `read(from:)`
+    /// validates a file.
+    /// - Parameters:
+    ///   - data: the file's bytes.
+    ///   - name: what error messages call it, in place of a path (e.g. "the uploaded model").
+    ///   - precision: the scalar type to compute in (`Float` or `Double`).
+    /// - Throws: `DataError` naming `name` and the field at fault.
+    public static func read<S: Scalar>(from data: Data, named name: String, as precision: S.Type = S.self) throws -> Model<S> {
+        try decode(SafeTensors(decoding: [UInt8](data), path: name), path: name, as: S.self).model
+    }
+
     /// The container, the model description and the model of a model or checkpoint file.
     static func readFile<S: Scalar>(
         _ path: String, as _: S.Type, maximumBytes: Int
     ) throws -> (file: SafeTensors, description: ModelDescription, model: Model<S>) {
-        let file = try SafeTensors(decoding: InputFile.read(path, maximumBytes: maximumBytes), path: path)
+        try decode(SafeTensors(decoding: InputFile.read(path, maximumBytes: maximumBytes), path: path), path: path, as: S.self)
+    }
+
+    /// The model description and the model in `file`, read from `path`.
+    static func decode<S: Scalar>(
+        _ file: SafeTensors, path: String, as _: S.Type
+    ) throws -> (file: SafeTensors, description: ModelDescription, model: Model<S>) {
         func fail(_ location: String, _ message: String) -> DataError {
             DataError.malformed(path: path, location: location, message: message)
         }

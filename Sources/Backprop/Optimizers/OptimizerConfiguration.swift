@@ -24,6 +24,12 @@ public enum OptimizerConfiguration: Codable, Equatable, Sendable {
         }
     }
 
+    /// μ, the momentum of SGD (0 for the other optimizers).
+    public var momentum: Double {
+        if case .sgd(_, let momentum, _, _) = self { return momentum }
+        return 0
+    }
+
     /// The name the command line and the model file use: sgd, adam, adamw or rmsprop.
     public var name: String {
         switch self {

@@ -18,7 +18,7 @@ public struct TrainingSession<S: Scalar> {
     /// The run's settings.
     public let trainer: Trainer
     /// The run's progress: the network, epoch, batch and history (saved by a checkpoint).
-    public private(set) var state: TrainingState<S>
+    public internal(set) var state: TrainingState<S>
     /// The optimizer, with its accumulated state.
     public private(set) var optimizer: any Optimizer<S>
     /// Evaluated after every epoch; its loss steers early stopping and reduce-on-plateau.
@@ -99,21 +99,6 @@ public struct TrainingSession<S: Scalar> {
         guard state.batch == batches.count else { return TrainingStep(batch: progress, epoch: nil) }
         let record = try state.finishEpoch(trainer, data: batches.data, validation: validation, test: test)
         return TrainingStep(batch: progress, epoch: record)
-    }
-
-    /// Replaces every W^l and b^l by `network`'s, keeping the run's position, its random
-    /// generators and the optimizer's state (the playground's one-example step, w ← w − η ∂C/∂w,
-    /// uses it).
-    /// - Throws: `BackpropError.shapeMismatch` unless `network` has the same layer sizes.
-    public mutating func setParameters(from network: Network<S>) throws {
-        guard network.sizes == state.network.sizes else {
-            throw BackpropError.shapeMismatch(
-                what: "parameters", expected: "layer sizes \(state.network.sizes)", got: "\(network.sizes)")
-        }
-        for l in network.layers.indices {
-            state.network.layers[l].weight = network.layers[l].weight
-            state.network.layers[l].bias = network.layers[l].bias
-        }
     }
 
     /// Steps until training ends or `onEvent` asks to pause (after a batch, or after an epoch).

@@ -190,7 +190,7 @@ final class PlaygroundRun: @unchecked Sendable {
             snapshot.error = error
             return ByteBuffer(string: "data: \(snapshot.json())\n\n")
         } catch {
-            return ByteBuffer(string: "data: {\"error\":\(jsonString("\(error)"))}\n\n")
+            return ByteBuffer(string: "data: {\"error\":\(jsonQuoted("\(error)"))}\n\n")
         }
     }
 

@@ -76,7 +76,7 @@ public struct PlaygroundServer: Sendable {
         router.post("/api/runs") { request, context in
             let settings = try PlaygroundJSON.settings(from: try await body(request))
             let table = try settings.table.map { id throws(RequestError) in try runs.table(id) }
-            let session = try made { try PlaygroundSession(settings, table: table) }
+            let session = try asBadRequest { try PlaygroundSession(settings, table: table) }
             let run = runs.add(session)
             return try json(RunInfo(id: run.id, session: session), status: .created)
         }
@@ -109,7 +109,7 @@ public struct PlaygroundServer: Sendable {
             let run = try runs.run(context.parameters.require("id"))
             let batches = try integer(request, "batches", default: 1, in: 1...100_000)
             return jsonResponse(try run.paused { session in
-                try made { try session.step(batches: batches) }
+                try asBadRequest { try session.step(batches: batches) }
                 return try session.snapshot().json()
             })
         }
@@ -120,14 +120,14 @@ public struct PlaygroundServer: Sendable {
         router.get("/api/runs/:id/explain") { request, context in
             let run = try runs.run(context.parameters.require("id"))
             let example = try integer(request, "example", default: 0, in: 0...Int.max)
-            let explanation = try run.withSession { session in try made { try session.explanation(example: example) } }
+            let explanation = try run.withSession { session in try asBadRequest { try session.explanation(example: example) } }
             return jsonResponse(try explanation.jsonString())
         }
         router.post("/api/runs/:id/lecture-step") { request, context in
             let run = try runs.run(context.parameters.require("id"))
             let example = try integer(request, "example", default: 0, in: 0...Int.max)
             let (eta, before, after) = try run.paused { session in
-                try made {
+                try asBadRequest {
                     let before = try session.lectureStep(example: example)
                     return (session.settings.learningRate, before, try session.explanation(example: example))
                 }
@@ -137,7 +137,7 @@ public struct PlaygroundServer: Sendable {
         router.get("/api/runs/:id/gradient-check") { request, context in
             let run = try runs.run(context.parameters.require("id"))
             let example = try integer(request, "example", default: 0, in: 0...Int.max)
-            let results = try run.withSession { session in try made { try session.gradientCheck(example: example) } }
+            let results = try run.withSession { session in try asBadRequest { try session.gradientCheck(example: example) } }
             struct Check: Encodable {
                 var parameters: [GradientCheck.ParameterResult]
                 var maximumRelativeError: Double
@@ -147,16 +147,12 @@ public struct PlaygroundServer: Sendable {
         router.get("/api/runs/:id/model.safetensors") { _, context in
             let run = try runs.run(context.parameters.require("id"))
             let model = try run.withSession { try $0.model() }
-            return try download(name: "playground-\(run.id).safetensors", type: "application/octet-stream") { path in
-                try ModelFile.write(model, to: path)
-            }
+            return download(try ModelFile.data(of: model), name: "playground-\(run.id).safetensors")
         }
         router.get("/api/runs/:id/model.onnx") { _, context in
             let run = try runs.run(context.parameters.require("id"))
             let model = try run.withSession { try $0.model() }
-            return try download(name: "playground-\(run.id).onnx", type: "application/octet-stream") { path in
-                try ONNXExport.write(model, to: path)
-            }
+            return download(try ONNXExport.data(for: model), name: "playground-\(run.id).onnx")
         }
         router.get("/api/runs/:id/examples.csv") { _, context in
             let run = try runs.run(context.parameters.require("id"))
@@ -176,13 +172,8 @@ public struct PlaygroundServer: Sendable {
             let bytes = try await body(request)
             let settings = try run.withSession { $0.settings }
             let table = try settings.table.map { id throws(RequestError) in try runs.table(id) }
-            let model: Model<Float> = try made {
-                let path = runs.directory.appendingPathComponent("upload-\(PlaygroundRuns.newID()).safetensors").path
-                try Data(bytes).write(to: URL(fileURLWithPath: path))
-                defer { try? FileManager.default.removeItem(atPath: path) }
-                return try ModelFile.read(from: path)
-            }
-            let session = try made { try PlaygroundSession(settings, table: table, continuing: model) }
+            let model: Model<Float> = try asBadRequest { try ModelFile.read(from: Data(bytes), named: "the uploaded model") }
+            let session = try asBadRequest { try PlaygroundSession(settings, table: table, continuing: model) }
             run.replace(with: session)
             return try json(RunInfo(id: run.id, session: session))
         }
@@ -190,12 +181,12 @@ public struct PlaygroundServer: Sendable {
             let name = Self.fileName(request.uri.queryParameters.get("name") ?? "upload.csv")
             let label = request.uri.queryParameters.get("label").flatMap { $0.isEmpty ? nil : $0 }
             let bytes = try await body(request)
-            let (id, table) = try made { try runs.addTable(bytes, name: name, labelColumn: label) }
+            let (id, table) = try asBadRequest { try runs.addTable(bytes, name: name, labelColumn: label) }
             // Read it once now, so that a malformed file is refused at the upload, naming the line.
             var settings = PlaygroundSettings()
             settings.table = id
-            _ = try made { try PlaygroundExamples(table: table, settings: settings) }
-            return jsonResponse("{\"table\":\(jsonString(id)),\"name\":\(jsonString(name))}", status: .created)
+            _ = try asBadRequest { try PlaygroundExamples(table: table, settings: settings) }
+            return jsonResponse("{\"table\":\(jsonQuoted(id)),\"name\":\(jsonQuoted(name))}", status: .created)
         }
         return router
     }
@@ -213,16 +204,14 @@ public struct PlaygroundServer: Sendable {
 
     /// `body`'s result, with the library's errors (bad settings, files, shapes) as 400s that
     /// name an uploaded file by the name it was uploaded with, not where the server keeps it.
-    private func made<T>(_ body: () throws -> T) throws -> T {
+    private func asBadRequest<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as RequestError {
             throw error
         } catch {
             let folder = NSRegularExpression.escapedPattern(for: runs.directory.path)
-            let message = "\(error)"
-                .replacingOccurrences(of: folder + "/upload-[0-9a-f]+\\.safetensors", with: "the uploaded model", options: .regularExpression)
-                .replacingOccurrences(of: folder + "/[0-9a-f]+/", with: "", options: .regularExpression)
+            let message = "\(error)".replacingOccurrences(of: folder + "/[0-9a-f]+/", with: "", options: .regularExpression)
             throw RequestError(.badRequest, message)
         }
     }
@@ -241,13 +230,11 @@ public struct PlaygroundServer: Sendable {
     }
 
     /// A file written by `write` to a temporary path, sent as an attachment named `name`.
-    private func download(name: String, type: String, _ write: (String) throws -> Void) throws -> Response {
-        let path = runs.directory.appendingPathComponent("download-\(PlaygroundRuns.newID())").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try write(path)
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        return Response(
-            status: .ok, headers: [.contentType: type, .contentDisposition: "attachment; filename=\"\(name)\""],
+    /// `bytes` as a file download named `name`.
+    private func download(_ bytes: Data, name: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/octet-stream", .contentDisposition: "attachment; filename=\"\(name)\""],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
