@@ -185,4 +185,19 @@ import TestSupport
             }
         }
     }
+
+    /// A model written to bytes reads back equal, and bad bytes name the given name.
+    @Test func modelsRoundTripThroughData() throws {
+        let model = try Self.model(.tanh, .crossEntropy, as: Float.self)
+        let data = try ModelFile.data(of: model)
+        try ModelFile.write(model, to: path("m.safetensors"))
+        #expect(data == (try Data(contentsOf: folder.appendingPathComponent("m.safetensors"))))
+        #expect(try ModelFile.read(from: data, named: "upload") == model)
+        #expect(throws: DataError.self) { try ModelFile.read(from: Data(data.prefix(40)), named: "upload", as: Float.self) }
+        do {
+            _ = try ModelFile.read(from: Data("not a model".utf8), named: "the uploaded model", as: Float.self)
+        } catch {
+            #expect("\(error)".hasPrefix("the uploaded model: "), "\(error)")
+        }
+    }
 }
