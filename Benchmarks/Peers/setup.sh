@@ -28,7 +28,7 @@ fi
 if ! "$VENV/bin/python" -c "import numpy, torch" 2>/dev/null; then
   # PyPI's default torch wheel brings gigabytes of GPU libraries the peers never use. Take a
   # CPU-only build (version "+cpu") when a local wheel folder in PIP_FIND_LINKS has one,
-  # the newest by name; otherwise the default wheel.
+  # the last by name; otherwise the default wheel.
   cpu_torch=""
   for folder in ${PIP_FIND_LINKS:-}; do
     for wheel in "$folder"/torch-*+cpu-*.whl; do

@@ -111,22 +111,7 @@ void backprop_adam_f32(float *w, const float *g, float *m, float *v, long n, flo
 }
 
 #if defined(__x86_64__)
-#include <cpuid.h>
 #include <immintrin.h>
-
-int backprop_has_avx512(void) {
-    static int cached = -1;
-    if (cached >= 0) return cached;
-    unsigned int eax, ebx, ecx, edx, xcr0_low, xcr0_high;
-    int result = 0;
-    if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) && ((ecx >> 27) & 1)) {  // OSXSAVE
-        __asm__ volatile("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
-        int saved = (xcr0_low & 0xE6) == 0xE6;  // SSE, AVX and the three AVX-512 states
-        result = saved && __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && ((ebx >> 16) & 1);
-    }
-    cached = result;
-    return result;
-}
 
 __attribute__((target("avx512f")))
 void backprop_sgemv_avx512(int m, int n, float alpha, const float *w, int ldw, const float *x, float beta,
@@ -169,7 +154,6 @@ void backprop_sgemv_avx512(int m, int n, float alpha, const float *w, int ldw, c
 }
 
 #else
-int backprop_has_avx512(void) { return 0; }
 void backprop_sgemv_avx512(int m, int n, float alpha, const float *w, int ldw, const float *x, float beta,
                            float *y) {
     (void)m; (void)n; (void)alpha; (void)w; (void)ldw; (void)x; (void)beta; (void)y;

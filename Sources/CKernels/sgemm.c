@@ -65,12 +65,6 @@ static PackBuffers *thread_buffers(void) {
     return buffers;
 }
 
-int backprop_has_avx2_fma(void) {
-    static int cached = -1;
-    if (cached < 0) cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return cached;
-}
-
 /// An operand as stored: element (i, j) of op(X) is x[i * rs + j * cs].
 typedef struct {
     const float *x;
@@ -425,7 +419,6 @@ void backprop_sgemv_avx2(int m, int n, float alpha, const float *w, int ldw, con
 }
 
 #else
-int backprop_has_avx2_fma(void) { return 0; }
 int backprop_sgemm_avx2(int transa, int transb, int m, int n, int k, float alpha, const float *a, int lda,
                         const float *b, int ldb, float beta, float *c, int ldc) {
     (void)transa; (void)transb; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)b; (void)ldb;

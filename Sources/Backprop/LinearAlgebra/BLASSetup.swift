@@ -4,6 +4,7 @@
 import Accelerate
 #else
 import CBLAS
+import CKernels
 #endif
 import Foundation
 import Synchronization
@@ -19,7 +20,7 @@ private let blasSetup: (selectedCore: String?, threads: Int) = {
     #if canImport(Accelerate)
     return (nil, cores)
     #else
-    let core = backprop_upgrade_openblas_core().map { String(cString: $0) }
+    let core = backprop_upgrade_openblas_core(backprop_openblas_core()).map { String(cString: $0) }
     openblas_set_num_threads(1)
     return (core, cores)
     #endif

@@ -1,9 +1,23 @@
 #ifndef BACKPROP_KERNELS_H
 #define BACKPROP_KERNELS_H
 
-/// Whether this processor (and its operating system) runs AVX-512F code, which the kernels
-/// below need. Checked with cpuid and xgetbv once.
+/// The vector extensions of this processor (and its operating system) that Backprop's
+/// kernels and OpenBLAS's need: each 1 or 0.
+typedef struct {
+    int avx2_fma;        // AVX2 and FMA
+    int avx512f;         // AVX-512 Foundation
+    int avx512_skylake;  // AVX-512 F, CD, BW, DQ and VL, which OpenBLAS's SkylakeX kernels need
+} backprop_cpu_features;
+
+/// This processor's extensions, read once with cpuid and xgetbv.
+const backprop_cpu_features *backprop_cpu(void);
+
+/// Whether this processor runs AVX-512F code, which the kernels below need.
 int backprop_has_avx512(void);
+
+/// The OpenBLAS kernels (OPENBLAS_CORETYPE) that newer OpenBLAS releases pick for this
+/// processor by its features: "SkylakeX", "Haswell", or NULL for neither.
+const char *backprop_openblas_core(void);
 
 /// y ← α W x + β y for a row-major W of shape (m × n), with AVX-512: four rows at a time,
 /// sixteen columns per fused multiply-add. Call only where backprop_has_avx512() is 1.
