@@ -54,36 +54,55 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var limits: InputLimitOptions
 
+    /// The flag of each `ServerConfiguration` setting, and the value as given there.
+    private var flags: [String: (flag: String, value: String)] {
+        [
+            "port": ("--port", "\(port)"), "maxBatch": ("--max-batch", "\(maxBatch)"),
+            "maxDelay": ("--max-delay-us", "\(maxDelayUs)"), "maxBodyBytes": ("--max-body-bytes", "\(maxBodyBytes)"),
+            "requestTimeout": ("--request-timeout", "\(requestTimeout)"),
+            "maxConnections": ("--max-connections", "\(maxConnections)"),
+            "watchInterval": ("--watch-interval", "\(watchInterval)"),
+            "maxModelBytes": ("--max-input-bytes", "\(limits.maxInputBytes)"),
+        ]
+    }
+
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 … 65535, got \(port)") }
-        guard maxBatch >= 1 else { throw ValidationError("--max-batch must be at least 1, got \(maxBatch)") }
-        guard (0...10_000_000).contains(maxDelayUs) else { throw ValidationError("--max-delay-us must be 0 … 10000000, got \(maxDelayUs)") }
-        guard maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be at least 1, got \(maxBodyBytes)") }
-        guard requestTimeout.isFinite, requestTimeout > 0, requestTimeout <= 86400 else {
-            throw ValidationError("--request-timeout must be a number of seconds in (0, 86400], got \(requestTimeout)")
-        }
-        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1, got \(maxConnections)") }
-        guard watchInterval.isFinite, watchInterval >= 0, watchInterval <= 86400 else {
-            throw ValidationError("--watch-interval must be a number of seconds in [0, 86400], got \(watchInterval)")
-        }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-        if let name, !ServerConfiguration.isValidModelName(name) {
-            throw ValidationError("--name '\(name)': expected 1 to 128 letters, digits, '.', '_' or '-'")
+        do {
+            try configuration().validate()
+        } catch let error as ServerSetupError {
+            guard let setting = error.setting, let given = flags[setting.name] else { throw ValidationError(error.description) }
+            throw ValidationError("\(given.flag) \(given.value): expected \(setting.expected)")
         }
     }
 
-    func run() async throws {
+    /// The server's settings from the flags (all but the token, which `run` reads from its file).
+    /// - Throws: `ServerSetupError` for a model name that is not valid; `ValidationError` for
+    ///   a number of seconds that is not a number.
+    private func configuration() throws -> ServerConfiguration {
         var settings = try ServerConfiguration(modelPath: model, modelName: name)
         settings.host = host
         settings.port = port
         settings.maxBatch = maxBatch
         settings.maxDelay = .microseconds(maxDelayUs)
-        settings.token = try tokenFile.map(ServerConfiguration.token(readingFile:))
         settings.maxBodyBytes = maxBodyBytes
-        settings.requestTimeout = .milliseconds(Int64((requestTimeout * 1000).rounded(.up)))
+        settings.requestTimeout = try duration(requestTimeout, flag: "--request-timeout")
         settings.maxConnections = maxConnections
-        settings.watchInterval = watchInterval > 0 ? .milliseconds(Int64((watchInterval * 1000).rounded(.up))) : nil
+        settings.watchInterval = watchInterval == 0 ? nil : try duration(watchInterval, flag: "--watch-interval")
         settings.maxModelBytes = limits.maxInputBytes
+        return settings
+    }
+
+    /// `seconds` as a duration, rounded up to the millisecond; values past 10⁹ s become 10⁹ s
+    /// (out of every range, so `validate` names them).
+    private func duration(_ seconds: Double, flag: String) throws -> Duration {
+        guard seconds.isFinite else { throw ValidationError("\(flag) \(seconds): expected a number of seconds") }
+        return .milliseconds(Int64((min(max(seconds, -1), 1e9) * 1000).rounded(.up)))
+    }
+
+    func run() async throws {
+        var settings = try configuration()
+        settings.token = try tokenFile.map(ServerConfiguration.token(readingFile:))
         if let threads { setBLASThreadCount(threads) }
         let server = try ModelServer(settings)
         let (host, name, version) = (host, settings.modelName, server.modelVersion)

@@ -33,12 +33,7 @@ public struct ModelServer: Sendable {
     /// A server for the model `configuration` names, loaded now.
     /// - Throws: `ServerSetupError` if the model does not load or a setting is out of range.
     public init(_ configuration: ServerConfiguration, logger: Logger? = nil) throws {
-        guard (0...65535).contains(configuration.port) else { throw ServerSetupError("--port \(configuration.port): expected 0 … 65535") }
-        guard configuration.maxBatch >= 1 else { throw ServerSetupError("--max-batch \(configuration.maxBatch): expected at least 1") }
-        guard configuration.maxBodyBytes >= 1 else { throw ServerSetupError("--max-body-bytes \(configuration.maxBodyBytes): expected at least 1") }
-        guard configuration.maxConnections >= 1 else { throw ServerSetupError("--max-connections \(configuration.maxConnections): expected at least 1") }
-        guard configuration.requestTimeout > .zero else { throw ServerSetupError("the request timeout must be positive") }
-        guard configuration.maxDelay >= .zero else { throw ServerSetupError("--max-delay-us: expected 0 or more") }
+        try configuration.validate()
         self.configuration = configuration
         self.logger = logger ?? Logger(label: "backprop.serve")
         metrics = ServerMetrics(maxBatch: configuration.maxBatch)

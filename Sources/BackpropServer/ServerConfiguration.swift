@@ -48,6 +48,35 @@ public struct ServerConfiguration: Sendable {
         self.modelName = name
     }
 
+    /// The longest a forward pass may wait for more requests (`maxDelay`).
+    public static let maximumDelay: Duration = .seconds(10)
+    /// The longest request timeout and watch interval.
+    public static let maximumInterval: Duration = .seconds(86_400)
+
+    /// Checks every setting against its range: the one check that `ModelServer` and the
+    /// command line share.
+    /// - Throws: `ServerSetupError` naming the first setting out of range (`setting` is the
+    ///   property's name).
+    public func validate() throws {
+        func require(_ holds: Bool, _ setting: String, _ value: Any, expected: String) throws {
+            guard holds else { throw ServerSetupError(setting: setting, value: "\(value)", expected: expected) }
+        }
+        try require((0...65535).contains(port), "port", port, expected: "0 … 65535")
+        try require(maxBatch >= 1, "maxBatch", maxBatch, expected: "at least 1")
+        try require(maxDelay >= .zero && maxDelay <= Self.maximumDelay, "maxDelay", maxDelay, expected: "0 … 10 s")
+        try require(maxBodyBytes >= 1, "maxBodyBytes", maxBodyBytes, expected: "at least 1")
+        try require(
+            requestTimeout > .zero && requestTimeout <= Self.maximumInterval, "requestTimeout", requestTimeout,
+            expected: "more than 0 s and at most 86400 s")
+        try require(maxConnections >= 1, "maxConnections", maxConnections, expected: "at least 1")
+        if let watchInterval {
+            try require(
+                watchInterval > .zero && watchInterval <= Self.maximumInterval, "watchInterval", watchInterval,
+                expected: "more than 0 s and at most 86400 s, or none")
+        }
+        try require(maxModelBytes >= 1, "maxModelBytes", maxModelBytes, expected: "at least 1")
+    }
+
     /// Whether `name` can be NAME in `/v1/models/NAME`: 1 to 128 ASCII letters, digits, '.', '_' or '-'.
     public static func isValidModelName(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.count <= 128 && name != "." && name != ".."
@@ -76,9 +105,18 @@ public struct ServerConfiguration: Sendable {
 public struct ServerSetupError: Error, CustomStringConvertible, Sendable {
     /// What was wrong, naming the file or setting.
     public let description: String
+    /// The `ServerConfiguration` property out of range, its value and what it must be, when
+    /// a setting was at fault.
+    public let setting: (name: String, value: String, expected: String)?
 
     init(_ description: String) {
         self.description = description
+        setting = nil
+    }
+
+    init(setting name: String, value: String, expected: String) {
+        description = "\(name) \(value): expected \(expected)"
+        setting = (name, value, expected)
     }
 }
 #endif

@@ -1,5 +1,6 @@
 #if Server
 import Backprop
+import BackpropServer
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -74,6 +75,30 @@ import Glibc
         let badPort = try ServeProcess.runToEnd(["serve", fixture.classifierPath, "--port", "70000"])
         #expect(badPort.status == 2)
         #expect(badPort.error.contains("--port"))
+    }
+
+    /// The library checks the settings once: the server names the setting, the command line
+    /// the flag and the value as typed.
+    @Test func settingsAreCheckedOnceByTheLibrary() throws {
+        let fixture = try ServerFixture()
+        do {
+            _ = try fixture.server { $0.maxBatch = 0 }
+            Issue.record("a server with maxBatch 0 started")
+        } catch let error as ServerSetupError {
+            #expect(error.description == "maxBatch 0: expected at least 1")
+        }
+        let cases = [
+            (["--max-batch", "0"], "--max-batch 0: expected at least 1"),
+            (["--request-timeout", "1e300"], "--request-timeout 1e+300: expected more than 0 s and at most 86400 s"),
+            (["--request-timeout", "nan"], "--request-timeout nan: expected a number of seconds"),
+            (["--watch-interval=-1"], "--watch-interval -1.0: expected more than 0 s and at most 86400 s, or none"),
+            (["--max-delay-us", "20000000"], "--max-delay-us 20000000: expected 0 … 10 s"),
+        ]
+        for (flags, message) in cases {
+            let result = try ServeProcess.runToEnd(["serve", fixture.classifierPath, "--port", "0"] + flags)
+            #expect(result.status == 2, "\(flags): \(result.error)")
+            #expect(result.error.contains(message), "\(flags): \(result.error)")
+        }
     }
 
     @Test func aPortInUseIsAnErrorNotACrash() throws {
