@@ -97,12 +97,13 @@ docs: deps
 ## errors (broken symbol links, undocumented parameters), and every public symbol of
 ## Backprop has a doc comment.
 ## The symbol graph checked is the one DocC's plugin extracts for the catalog (public
-## symbols; `swift package dump-symbol-graph` would make the same file in another 50 s).
+## symbols; `swift package dump-symbol-graph` would build the same file a second time).
 ## DocC writes them under a folder named after the checkout's folder, hence the second `*`.
 SYMBOLS := .build/*/extracted-symbols/*/Backprop
 docs-check: deps
 	rm -rf $(SYMBOLS)
-	$(SWIFT) package generate-documentation --target Backprop --warnings-as-errors >/dev/null
+	$(SWIFT) package generate-documentation --target Backprop --warnings-as-errors >.build/docc.log 2>&1 \
+	  || { grep -E "warning|error" .build/docc.log; exit 1; }
 	python3 scripts/docs/undocumented.py $(SYMBOLS)/Backprop.symbols.json
 
 TRAIN := $(DATA)/train-images-idx3-ubyte.gz

@@ -125,30 +125,24 @@ struct TrainCommand: ParsableCommand {
         }
         let clock = ContinuousClock()
         let started = clock.now
-        var lastCheckpoint = resume
-        while true {
-            let finished = try keepingCheckpoint(lastCheckpoint) { try session.run { event in
+        let policy = CheckpointPolicy(folder: checkpointFolder, every: checkpointEvery)
+        let end = try session.run(
+            checkpointing: model, policy: policy, resumedFrom: resume, stopRequested: { Interruption.received != nil }
+        ) { event in
+            switch event {
+            case .training(let event):
                 reporter.report(event)
                 if case .epoch(let record) = event { Interruption.testPoint("epoch-\(record.epoch)") }
-                if Interruption.received != nil { return .pause }
-                if case .epoch(let record) = event, let every = checkpointEvery, record.epoch % every == 0 { return .pause }
-                return .proceed
-            } }
-            if finished { break }
-            model.training?.history = session.state.history
-            let path = checkpointPath(session.state)
-            if leader { try CheckpointFile.write(session.checkpoint(model: model), to: path) }
-            try communicator.barrier()
-            lastCheckpoint = path
-            // A signal on any rank stops them all (each exits as its own signal says, else as SIGTERM).
-            if try communicator.anyRank(Interruption.received != nil) {
-                if leader {
-                    FileHandle.standardError.write(Data(
-                        "interrupted: checkpoint written to \(path); continue with --resume \(path)\n".utf8))
-                }
-                throw ExitCode(Interruption.exitCode(Interruption.received ?? SIGTERM))
+            case .checkpoint(let path, let epoch):
+                reporter.checkpoint(path, epoch: epoch)
             }
-            reporter.checkpoint(path, epoch: session.state.epoch - 1)
+        }
+        if case .stopped(let path) = end {
+            // A signal on any rank stops them all (each exits as its own signal says, else as SIGTERM).
+            if leader {
+                FileHandle.standardError.write(Data("interrupted: checkpoint written to \(path); continue with --resume \(path)\n".utf8))
+            }
+            throw ExitCode(Interruption.exitCode(Interruption.received ?? SIGTERM))
         }
         let seconds = (clock.now - started).seconds
         model.network = session.network
@@ -223,24 +217,9 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    /// Runs `body`; if training diverges, the error also names the last good checkpoint.
-    private func keepingCheckpoint<R>(_ checkpoint: String?, _ body: () throws -> R) throws -> R {
-        do {
-            return try body()
-        } catch let error as BackpropError {
-            guard case .diverged = error, let checkpoint else { throw error }
-            throw CLIError("\(error); the last good checkpoint is \(checkpoint)")
-        }
-    }
-
-    /// `DIR/checkpoint-epoch-E.safetensors` at the end of epoch E, or
-    /// `DIR/checkpoint-epoch-E-batch-B.safetensors` within it.
-    private func checkpointPath(_ state: TrainingState<Float>) -> String {
-        let folder = checkpointDir ?? output.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? "."
-        let name = state.batch == 0
-            ? "checkpoint-epoch-\(state.epoch - 1).safetensors"
-            : "checkpoint-epoch-\(state.epoch)-batch-\(state.batch).safetensors"
-        return URL(fileURLWithPath: folder).appendingPathComponent(name).path
+    /// Where checkpoints go: --checkpoint-dir, else the folder of --output, else the current folder.
+    private var checkpointFolder: String {
+        checkpointDir ?? output.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? "."
     }
 
     private func settings(_ trainer: Trainer, scaler: FeatureScaler) -> [String: String] {

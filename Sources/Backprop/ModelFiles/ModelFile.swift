@@ -24,7 +24,9 @@ public enum ModelFile {
 
     /// The bytes of `model`'s file, as `write` stores them: for a download, a database or a
     /// network message.
-    /// - Parameter double: F64 rather than F32 tensors (default: the model's own precision).
+    /// - Parameters:
+    ///   - model: the model, with its scaling, labels and training record.
+    ///   - double: F64 rather than F32 tensors (default: the model's own precision).
     public static func data<S: Scalar>(of model: Model<S>, double: Bool? = nil) throws -> Data {
         Data(try encode(model, extraTensors: [], extraMetadata: [:], double: double))
     }
