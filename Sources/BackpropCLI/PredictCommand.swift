@@ -29,8 +29,8 @@ struct PredictCommand: ParsableCommand {
         let inputs = try trained.examples(reading: data, options: limits.applied(to: DataFileOptions(requiresLabels: false))).features
         var csv = ""
         var header = ["prediction"]
-        if probabilities, trained.labels.task == .classification {
-            header += trained.labels.classNames.map { "probability_\($0)" }
+        if probabilities, trained.encoding.labels.task == .classification {
+            header += trained.encoding.labels.classNames.map { "probability_\($0)" }
         }
         csv += header.map(quoted).joined(separator: ",") + "\n"
         for prediction in try trained.predictions(inputs) {

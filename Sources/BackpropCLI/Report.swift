@@ -31,9 +31,9 @@ struct Report {
         var out = fields()
         if let c = classification {
             out["confusion_matrix"] = c.confusionMatrix
-            out["classes"] = model.labels.classNames
-            out["per_class"] = model.labels.classNames.indices.map { i -> [String: Any] in
-                ["class": model.labels.classNames[i], "precision": c.precision[i], "recall": c.recall[i],
+            out["classes"] = model.encoding.labels.classNames
+            out["per_class"] = model.encoding.labels.classNames.indices.map { i -> [String: Any] in
+                ["class": model.encoding.labels.classNames[i], "precision": c.precision[i], "recall": c.recall[i],
                  "f1": c.f1[i], "support": c.support[i]]
             }
         }
@@ -43,7 +43,7 @@ struct Report {
     var text: String {
         var out = "examples \(examples)\nloss     \(fixed(loss, 4))\n"
         if let c = classification {
-            let names = model.labels.classNames
+            let names = model.encoding.labels.classNames
             out += "accuracy \(percent(c.accuracy))\nmacro F1 \(fixed(c.macroF1, 4))\n\n"
             let width = max(9, (names.map(\.count).max() ?? 0) + 2)
             out += pad("class", width) + pad("precision", 11) + pad("recall", 9) + pad("F1", 9) + "support\n"

@@ -14,8 +14,8 @@ struct SummaryCommand: ParsableCommand {
         let trained: Model<Float> = try ModelFile.read(from: model)
         let net = trained.network
         print("Model \(model)")
-        print("task: \(trained.labels.task.rawValue)" + (trained.labels.classNames.isEmpty ? "" : ", classes: \(trained.labels.classNames.joined(separator: ", "))"))
-        print("input: \(net.inputSize) \(trained.input == .images ? "pixels" : "features"), scaling: \(trained.scaler.kind.rawValue)")
+        print("task: \(trained.encoding.labels.task.rawValue)" + (trained.encoding.labels.classNames.isEmpty ? "" : ", classes: \(trained.encoding.labels.classNames.joined(separator: ", "))"))
+        print("input: \(net.inputSize) \(trained.encoding.input == .images ? "pixels" : "features"), scaling: \(trained.encoding.scaler.kind.rawValue)")
         print("loss: \(net.loss.name)\n")
         print(pad("layer", 8) + pad("weight", 14) + pad("activation", 14) + pad("dropout", 10) + "parameters")
         for (i, layer) in net.layers.enumerated() {

@@ -180,7 +180,7 @@ struct TrainCommand: ParsableCommand {
         let trainer = optimization.makeTrainer(examples: prepared.training.count, seed: seed)
         var trained = try prepared.model(of: network)
         trained.training = TrainingRecord(
-            settings: settings(trainer, scaler: prepared.scaler), trainer: trainer, validationFraction: validationSplit,
+            settings: settings(trainer, scaler: prepared.encoding.scaler), trainer: trainer, validationFraction: validationSplit,
             history: TrainingHistory())
         let testSet = try test.map { try trained.dataset(reading: $0, options: limits.applied(to: DataFileOptions(labelsPath: testLabels, labelColumn: label))) }
         let session = try TrainingSession(

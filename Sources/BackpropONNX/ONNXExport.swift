@@ -30,15 +30,15 @@ public enum ONNXExport {
             graph.node.append(node)
             current = output
         }
-        let divisor = model.input.divisor
+        let divisor = model.encoding.input.divisor
         if divisor != 1 {
             graph.initializer.append(tensor("preprocessing.divisor", [], [Float(divisor)]))
             add("Div", [current, "preprocessing.divisor"], "divided")
         }
-        if model.scaler.kind != .none {
-            let count = model.scaler.shift.count
-            graph.initializer.append(tensor("preprocessing.shift", [Int64(count)], model.scaler.shift.map(Float.init)))
-            graph.initializer.append(tensor("preprocessing.scale", [Int64(count)], model.scaler.scale.map(Float.init)))
+        if model.encoding.scaler.kind != .none {
+            let count = model.encoding.scaler.shift.count
+            graph.initializer.append(tensor("preprocessing.shift", [Int64(count)], model.encoding.scaler.shift.map(Float.init)))
+            graph.initializer.append(tensor("preprocessing.scale", [Int64(count)], model.encoding.scaler.scale.map(Float.init)))
             add("Sub", [current, "preprocessing.shift"], "shifted")
             add("Div", [current, "preprocessing.scale"], "scaled")
         }

@@ -45,9 +45,9 @@ public struct PlaygroundExamples: Sendable {
         train = data.training
         self.test = test
         labels = data.labels
-        featureNames = data.featureNames
-        scaler = data.scaler
-        labelName = data.labelName ?? "label"
+        featureNames = data.encoding.featureNames
+        scaler = data.encoding.scaler
+        labelName = data.encoding.labelName ?? "label"
         points = nil
     }
 

@@ -60,8 +60,8 @@ public final class PlaygroundSession {
             .shapeMismatch(what: "the uploaded model's \(what)", expected: expected, got: got)
         }
         let network = model.network
-        if !model.featureNames.isEmpty, model.featureNames != examples.featureNames {
-            throw mismatch("features", examples.featureNames.joined(separator: ", "), model.featureNames.joined(separator: ", "))
+        if !model.encoding.featureNames.isEmpty, model.encoding.featureNames != examples.featureNames {
+            throw mismatch("features", examples.featureNames.joined(separator: ", "), model.encoding.featureNames.joined(separator: ", "))
         }
         guard network.inputSize == examples.featureNames.count else {
             throw mismatch("inputs", "\(examples.featureNames.count)", "\(network.inputSize)")
@@ -69,8 +69,8 @@ public final class PlaygroundSession {
         guard network.outputSize == outputs || (examples.labels.classNames.count == 2 && network.outputSize == 1) else {
             throw mismatch("outputs", "\(outputs)", "\(network.outputSize)")
         }
-        guard model.labels.task == examples.labels.task else {
-            throw mismatch("task", examples.labels.task.rawValue, model.labels.task.rawValue)
+        guard model.encoding.labels.task == examples.labels.task else {
+            throw mismatch("task", examples.labels.task.rawValue, model.encoding.labels.task.rawValue)
         }
         return network
     }

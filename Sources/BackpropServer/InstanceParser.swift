@@ -36,7 +36,7 @@ struct InstanceParser {
         var rows = 0
         let x = [Float](unsafeUninitializedCapacity: capacity) { buffer, count in
             var parser = InstanceParser(
-                bytes: body, width: model.inputSize, columns: model.featureColumns, featureNames: model.model.featureNames,
+                bytes: body, width: model.inputSize, columns: model.featureColumns, featureNames: model.model.encoding.featureNames,
                 modelName: model.name, scale: model.inverseDivisor, out: buffer, seen: [Bool](repeating: false, count: model.inputSize))
             do throws(RequestError) {
                 try parser.parseBody()

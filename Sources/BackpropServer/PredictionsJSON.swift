@@ -12,7 +12,7 @@ extension ServedModel {
         for r in 0..<rows {
             if r > 0 { out += "," }
             let row = outputs[(outputs.startIndex + r * width)..<(outputs.startIndex + (r + 1) * width)]
-            switch model.labels.prediction(fromOutput: row) {
+            switch model.encoding.labels.prediction(fromOutput: row) {
             case .classification(let best, _, let p):
                 out += "{\"class\":" + classNamesJSON[best] + ",\"probabilities\":{"
                 for k in p.indices {

@@ -23,16 +23,16 @@ final class ServedModel: Sendable {
 
     var inputSize: Int { model.network.inputSize }
     var outputSize: Int { model.network.outputSize }
-    var isClassifier: Bool { model.labels.task == .classification }
+    var isClassifier: Bool { model.encoding.labels.task == .classification }
 
     init(model: Model<Float>, name: String, version: Int, file: String) throws {
         self.model = model
         self.name = name
         self.version = version
         loadedAt = Date()
-        featureColumns = Dictionary(model.featureNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        inverseDivisor = Float(1 / model.input.divisor)
-        classNamesJSON = model.labels.classNames.map(jsonQuoted)
+        featureColumns = Dictionary(model.encoding.featureNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        inverseDivisor = Float(1 / model.encoding.input.divisor)
+        classNamesJSON = model.encoding.labels.classNames.map(jsonQuoted)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -96,13 +96,13 @@ struct ModelMetadata: Encodable {
         modelVersionStatus = [VersionStatus(version: "\(version)")]
         self.file = URL(fileURLWithPath: file).lastPathComponent
         self.loadedAt = loadedAt
-        task = model.labels.task.rawValue
+        task = model.encoding.labels.task.rawValue
         inputs = Inputs(
-            count: network.inputSize, kind: model.input.rawValue, divisor: model.input.divisor,
-            scaling: model.scaler.kind.rawValue, featureNames: model.featureNames)
+            count: network.inputSize, kind: model.encoding.input.rawValue, divisor: model.encoding.input.divisor,
+            scaling: model.encoding.scaler.kind.rawValue, featureNames: model.encoding.featureNames)
         outputs = network.outputSize
-        classes = model.labels.classNames
-        labelName = model.labelName
+        classes = model.encoding.labels.classNames
+        labelName = model.encoding.labelName
         loss = network.loss.name
         layers = network.layers.map {
             Layer(inputs: $0.inputSize, outputs: $0.outputSize, activation: $0.activation.description, dropout: $0.dropout, parameters: $0.parameterCount)

@@ -78,8 +78,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         try ModelFile.write(try run.model(), to: path)
         let saved: Model<Float> = try ModelFile.read(from: path)
-        #expect(saved.featureNames == ["x1", "x2"])
-        #expect(saved.labels.classNames == ["inside", "outside"])
+        #expect(saved.encoding.featureNames == ["x1", "x2"])
+        #expect(saved.encoding.labels.classNames == ["inside", "outside"])
         #expect(try saved.predict(run.examples.test.inputs) == (try run.network.predict(run.examples.test.inputs)))
     }
 
@@ -174,7 +174,7 @@ import Testing
         #expect((try run.evaluate().test.accuracy ?? 0) > 0.9)
         #expect(try run.snapshot().output.isEmpty)
         let model = try run.model()
-        #expect(model.scaler.kind == .standardize && model.featureNames == ["width", "height"])
+        #expect(model.encoding.scaler.kind == .standardize && model.encoding.featureNames == ["width", "height"])
         // A file that is not a table names itself and the line.
         try "width,height,colour\n1,2,red\n1,x,blue\n".write(toFile: path, atomically: true, encoding: .utf8)
         #expect { try PlaygroundSession(settings, table: PlaygroundTable(path: path, labelColumn: nil)) } throws: { error in

@@ -10,7 +10,7 @@ extension Model {
         var options = options
         options.requiresLabels = true
         let raw = try examples(reading: path, options: options)
-        return try dataset(inputs: raw.features, targets: raw.targets(labels))
+        return try dataset(inputs: raw.features, targets: raw.targets(encoding.labels))
     }
 
     /// Training data read as this model was trained: its columns, label encoding and scaling,
@@ -20,7 +20,7 @@ extension Model {
         var file = options.file
         file.requiresLabels = true
         let raw = try examples(reading: path, options: file)
-        return try TrainingData.prepare(raw, labels: labels, options: options) { _ in scaler }
+        return try TrainingData.prepare(raw, labels: encoding.labels, options: options) { _ in encoding.scaler }
     }
 
     /// Reads a data file with this model's columns and label column (the labels, if any, are
@@ -28,8 +28,8 @@ extension Model {
     /// - Throws: `DataError` for an unreadable or malformed file or a missing column.
     public func examples(reading path: String, options: DataFileOptions = DataFileOptions(requiresLabels: false)) throws -> RawExamples<S> {
         var options = options
-        options.labelColumn = options.labelColumn ?? labelName
-        options.featureNames = featureNames
+        options.labelColumn = options.labelColumn ?? encoding.labelName
+        options.featureNames = encoding.featureNames
         let raw = try RawExamples<S>.read(path, options: options)
         guard raw.features.columns == network.inputSize else {
             throw DataError.malformed(

@@ -28,6 +28,6 @@ extension Model {
     /// - Throws: `BackpropError` if the inputs do not fit the network.
     public func predictions(_ inputs: Matrix<S>) throws -> [Prediction<S>] {
         let outputs = try predict(inputs)
-        return (0..<outputs.rows).map { labels.prediction(fromOutput: outputs.row($0)) }
+        return (0..<outputs.rows).map { encoding.labels.prediction(fromOutput: outputs.row($0)) }
     }
 }

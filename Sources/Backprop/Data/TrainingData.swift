@@ -34,20 +34,16 @@ public struct TrainingDataOptions: Sendable {
 /// var network = try Network<Float>(sizes: [data.inputSize, 16, data.outputSize], activation: .relu, loss: .crossEntropy)
 /// ```
 public struct TrainingData<S: Scalar>: Sendable {
-    /// The examples to train on, scaled by `scaler`.
+    /// The examples to train on, scaled by `encoding.scaler`.
     public var training: Dataset<S>
-    /// The held-out examples, scaled by `scaler`; nil unless a validation fraction was given.
+    /// The held-out examples, scaled by `encoding.scaler`; nil unless a validation fraction was given.
     public var validation: Dataset<S>?
-    /// How the labels map to targets, inferred from all the file's labels.
-    public var labels: LabelEncoding
-    /// The feature scaling, fitted on the training part's features.
-    public var scaler: FeatureScaler
-    /// The CSV columns read as features (empty for images), and the label column.
-    public var featureNames: [String]
-    /// The CSV label column (nil for images).
-    public var labelName: String?
-    /// Whether the file is a CSV table or IDX images.
-    public var input: InputKind
+    /// The file's encoding: the labels inferred from all its labels, the feature scaling
+    /// fitted on the training part, its columns and kind.
+    public var encoding: DataEncoding
+
+    /// How the labels map to targets.
+    public var labels: LabelEncoding { encoding.labels }
 
     /// Reads `path` (a CSV table or IDX images) and prepares it as described above.
     /// - Throws: `DataError` for an unreadable or malformed file, `BackpropError` for a
@@ -76,7 +72,8 @@ public struct TrainingData<S: Scalar>: Sendable {
         return TrainingData(
             training: try Dataset(inputs: scaler.transform(training.features), targets: training.targets(labels)),
             validation: try validation.map { try Dataset(inputs: scaler.transform($0.features), targets: $0.targets(labels)) },
-            labels: labels, scaler: scaler, featureNames: raw.featureNames, labelName: raw.labelName, input: raw.input)
+            encoding: DataEncoding(
+                labels: labels, scaler: scaler, featureNames: raw.featureNames, labelName: raw.labelName, input: raw.input))
     }
 
     /// n_1, the number of features.
@@ -91,8 +88,7 @@ public struct TrainingData<S: Scalar>: Sendable {
     /// The model of `network` trained on these data: their scaling, label encoding and columns.
     /// - Throws: `BackpropError` if the network does not fit the data.
     public func model(of network: Network<S>, training record: TrainingRecord? = nil) throws -> Model<S> {
-        var model = try Model(
-            network: network, labels: labels, scaler: scaler, featureNames: featureNames, labelName: labelName, input: input)
+        var model = try Model(network: network, encoding: encoding)
         model.training = record
         return model
     }

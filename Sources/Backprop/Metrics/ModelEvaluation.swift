@@ -21,7 +21,7 @@ extension Model {
         switch data.targets {
         case .classes(let actual):
             result.classification = try ClassificationMetrics(
-                predicted: network.classes(from: outputs), actual: actual, classCount: max(labels.classNames.count, 2))
+                predicted: network.classes(from: outputs), actual: actual, classCount: max(encoding.labels.classNames.count, 2))
         case .values(let actual):
             result.regression = try RegressionMetrics(predicted: outputs, actual: actual)
         }

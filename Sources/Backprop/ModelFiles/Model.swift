@@ -35,34 +35,25 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
     }
 }
 
-/// A trained network with everything needed to use it on raw data: the feature scaling
-/// fitted on the training set, the label encoding, and the feature names.
+/// A trained network with everything needed to use it on raw data: its `DataEncoding` (the
+/// feature scaling fitted on the training set, the label encoding, the feature names).
 public struct Model<S: Scalar>: Equatable, Sendable {
     /// The trained network; it reads scaled features x.
     public var network: Network<S>
-    /// How the network's outputs map to labels.
-    public var labels: LabelEncoding
-    /// The feature scaling fitted on the training set, applied to raw inputs before the network.
-    public var scaler: FeatureScaler
-    /// The CSV columns the network reads, in order (empty for images).
-    public var featureNames: [String]
-    /// The CSV label column it was trained on.
-    public var labelName: String?
-    /// What a raw input row is, which sets the divisor d applied as it is read.
-    public var input: InputKind
+    /// How raw data become the network's input, and its outputs labels.
+    public var encoding: DataEncoding
     /// How the network was trained, when known (settings and history, for `backprop summary`).
     public var training: TrainingRecord?
 
+    /// A model of `network` that reads and predicts data as `encoding` says.
     /// - Throws: `BackpropError` if the scaler, feature names or classes do not fit the network.
-    public init(
-        network: Network<S>, labels: LabelEncoding, scaler: FeatureScaler, featureNames: [String] = [],
-        labelName: String? = nil, input: InputKind = .table
-    ) throws {
-        guard scaler.shift.count == network.inputSize else {
+    public init(network: Network<S>, encoding: DataEncoding) throws {
+        guard encoding.scaler.shift.count == network.inputSize else {
             throw BackpropError.shapeMismatch(
                 what: "feature scaler", expected: "\(network.inputSize) features (the network's input size)",
-                got: "\(scaler.shift.count)")
+                got: "\(encoding.scaler.shift.count)")
         }
+        let featureNames = encoding.featureNames
         guard featureNames.isEmpty || featureNames.count == network.inputSize else {
             throw BackpropError.shapeMismatch(
                 what: "feature names", expected: "\(network.inputSize) (the network's input size)", got: "\(featureNames.count)")
@@ -71,29 +62,36 @@ public struct Model<S: Scalar>: Equatable, Sendable {
         if let repeated = featureNames.first(where: { !seen.insert($0).inserted }) {
             throw BackpropError.invalidArchitecture("feature name '\(repeated)' appears more than once")
         }
-        if labels.task == .classification {
-            let classes = labels.classNames.count
+        if encoding.labels.task == .classification {
+            let classes = encoding.labels.classNames.count
             guard classes == network.outputSize || (classes == 2 && network.outputSize == 1) else {
                 throw BackpropError.shapeMismatch(
                     what: "class names", expected: "\(network.outputSize) (one per output)", got: "\(classes)")
             }
         }
         self.network = network
-        self.labels = labels
-        self.scaler = scaler
-        self.featureNames = featureNames
-        self.labelName = labelName
-        self.input = input
+        self.encoding = encoding
+    }
+
+    /// A model of `network` with the encoding these parts make (see `DataEncoding`).
+    /// - Throws: `BackpropError` if the scaler, feature names or classes do not fit the network.
+    public init(
+        network: Network<S>, labels: LabelEncoding, scaler: FeatureScaler, featureNames: [String] = [],
+        labelName: String? = nil, input: InputKind = .table
+    ) throws {
+        try self.init(
+            network: network,
+            encoding: DataEncoding(labels: labels, scaler: scaler, featureNames: featureNames, labelName: labelName, input: input))
     }
 
     /// The network's outputs for raw (unscaled) inputs: class probabilities for a
     /// classifier, predicted values for a regressor.
     public func predict(_ inputs: Matrix<S>) throws -> Matrix<S> {
-        try network.predict(scaler.transform(inputs))
+        try network.predict(encoding.scaler.transform(inputs))
     }
 
     /// The scaled dataset for raw inputs and their targets.
     public func dataset(inputs: Matrix<S>, targets: Targets<S>) throws -> Dataset<S> {
-        try Dataset(inputs: scaler.transform(inputs), targets: targets)
+        try Dataset(inputs: encoding.scaler.transform(inputs), targets: targets)
     }
 }

@@ -121,8 +121,9 @@ public enum ModelFile {
         guard let json = file.metadata["model"] else { throw fail("__metadata__.model", "missing") }
         let description = try decodedJSON(ModelDescription.self, json, path: path, field: "__metadata__.model")
         guard !description.layers.isEmpty else { throw fail("__metadata__.model.layers", "no layers") }
-        if let divisor = description.inputDivisor, divisor != description.input.divisor {
-            throw fail("__metadata__.model.input_divisor", "\(divisor) disagrees with \(description.input.rawValue) input, which is divided by \(description.input.divisor)")
+        let input = description.encoding.input
+        if let divisor = description.inputDivisor, divisor != input.divisor {
+            throw fail("__metadata__.model.input_divisor", "\(divisor) disagrees with \(input.rawValue) input, which is divided by \(input.divisor)")
         }
         let isCheckpoint = file.metadata["checkpoint"] != nil
         let expected = Set(description.layers.indices.flatMap { ["layers.\($0).weight", "layers.\($0).bias"] })
@@ -133,9 +134,7 @@ public enum ModelFile {
         }
         let network: Network<S> = try self.network(from: file, description: description, path: path)
         do {
-            var model = try Model(
-                network: network, labels: description.labels, scaler: description.scaler,
-                featureNames: description.featureNames, labelName: description.labelName, input: description.input)
+            var model = try Model(network: network, encoding: description.encoding)
             model.training = description.training
             return (file, description, model)
         } catch let error as BackpropError {
@@ -183,7 +182,8 @@ public enum ModelFile {
     }
 }
 
-/// The `model` metadata of a model file.
+/// The `model` metadata of a model file: the architecture, the data encoding's fields beside
+/// it in the same JSON object, and the training record.
 struct ModelDescription: Codable {
     struct Layer: Codable {
         var inputSize: Int
@@ -195,12 +195,8 @@ struct ModelDescription: Codable {
 
     var layers: [Layer]
     var loss: String
-    var labels: LabelEncoding
-    var scaler: FeatureScaler
-    var featureNames: [String]
-    var labelName: String?
-    var input: InputKind
-    /// `input.divisor`, stated in the file so that tools reading it (ONNX export, servers,
+    var encoding: DataEncoding
+    /// `encoding.input.divisor`, stated in the file so that tools reading it (ONNX export, servers,
     /// Python) apply every step from a file's values to the network's input.
     var inputDivisor: Double?
     var training: TrainingRecord?
@@ -214,12 +210,30 @@ struct ModelDescription: Codable {
                 slope: slope, dropout: layer.dropout == 0 ? nil : layer.dropout)
         }
         loss = model.network.loss.name
-        labels = model.labels
-        scaler = model.scaler
-        featureNames = model.featureNames
-        labelName = model.labelName
-        input = model.input
-        inputDivisor = model.input.divisor
+        encoding = model.encoding
+        inputDivisor = model.encoding.input.divisor
         training = model.training
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case layers, loss, inputDivisor, training
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        layers = try container.decode([Layer].self, forKey: .layers)
+        loss = try container.decode(String.self, forKey: .loss)
+        encoding = try DataEncoding(from: decoder)
+        inputDivisor = try container.decodeIfPresent(Double.self, forKey: .inputDivisor)
+        training = try container.decodeIfPresent(TrainingRecord.self, forKey: .training)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try encoding.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(layers, forKey: .layers)
+        try container.encode(loss, forKey: .loss)
+        try container.encodeIfPresent(inputDivisor, forKey: .inputDivisor)
+        try container.encodeIfPresent(training, forKey: .training)
     }
 }
