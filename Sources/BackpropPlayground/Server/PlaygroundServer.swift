@@ -10,6 +10,7 @@ import ServiceLifecycle
 /// | request | answer |
 /// |---|---|
 /// | `GET /` | the page (HTML, JavaScript and CSS built into the binary) |
+/// | `GET /api/options` | the option lists, default settings and limits the page's controls offer |
 /// | `POST /api/runs` with settings | a new run, paused: its id, settings, examples |
 /// | `GET /api/runs/ID/events` | Server-Sent Events: a snapshot at each change, ≤ 30 a second |
 /// | `POST /api/runs/ID/play?rate=R`, `…/pause` | train on the server (R mini-batches a second; none: flat out), or stop |
@@ -64,6 +65,7 @@ public struct PlaygroundServer: Sendable {
         let router = Router()
         router.middlewares.add(JSONErrorMiddleware())
         PageController().addRoutes(to: router.group())
+        OptionsController().addRoutes(to: router.group("api/options"))
         RunsController(runs: runs).addRoutes(to: router.group("api/runs"))
         LectureController(runs: runs).addRoutes(to: router.group("api/runs"))
         FilesController(runs: runs).addRoutes(to: router.group("api"))
