@@ -104,7 +104,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Server"])),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["Server"])),
             ],
-            resources: [.embedInCode("Page/index.html"), .embedInCode("Page/playground.js"), .embedInCode("Page/playground.css")]
+            resources: [.embedInCode("Page")]
         ),
         .executableTarget(
             name: "BackpropCLI",

@@ -40,6 +40,42 @@ public struct PlaygroundSettings: Codable, Equatable, Sendable {
     public static let maximumHiddenLayers = 10
     /// The most neurons in one hidden layer (TensorFlow Playground allows 8).
     public static let maximumWidth = 64
+    /// The activation of a hidden layer whose activation is not given.
+    public static let defaultActivation = "tanh"
+
+    /// The noise `validate` accepts.
+    public static let noiseLimit = PlaygroundLimit(atLeast: 0, atMost: 1)
+    /// The counts of built-in points `validate` accepts.
+    public static let countRange = 4...PlanarData.maximumCount
+    /// The training fractions `validate` accepts (each side must also keep a point).
+    public static let trainFractionLimit = PlaygroundLimit(above: 0, below: 1)
+    /// The numbers of hidden layers `validate` accepts.
+    public static let hiddenLayersRange = 0...maximumHiddenLayers
+    /// The widths of a hidden layer `validate` accepts.
+    public static let widthRange = 1...maximumWidth
+    /// The learning rates `validate` accepts.
+    public static let learningRateLimit = PlaygroundLimit(above: 0, atMost: 10)
+    /// The mini-batch sizes `validate` accepts.
+    public static let batchSizeRange = 1...Trainer.maximumBatchSize
+    /// The L2 weight decays `validate` accepts.
+    public static let l2Limit = PlaygroundLimit(atLeast: 0, atMost: 1)
+    /// The dropout probabilities `validate` accepts.
+    public static let dropoutLimit = PlaygroundLimit(atLeast: 0, below: 1)
+
+    /// Every limit `validate` checks a number against, by the setting's name (`hidden`: each
+    /// hidden layer's width; `hiddenLayers`: how many there are). The server serves them to
+    /// the page (`GET /api/options`).
+    public static let limits: [String: PlaygroundLimit] = [
+        "noise": noiseLimit,
+        "count": PlaygroundLimit(countRange),
+        "trainFraction": trainFractionLimit,
+        "hiddenLayers": PlaygroundLimit(hiddenLayersRange),
+        "hidden": PlaygroundLimit(widthRange),
+        "learningRate": learningRateLimit,
+        "batchSize": PlaygroundLimit(batchSizeRange),
+        "l2": l2Limit,
+        "dropout": dropoutLimit,
+    ]
 
     /// The playground's defaults: TensorFlow Playground's first screen.
     public init() {}
@@ -59,7 +95,7 @@ public struct PlaygroundSettings: Codable, Equatable, Sendable {
         trainFraction = try c.decodeIfPresent(Double.self, forKey: .trainFraction) ?? d.trainFraction
         features = try c.decodeIfPresent([PlanarFeature].self, forKey: .features) ?? d.features
         hidden = try c.decodeIfPresent([Int].self, forKey: .hidden) ?? d.hidden
-        activations = try c.decodeIfPresent([String].self, forKey: .activations) ?? hidden.map { _ in "tanh" }
+        activations = try c.decodeIfPresent([String].self, forKey: .activations) ?? hidden.map { _ in Self.defaultActivation }
         loss = try c.decodeIfPresent(String.self, forKey: .loss)
         optimizer = try c.decodeIfPresent(String.self, forKey: .optimizer) ?? d.optimizer
         learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
@@ -76,19 +112,21 @@ public struct PlaygroundSettings: Codable, Equatable, Sendable {
         func bad(_ name: String, _ value: Any, _ expected: String) -> BackpropError {
             .invalidHyperparameter(name: name, value: "\(value)", expected: expected)
         }
-        guard noise.isFinite, (0...1).contains(noise) else { throw bad("noise", noise, "a number in [0, 1]") }
-        guard table != nil || (4...PlanarData.maximumCount).contains(count) else { throw bad("count", count, "4 … \(PlanarData.maximumCount)") }
-        guard trainFraction.isFinite, trainFraction > 0, trainFraction < 1,
+        guard Self.noiseLimit.contains(noise) else { throw bad("noise", noise, "a number in \(Self.noiseLimit)") }
+        guard table != nil || Self.countRange.contains(count) else {
+            throw bad("count", count, "\(Self.countRange.lowerBound) … \(Self.countRange.upperBound)")
+        }
+        guard Self.trainFractionLimit.contains(trainFraction),
               Int(Double(count) * trainFraction) >= 1, Int(Double(count) * trainFraction) < count
-        else { throw bad("trainFraction", trainFraction, "a fraction in (0, 1) that leaves points on both sides") }
+        else { throw bad("trainFraction", trainFraction, "a fraction in \(Self.trainFractionLimit) that leaves points on both sides") }
         guard !features.isEmpty, Set(features).count == features.count else {
             throw bad("features", features.map(\.rawValue), "at least one, each once")
         }
-        guard hidden.count <= Self.maximumHiddenLayers else {
-            throw bad("hidden", hidden, "at most \(Self.maximumHiddenLayers) hidden layers")
+        guard Self.hiddenLayersRange.contains(hidden.count) else {
+            throw bad("hidden", hidden, "at most \(Self.hiddenLayersRange.upperBound) hidden layers")
         }
-        if let width = hidden.first(where: { !(1...Self.maximumWidth).contains($0) }) {
-            throw bad("hidden", width, "widths 1 … \(Self.maximumWidth)")
+        if let width = hidden.first(where: { !Self.widthRange.contains($0) }) {
+            throw bad("hidden", width, "widths \(Self.widthRange.lowerBound) … \(Self.widthRange.upperBound)")
         }
         guard activations.count == hidden.count else {
             throw bad("activations", activations, "one per hidden layer (\(hidden.count))")
@@ -100,10 +138,12 @@ public struct PlaygroundSettings: Codable, Equatable, Sendable {
         }
         _ = try lossFunction()
         guard OptimizerKind(rawValue: optimizer) != nil else { throw bad("optimizer", optimizer, OptimizerKind.names) }
-        guard learningRate.isFinite, learningRate > 0, learningRate <= 10 else { throw bad("learningRate", learningRate, "a number in (0, 10]") }
-        guard (1...Trainer.maximumBatchSize).contains(batchSize) else { throw bad("batchSize", batchSize, "at least 1") }
-        guard l2.isFinite, l2 >= 0, l2 <= 1 else { throw bad("l2", l2, "a number in [0, 1]") }
-        guard dropout.isFinite, dropout >= 0, dropout < 1 else { throw bad("dropout", dropout, "a number in [0, 1)") }
+        guard Self.learningRateLimit.contains(learningRate) else {
+            throw bad("learningRate", learningRate, "a number in \(Self.learningRateLimit)")
+        }
+        guard Self.batchSizeRange.contains(batchSize) else { throw bad("batchSize", batchSize, "at least \(Self.batchSizeRange.lowerBound)") }
+        guard Self.l2Limit.contains(l2) else { throw bad("l2", l2, "a number in \(Self.l2Limit)") }
+        guard Self.dropoutLimit.contains(dropout) else { throw bad("dropout", dropout, "a number in \(Self.dropoutLimit)") }
     }
 
     /// The loss C the network is trained on, if one is named (else `OutputLayout` chooses it

@@ -145,6 +145,33 @@ import Testing
         #expect(message { _ in } == "accepted")
     }
 
+    /// The limits the server serves to the page are the ones `validate` checks: a value at an
+    /// included end passes, one at an excluded end or just past an included one is refused.
+    @Test func limitsAreTheOnesValidateChecks() throws {
+        #expect("\(PlaygroundSettings.learningRateLimit)" == "(0, 10]" && "\(PlaygroundSettings.dropoutLimit)" == "[0, 1)")
+        #expect(PlaygroundLimit(atLeast: 0, below: 0.5).contains(0) && !PlaygroundLimit(atLeast: 0, below: 0.5).contains(0.5))
+        #expect(!PlaygroundLimit(atLeast: 0, atMost: 1).contains(.nan) && !PlaygroundLimit(above: 0, atMost: .infinity).contains(.infinity))
+        let json = String(decoding: try JSONEncoder().encode(PlaygroundLimit(above: 0, atMost: 10)), as: UTF8.self)
+        #expect(json.contains("\"exclusiveMinimum\":0") && json.contains("\"maximum\":10"))
+        let numbers: [String: WritableKeyPath<PlaygroundSettings, Double>] = [
+            "noise": \.noise, "trainFraction": \.trainFraction, "learningRate": \.learningRate, "l2": \.l2, "dropout": \.dropout,
+        ]
+        for (name, path) in numbers {
+            let limit = try #require(PlaygroundSettings.limits[name])
+            for (value, included) in [(limit.lowerBound, limit.includesLowerBound), (limit.upperBound, limit.includesUpperBound)] {
+                var settings = PlaygroundSettings()
+                settings[keyPath: path] = value
+                #expect((try? settings.validate()) != nil || !included, "\(name) = \(value)")
+                settings[keyPath: path] = included ? value + (value == limit.upperBound ? 1e-9 : -1e-9) : value
+                #expect(throws: BackpropError.self, "\(name) = \(settings[keyPath: path])") { try settings.validate() }
+            }
+        }
+        var settings = PlaygroundSettings()
+        settings.batchSize = PlaygroundSettings.batchSizeRange.upperBound + 1
+        #expect(throws: BackpropError.self) { try settings.validate() }
+        #expect(PlaygroundSettings.limits["hidden"] == PlaygroundLimit(PlaygroundSettings.widthRange))
+    }
+
     /// A CSV table with three string classes: read by the library's reader, split by the
     /// settings, standardized, and learned.
     @Test func aTableWithThreeClassesIsLearned() throws {

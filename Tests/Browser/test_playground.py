@@ -135,6 +135,26 @@ def test_page_loads_without_console_errors(server, browser):
     assert errors_in_console(browser) == []
 
 
+def test_controls_are_built_from_the_servers_options(server, browser):
+    """The dataset buttons, the selects, the feature boxes and the number inputs' limits come
+    from GET /api/options (an end a limit leaves out is one step inside it)."""
+    open_page(browser, server)
+    options = json.loads(download(server + "api/options"))
+    values = lambda selector, attribute: browser.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map(e => e.getAttribute(arguments[1]))", selector, attribute)
+    assert values("#datasets button", "data-data") == options["data"]
+    assert values("#optimizer option", "value") == options["optimizers"]
+    assert values("#loss option", "value") == [""] + options["losses"]
+    assert values("#features input", "data-feature") == options["features"]
+    assert values(".layer-control[data-layer='0'] .activation option", "value") == options["activations"]
+    limits = {name: (values(f"#{name}", "min")[0], values(f"#{name}", "max")[0])
+              for name in ["noise", "count", "trainFraction", "learningRate", "batchSize", "l2", "dropout"]}
+    assert limits == {"noise": ("0", "1"), "count": ("4", str(options["limits"]["count"]["maximum"])), "trainFraction": ("0.1", "0.9"),
+                      "learningRate": ("0", "10"), "batchSize": ("1", str(options["limits"]["batchSize"]["maximum"])),
+                      "l2": ("0", "1"), "dropout": ("0", "0.95")}
+    assert errors_in_console(browser) == []
+
+
 def test_play_makes_the_test_loss_fall_on_xor(server, browser):
     open_page(browser, server + "?data=xor&hidden=8,8&act=tanh,tanh&opt=adam&lr=0.03&seed=3")
     start = snapshot(browser)["testLoss"]

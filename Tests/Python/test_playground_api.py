@@ -111,6 +111,62 @@ def test_bad_settings_are_refused_with_the_reason(url, body, message):
     assert message in answer["error"], answer
 
 
+# The numbers the server checks (PlaygroundSettings.validate), each with its limit in GET
+# /api/options; the whole-number ones among them.
+CHECKED = {"noise", "count", "trainFraction", "hiddenLayers", "hidden", "learningRate", "batchSize", "l2", "dropout"}
+WHOLE = {"count", "hiddenLayers", "hidden", "batchSize"}
+
+
+def settings_with(name, value):
+    """Settings that set `name` to `value` and nothing else the server would refuse."""
+    if name == "hidden":
+        return {"hidden": [value], "activations": ["tanh"]}
+    if name == "hiddenLayers":
+        return {"hidden": [2] * value, "activations": ["tanh"] * value}
+    return {name: value}
+
+
+def ends(name, limit):
+    """(value, accepted) at and just past each end of `limit`."""
+    step = 1 if name in WHOLE else 1e-6
+    values = []
+    if "minimum" in limit:
+        values += [(limit["minimum"], True), (limit["minimum"] - step, False)]
+    else:
+        values.append((limit["exclusiveMinimum"], False))
+    if "maximum" in limit:
+        values += [(limit["maximum"], True), (limit["maximum"] + step, False)]
+    else:
+        values.append((limit["exclusiveMaximum"], False))
+    # No list has fewer than no hidden layers; a run of a million points would only make the test slow.
+    return [(v, ok) for v, ok in values if not (name == "hiddenLayers" and v < 0) and not (name == "count" and ok and v > 1000)]
+
+
+def test_options_are_what_the_server_offers_and_enforces(url):
+    """The page builds its controls from GET /api/options: the option lists, the defaults
+    (what a run that sets nothing gets) and a limit for every number the server checks, at
+    whose ends the server accepts and just past which it refuses (400, naming the setting)."""
+    status, options = call(url + "api/options")
+    assert status == 200
+    assert options["data"] == ["circle", "xor", "gaussians", "spiral", "surface"]
+    assert options["features"] == ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]
+    assert options["activations"] == ["identity", "sigmoid", "tanh", "relu", "leaky-relu"]
+    assert options["losses"] == ["quadratic", "binary-cross-entropy", "cross-entropy"]
+    assert options["optimizers"] == ["sgd", "momentum", "adam", "adamw", "rmsprop"]
+    assert new_run(url)["settings"] == options["defaults"]
+    assert new_run(url, hidden=[3, 3, 3])["settings"]["activations"] == [options["defaultActivation"]] * 3
+    limits = options["limits"]
+    assert set(limits) == CHECKED
+    assert limits["hidden"] == {"minimum": 1, "maximum": 64} and limits["dropout"] == {"minimum": 0, "exclusiveMaximum": 1}
+    for name, limit in limits.items():
+        for value, accepted in ends(name, limit):
+            status, answer = call(url + "api/runs", "POST", json.dumps(settings_with(name, value)))
+            if accepted:
+                assert status == 201, (name, value, answer)
+            else:
+                assert status == 400 and ("hidden" if name == "hiddenLayers" else name) in answer["error"], (name, value, answer)
+
+
 def test_bad_requests_on_a_run(url):
     run = new_run(url)
     base = url + f"api/runs/{run['id']}/"
