@@ -6,15 +6,12 @@ import Foundation
 public struct PlaygroundExamples: Sendable {
     /// The training and the test set, as the network reads them.
     public var train: Dataset<Float>, test: Dataset<Float>
-    /// Classification (with the class names) or regression.
-    public var labels: LabelEncoding
-    /// What each input is called: the chosen features of a built-in dataset, or the table's columns.
-    public var featureNames: [String]
-    /// The table's feature scaling (standardization, fitted on the training part); the
-    /// identity for the built-in data.
-    public var scaler: FeatureScaler
-    /// The table's label column.
-    public var labelName: String
+    /// What the examples are, as a model trained on them keeps it: the labels (classification
+    /// with the class names, or regression), the feature names (the chosen features of a
+    /// built-in dataset, or the table's columns), the feature scaling (standardization
+    /// fitted on a table's training part; the identity for the built-in data) and the label
+    /// column (`label` for the built-in data).
+    public var encoding: DataEncoding
     /// The built-in dataset's points (nil for a table): what the page plots.
     public var points: PlanarPoints?
 
@@ -24,10 +21,10 @@ public struct PlaygroundExamples: Sendable {
         let trainCount = Int(Double(settings.count) * settings.trainFraction)
         train = try points.dataset(features: settings.features, range: 0..<trainCount)
         test = try points.dataset(features: settings.features, range: trainCount..<settings.count)
-        labels = try LabelEncoding(task: settings.data.task, classNames: settings.data.classNames)
-        featureNames = settings.features.map(\.rawValue)
-        scaler = .identity(count: settings.features.count)
-        labelName = "label"
+        encoding = DataEncoding(
+            labels: try LabelEncoding(task: settings.data.task, classNames: settings.data.classNames),
+            scaler: .identity(count: settings.features.count), featureNames: settings.features.map(\.rawValue),
+            labelName: "label")
         self.points = points
     }
 
@@ -44,10 +41,7 @@ public struct PlaygroundExamples: Sendable {
         }
         train = data.training
         self.test = test
-        labels = data.labels
-        featureNames = data.encoding.featureNames
-        scaler = data.encoding.scaler
-        labelName = data.encoding.labelName ?? "label"
+        encoding = data.encoding
         points = nil
     }
 

@@ -10,11 +10,11 @@ extension PlaygroundSession {
         func field(_ text: String) -> String {
             text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
         }
-        var lines = [(examples.featureNames + [examples.labelName]).map(field).joined(separator: ",")]
+        var lines = [(examples.encoding.featureNames + [(examples.encoding.labelName ?? "label")]).map(field).joined(separator: ",")]
         lines.reserveCapacity(points.count + 1)
         for i in 0..<points.count {
             let features = settings.features.map { "\($0.value(points.x1[i], points.x2[i]))" }
-            let label = examples.labels.task == .classification ? examples.labels.classNames[Int(points.labels[i])] : "\(points.labels[i])"
+            let label = examples.encoding.labels.task == .classification ? examples.encoding.labels.classNames[Int(points.labels[i])] : "\(points.labels[i])"
             lines.append((features + [field(label)]).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

@@ -22,7 +22,7 @@ public final class PlaygroundSession {
         var settings = settings
         try settings.validate()
         let examples = try table.map { try PlaygroundExamples(table: $0, settings: settings) } ?? PlaygroundExamples(planar: settings)
-        let output = try OutputLayout(for: examples.labels, loss: model?.network.loss ?? settings.lossFunction())
+        let output = try OutputLayout(for: examples.encoding.labels, loss: model?.network.loss ?? settings.lossFunction())
         let network: Network<Float>
         if let model {
             network = try Self.fitting(model, to: examples, outputs: output.size)
@@ -31,7 +31,7 @@ public final class PlaygroundSession {
             settings.loss = network.loss.name
             try settings.validate()
         } else {
-            network = try Self.initialNetwork(settings, inputs: examples.featureNames.count, output: output)
+            network = try Self.initialNetwork(settings, inputs: examples.encoding.featureNames.count, output: output)
         }
         self.settings = settings
         self.examples = examples
@@ -60,17 +60,17 @@ public final class PlaygroundSession {
             .shapeMismatch(what: "the uploaded model's \(what)", expected: expected, got: got)
         }
         let network = model.network
-        if !model.encoding.featureNames.isEmpty, model.encoding.featureNames != examples.featureNames {
-            throw mismatch("features", examples.featureNames.joined(separator: ", "), model.encoding.featureNames.joined(separator: ", "))
+        if !model.encoding.featureNames.isEmpty, model.encoding.featureNames != examples.encoding.featureNames {
+            throw mismatch("features", examples.encoding.featureNames.joined(separator: ", "), model.encoding.featureNames.joined(separator: ", "))
         }
-        guard network.inputSize == examples.featureNames.count else {
-            throw mismatch("inputs", "\(examples.featureNames.count)", "\(network.inputSize)")
+        guard network.inputSize == examples.encoding.featureNames.count else {
+            throw mismatch("inputs", "\(examples.encoding.featureNames.count)", "\(network.inputSize)")
         }
-        guard network.outputSize == outputs || (examples.labels.classNames.count == 2 && network.outputSize == 1) else {
+        guard network.outputSize == outputs || (examples.encoding.labels.classNames.count == 2 && network.outputSize == 1) else {
             throw mismatch("outputs", "\(outputs)", "\(network.outputSize)")
         }
-        guard model.encoding.labels.task == examples.labels.task else {
-            throw mismatch("task", examples.labels.task.rawValue, model.encoding.labels.task.rawValue)
+        guard model.encoding.labels.task == examples.encoding.labels.task else {
+            throw mismatch("task", examples.encoding.labels.task.rawValue, model.encoding.labels.task.rawValue)
         }
         return network
     }
@@ -152,7 +152,6 @@ public final class PlaygroundSession {
     /// names, the classes and the scaling.
     public func model() throws -> Model<Float> {
         try Model(
-            network: network.withDropout(0), labels: examples.labels, scaler: examples.scaler,
-            featureNames: examples.featureNames, labelName: examples.labelName)
+            network: network.withDropout(0), encoding: examples.encoding)
     }
 }

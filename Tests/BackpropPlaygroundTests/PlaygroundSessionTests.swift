@@ -193,8 +193,8 @@ import Testing
         settings.learningRate = 0.02
         settings.table = "t"
         let run = try PlaygroundSession(settings, table: PlaygroundTable(path: path, labelColumn: nil))
-        #expect(run.examples.labels.classNames == ["blue", "green", "red"])
-        #expect(run.examples.featureNames == ["width", "height"] && run.examples.points == nil)
+        #expect(run.examples.encoding.labels.classNames == ["blue", "green", "red"])
+        #expect(run.examples.encoding.featureNames == ["width", "height"] && run.examples.points == nil)
         #expect(run.examples.train.count == 45 && run.examples.test.count == 45)
         #expect(run.network.sizes == [2, 6, 3])
         try run.step(batches: 300)

@@ -42,9 +42,6 @@ public struct TrainingData<S: Scalar>: Sendable {
     /// fitted on the training part, its columns and kind.
     public var encoding: DataEncoding
 
-    /// How the labels map to targets.
-    public var labels: LabelEncoding { encoding.labels }
-
     /// Reads `path` (a CSV table or IDX images) and prepares it as described above.
     /// - Throws: `DataError` for an unreadable or malformed file, `BackpropError` for a
     ///   validation fraction that leaves either part empty.
@@ -82,7 +79,7 @@ public struct TrainingData<S: Scalar>: Sendable {
     /// n_L for a network on these data: one output per class (one sigmoid output for two
     /// classes with `binaryCrossEntropy`), or one for regression.
     public func outputSize(for loss: Loss) -> Int {
-        OutputLayout.size(for: labels, loss: loss)
+        OutputLayout.size(for: encoding.labels, loss: loss)
     }
 
     /// The model of `network` trained on these data: their scaling, label encoding and columns.

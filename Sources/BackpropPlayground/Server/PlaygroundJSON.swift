@@ -63,16 +63,16 @@ struct RunInfo: Encodable {
         let examples = session.examples
         self.id = id
         settings = session.settings
-        featureNames = examples.featureNames
-        classNames = examples.labels.classNames
-        task = examples.labels.task.rawValue
+        featureNames = examples.encoding.featureNames
+        classNames = examples.encoding.labels.classNames
+        task = examples.encoding.labels.task.rawValue
         trainCount = examples.train.count
         testCount = examples.test.count
         points = examples.points.map { Points(x1: $0.x1, x2: $0.x2, labels: $0.labels) }
         labels = (0..<min(examples.count, 1000)).map { index in
             let (data, row) = examples.locate(index)
             switch data.targets {
-            case .classes(let classes): return examples.labels.classNames[classes[row]]
+            case .classes(let classes): return examples.encoding.labels.classNames[classes[row]]
             case .values(let y): return "\(y[row, 0])"
             }
         }
