@@ -10,6 +10,7 @@ import TestSupport
 @Suite struct PinnedRunTests {
     static let pins: [String: UInt64] = [
         "Zen": 0xb540_9b12_e94c_c857, "Haswell": 0xb540_9b12_e94c_c857,
+        "Cooperlake": 0x19d1_5303_c4b9_b449,
     ]
 
     /// The core this process's OpenBLAS runs, as the `backprop` child started with the same

@@ -14,6 +14,7 @@ import Testing
     static let pins: [String: [UInt64]] = [
         "Zen": [0xf2e7_6890_83b7_4c05, 0xf2e7_6890_83b7_4c05, 0x06b2_826b_3309_4fb2],
         "Haswell": [0xf2e7_6890_83b7_4c05, 0xf2e7_6890_83b7_4c05, 0x06b2_826b_3309_4fb2],
+        "Cooperlake": [0xa55d_c0b9_bdd2_5f91, 0xa55d_c0b9_bdd2_5f91, 0x23de_3c97_d1c6_a510],
     ]
 
     static var core: String {
