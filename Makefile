@@ -4,12 +4,14 @@ DATA  ?= /usr/share/datasets/fashion-mnist
 BIN   := .build/release/backprop
 EPOCHS ?= 10
 
-## Temporary files of the builds and tools go under .build/tmp, not /tmp; the tests get a
-## folder of their own, emptied before they run and checked empty afterwards (every test
-## removes what it made).
+## Temporary files of the builds, the tools and the tests go under .build/tmp, not /tmp, and
+## what the tests add there is checked: every test removes what it made. (One TMPDIR for all,
+## left as it is: SwiftPM rebuilds everything when `swift test` runs with another, or when
+## the build's files there are removed.)
 export TMPDIR := $(CURDIR)/.build/tmp
-TEST_TMP := $(CURDIR)/.build/test-tmp
 $(shell mkdir -p $(TMPDIR))
+TMP_BEFORE := scripts/checks/nothing-left.sh before $(TMPDIR)
+NOTHING_LEFT := scripts/checks/nothing-left.sh after $(TMPDIR)
 
 .PHONY: all check deps deps-data deps-bench deps-browser playground build release test docs docs-check demo bench bench-avx2 bench-peers fuzz stress-faults clean
 
@@ -42,10 +44,10 @@ PYTEST = $$(scripts/python-env.sh) -m pytest -q -p no:cacheprovider --basetemp=.
 ## hostile input files, the playground's API). No sanitizers, browser or fuzzing.
 check: deps
 	$(SWIFT) build --build-tests
-	rm -rf $(TEST_TMP) && mkdir -p $(TEST_TMP)
-	TMPDIR=$(TEST_TMP) $(SWIFT) test --skip-build
-	TMPDIR=$(TEST_TMP) BACKPROP=.build/debug/backprop $(PYTEST) Tests/Python
-	scripts/checks/nothing-left.sh $(TEST_TMP)
+	$(TMP_BEFORE)
+	$(SWIFT) test --skip-build
+	BACKPROP=.build/debug/backprop $(PYTEST) Tests/Python
+	$(NOTHING_LEFT)
 
 ## Every test, as CI runs it: `make check`, then the Swift tests again under AddressSanitizer
 ## and the library's under ThreadSanitizer, the playground's page in headless Chromium
@@ -69,12 +71,13 @@ TSAN := TSAN_OPTIONS=halt_on_error=1
 test: deps deps-data deps-browser
 	$(MAKE) --no-print-directory check
 	$(ASAN) $(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan $(NO_DEFAULT_TRAITS)
-	TMPDIR=$(TEST_TMP) $(ASAN) $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan $(NO_DEFAULT_TRAITS) $(ASAN_SKIP)
+	$(TMP_BEFORE)
+	$(ASAN) $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan $(NO_DEFAULT_TRAITS) $(ASAN_SKIP)
 	$(SWIFT) build --product BackpropPackageTests --sanitize=thread --scratch-path .build-tsan $(NO_DEFAULT_TRAITS)
-	TMPDIR=$(TEST_TMP) $(TSAN) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan $(NO_DEFAULT_TRAITS) --filter 'BackpropTests\.'
-	TMPDIR=$(TEST_TMP) BACKPROP=.build/debug/backprop SCREENSHOTS=out/screenshots $(PYTEST) Tests/Browser
-	TMPDIR=$(TEST_TMP) scripts/check-doc-commands.sh .build/debug/backprop
-	scripts/checks/nothing-left.sh $(TEST_TMP)
+	$(TSAN) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan $(NO_DEFAULT_TRAITS) --filter 'BackpropTests\.'
+	BACKPROP=.build/debug/backprop SCREENSHOTS=out/screenshots $(PYTEST) Tests/Browser
+	scripts/check-doc-commands.sh .build/debug/backprop
+	$(NOTHING_LEFT)
 	python3 scripts/checks/source-rules.py
 	$(MAKE) --no-print-directory docs-check
 	FUZZ_SECONDS=10 scripts/fuzz.sh
