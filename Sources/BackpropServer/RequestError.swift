@@ -53,8 +53,9 @@ package struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 /// Requires `Authorization: Bearer TOKEN` on every path but the health checks, which load
-/// balancers probe without credentials. The comparison takes the same time wherever the
-/// tokens differ.
+/// balancers probe without credentials. The scheme is matched in any case and may be followed
+/// by several spaces (RFC 9110, section 11.4); the comparison of tokens takes the same time
+/// wherever they differ.
 struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: [UInt8]
 
@@ -64,11 +65,20 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let header = request.headers[.authorization] else {
             throw RequestError(.unauthorized, "this server needs a bearer token: send 'Authorization: Bearer TOKEN'", headers: [.wwwAuthenticate: "Bearer"])
         }
-        let prefix = "Bearer "
-        guard header.hasPrefix(prefix), Self.equal(Array(header.utf8.dropFirst(prefix.utf8.count)), token) else {
+        guard let given = Self.credentials(header), Self.equal(given, token) else {
             throw RequestError(.unauthorized, "the bearer token is not this server's", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
         }
         return try await next(request, context)
+    }
+
+    /// The token of an `Authorization` value of the Bearer scheme: "bearer" in any case, one
+    /// or more spaces, then the token; nil for another scheme.
+    static func credentials(_ header: String) -> [UInt8]? {
+        let bytes = Array(header.utf8), scheme = Array("bearer".utf8)
+        guard bytes.count > scheme.count, bytes[scheme.count] == UInt8(ascii: " "),
+              zip(bytes, scheme).allSatisfy({ $0 | 0x20 == $1 })
+        else { return nil }
+        return Array(bytes.dropFirst(scheme.count).drop { $0 == UInt8(ascii: " ") })
     }
 
     /// Whether a == b, in time that depends only on their lengths.

@@ -90,6 +90,13 @@ import Testing
             #expect(try await post(client, "/v1/models/flowers:predict", body, headers: [.authorization: "Basic s3cret-token"]).status == .unauthorized)
             #expect(try await client.execute(uri: "/metrics", method: .get).status == .unauthorized)
             #expect(try await post(client, "/v1/models/flowers:predict", body, headers: [.authorization: "Bearer s3cret-token"]).status == .ok)
+            // The scheme is case-insensitive, and more than one space may follow it.
+            for value in ["bearer s3cret-token", "BEARER  s3cret-token"] {
+                #expect(try await post(client, "/v1/models/flowers:predict", body, headers: [.authorization: value]).status == .ok, "\(value)")
+            }
+            for value in ["Bearers3cret-token", "Bearer", "Bearer "] {
+                #expect(try await post(client, "/v1/models/flowers:predict", body, headers: [.authorization: value]).status == .unauthorized, "\(value)")
+            }
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
             #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
         }
