@@ -23,7 +23,7 @@ field() { python3 -c "import json, sys; print(json.load(sys.stdin)[\"$1\"])"; }
 echo "8×8×8 on the spiral, trained flat out for ${seconds} s a run ($(nproc) cores)"
 for round in $(seq "$rounds"); do
   for mode in alone followed; do
-    id=$(curl -s -X POST "${url}api/runs" -d "$settings" | field id)
+    id=$(curl -s -X POST -H "Content-Type: application/json" "${url}api/runs" -d "$settings" | field id)
     curl -s -X POST "${url}api/runs/$id/play" >/dev/null
     if [ "$mode" = followed ]; then
       curl -sN "${url}api/runs/$id/events" >"$out/events" &

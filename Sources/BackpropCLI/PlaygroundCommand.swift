@@ -20,12 +20,17 @@ struct PlaygroundCommand: AsyncParsableCommand {
     @Option(help: "The TCP port (0: any free port, printed at start).")
     var port = 8080
 
+    @Option(help: ArgumentHelp(
+        "A host name the page may be opened under besides IP addresses and localhost (repeatable; '*' allows any).",
+        valueName: "name"))
+    var allowedHost: [String] = []
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 … 65535, got \(port)") }
     }
 
     func run() async throws {
-        let server = try PlaygroundServer(host: host, port: port)
+        let server = try PlaygroundServer(host: host, port: port, allowedHosts: allowedHost)
         let host = host
         try await server.run { port in
             let shown = host == "0.0.0.0" ? "127.0.0.1" : host.contains(":") ? "[\(host)]" : host

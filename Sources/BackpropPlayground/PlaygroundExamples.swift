@@ -56,8 +56,9 @@ public struct PlaygroundExamples: Sendable {
 
 /// A CSV file uploaded to the playground, kept on disk for the runs that use it.
 public struct PlaygroundTable: Sendable {
-    /// The largest upload accepted (64 MiB).
-    public static let maximumBytes = 64 << 20
+    /// The largest upload accepted (16 MiB): the CSV text of about `PlaygroundBudget`'s
+    /// most values, which is what a run may hold.
+    public static let maximumBytes = 16 << 20
     /// Where the upload was saved; its file name is the uploaded one, so errors name it.
     public let path: String
     /// The label column by name or 1-based index; nil for the library's default (a column

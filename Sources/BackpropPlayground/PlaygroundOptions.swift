@@ -20,6 +20,8 @@ public struct PlaygroundOptions: Encodable, Equatable, Sendable {
     public var defaults = PlaygroundSettings()
     /// Each number's limit, by setting, as `PlaygroundSettings.validate()` checks it.
     public var limits = PlaygroundSettings.limits
+    /// What one run or request may cost (`PlaygroundBudget`).
+    public var budget = PlaygroundBudget.standard
 
     /// The options of this build of the library.
     public init() {}

@@ -16,13 +16,18 @@ public final class PlaygroundSession {
 
     /// A fresh run: the examples drawn (or the table read), the network initialized, nothing
     /// trained — or, given `model`, that model's network trained on from where it was.
-    /// - Throws: `BackpropError` naming a setting out of range, or a model that does not
-    ///   fit the examples; `DataError` for a table that cannot be read.
+    /// - Throws: `BackpropError` naming a setting out of range, a run larger than
+    ///   `PlaygroundBudget` allows, or a model that does not fit the examples; `DataError`
+    ///   for a table that cannot be read.
     public init(_ settings: PlaygroundSettings, table: PlaygroundTable? = nil, continuing model: Model<Float>? = nil) throws {
         var settings = settings
         try settings.validate()
         let examples = try table.map { try PlaygroundExamples(table: $0, settings: settings) } ?? PlaygroundExamples(planar: settings)
         let output = try OutputLayout(for: examples.encoding.labels, loss: model?.network.loss ?? settings.lossFunction())
+        let inputs = examples.encoding.featureNames.count
+        let sizes = model?.network.sizes ?? [inputs] + settings.hidden + [output.size]
+        try PlaygroundBudget.standard.check(
+            values: examples.count * inputs, parameters: zip(sizes, sizes.dropFirst()).reduce(0) { $0 + ($1.0 + 1) * $1.1 })
         let network: Network<Float>
         if let model {
             network = try Self.fitting(model, to: examples, outputs: output.size)
@@ -31,7 +36,7 @@ public final class PlaygroundSession {
             settings.loss = network.loss.name
             try settings.validate()
         } else {
-            network = try Self.initialNetwork(settings, inputs: examples.encoding.featureNames.count, output: output)
+            network = try Self.initialNetwork(settings, inputs: inputs, output: output)
         }
         self.settings = settings
         self.examples = examples
@@ -116,9 +121,10 @@ public final class PlaygroundSession {
     }
 
     /// Every weight's and bias's ∂C/∂w for example `index` by backpropagation and by
-    /// finite differences (`GradientCheck`), in Double.
+    /// finite differences (`GradientCheck`), in Double; with more parameters than `limit`,
+    /// an evenly spaced sample of at most `limit` of them.
     /// - Throws: `BackpropError.invalidHyperparameter` if there is no such example.
-    public func gradientCheck(example index: Int) throws -> [GradientCheck.ParameterResult] {
+    public func gradientCheck(example index: Int, atMost limit: Int? = nil) throws -> [GradientCheck.ParameterResult] {
         let (data, row) = try locate(index)
         let targets: Targets<Float> =
             switch data.targets {
@@ -126,7 +132,7 @@ public final class PlaygroundSession {
             case .values(let y): .values(try Matrix(rows: 1, columns: y.columns, elements: y.row(row)))
             }
         let one = try Dataset(inputs: Matrix(rows: 1, columns: data.inputs.columns, elements: data.inputs.row(row)), targets: targets)
-        return try GradientCheck().parameterResults(network.withDropout(0), on: one)
+        return try GradientCheck().parameterResults(network.withDropout(0), on: one, atMost: limit)
     }
 
     private func locate(_ index: Int) throws -> (data: Dataset<Float>, row: Int) {

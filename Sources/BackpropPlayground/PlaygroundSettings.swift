@@ -40,13 +40,17 @@ public struct PlaygroundSettings: Codable, Equatable, Sendable {
     public static let maximumHiddenLayers = 10
     /// The most neurons in one hidden layer (TensorFlow Playground allows 8).
     public static let maximumWidth = 64
+    /// The most points of a built-in dataset (the page draws every one).
+    public static let maximumCount = 10_000
+    /// The largest mini-batch.
+    public static let maximumBatchSize = 1_000
     /// The activation of a hidden layer whose activation is not given.
     public static let defaultActivation = "tanh"
 
     /// The noise `validate` accepts.
     public static let noiseLimit = PlaygroundLimit(atLeast: 0, atMost: 1)
     /// The counts of built-in points `validate` accepts.
-    public static let countRange = 4...PlanarData.maximumCount
+    public static let countRange = 4...maximumCount
     /// The training fractions `validate` accepts (each side must also keep a point).
     public static let trainFractionLimit = PlaygroundLimit(above: 0, below: 1)
     /// The numbers of hidden layers `validate` accepts.
@@ -56,7 +60,7 @@ public struct PlaygroundSettings: Codable, Equatable, Sendable {
     /// The learning rates `validate` accepts.
     public static let learningRateLimit = PlaygroundLimit(above: 0, atMost: 10)
     /// The mini-batch sizes `validate` accepts.
-    public static let batchSizeRange = 1...Trainer.maximumBatchSize
+    public static let batchSizeRange = 1...maximumBatchSize
     /// The L2 weight decays `validate` accepts.
     public static let l2Limit = PlaygroundLimit(atLeast: 0, atMost: 1)
     /// The dropout probabilities `validate` accepts.
@@ -141,7 +145,7 @@ public struct PlaygroundSettings: Codable, Equatable, Sendable {
         guard Self.learningRateLimit.contains(learningRate) else {
             throw bad("learningRate", learningRate, "a number in \(Self.learningRateLimit)")
         }
-        guard Self.batchSizeRange.contains(batchSize) else { throw bad("batchSize", batchSize, "at least \(Self.batchSizeRange.lowerBound)") }
+        guard Self.batchSizeRange.contains(batchSize) else { throw bad("batchSize", batchSize, "\(Self.batchSizeRange.lowerBound) … \(Self.batchSizeRange.upperBound)") }
         guard Self.l2Limit.contains(l2) else { throw bad("l2", l2, "a number in \(Self.l2Limit)") }
         guard Self.dropoutLimit.contains(dropout) else { throw bad("dropout", dropout, "a number in \(Self.dropoutLimit)") }
     }

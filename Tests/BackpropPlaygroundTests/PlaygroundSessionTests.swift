@@ -2,6 +2,7 @@ import Backprop
 import BackpropPlayground
 import Foundation
 import Testing
+import TestSupport
 
 /// The playground's run, without the page: it learns, it explains, it saves.
 @Suite struct PlaygroundSessionTests {
@@ -251,5 +252,49 @@ import Testing
         let checks = try run.gradientCheck(example: 42)
         #expect(checks.count == run.network.parameterCount && checks.allSatisfy { $0.relativeError < 1e-6 })
         #expect(throws: BackpropError.self) { try run.lectureStep(example: 500) }
+    }
+}
+
+/// The playground's bounds on a run: what `PlaygroundBudget` refuses, naming the limit.
+@Suite struct PlaygroundBudgetTests {
+    @Test func theLargestBuiltInNetworkFits() throws {
+        var settings = PlaygroundSettings()
+        settings.features = PlanarFeature.allCases
+        settings.hidden = Array(repeating: PlaygroundSettings.maximumWidth, count: PlaygroundSettings.maximumHiddenLayers)
+        settings.activations = settings.hidden.map { _ in "tanh" }
+        settings.count = PlaygroundSettings.maximumCount
+        let run = try PlaygroundSession(settings)
+        #expect(run.network.parameterCount <= PlaygroundBudget.standard.maximumParameters)
+        #expect(run.examples.count * settings.features.count <= PlaygroundBudget.standard.maximumValues)
+    }
+
+    @Test func aTableTooWideForTheWeightLimitIsRefused() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.url.appendingPathComponent("wide.csv").path
+        let columns = 1_600
+        var text = (0..<columns).map { "c\($0)" }.joined(separator: ",") + ",label\n"
+        for i in 0..<6 { text += (0..<columns).map { "\(($0 * i) % 5)" }.joined(separator: ",") + ",\(i % 2)\n" }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        var settings = PlaygroundSettings()
+        settings.table = "wide"
+        settings.hidden = [64]
+        settings.activations = ["tanh"]
+        // (1,600 + 1) × 64 + (64 + 1) × 2 = 102,594 weights and biases: past 100,000.
+        let error = #expect(throws: BackpropError.self) {
+            try PlaygroundSession(settings, table: PlaygroundTable(path: path, labelColumn: nil))
+        }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("a network of 102594 weights and biases, expected at most 100000"))
+        settings.hidden = [32]
+        settings.activations = ["tanh"]
+        _ = try PlaygroundSession(settings, table: PlaygroundTable(path: path, labelColumn: nil))
+    }
+
+    @Test func oversizedSettingsNameTheirLimit() {
+        var settings = PlaygroundSettings()
+        settings.count = PlaygroundSettings.maximumCount + 1
+        #expect(throws: BackpropError.invalidHyperparameter(name: "count", value: "10001", expected: "4 … 10000")) { try settings.validate() }
+        settings = PlaygroundSettings()
+        settings.batchSize = PlaygroundSettings.maximumBatchSize + 1
+        #expect(throws: BackpropError.invalidHyperparameter(name: "batchSize", value: "1001", expected: "1 … 1000")) { try settings.validate() }
     }
 }

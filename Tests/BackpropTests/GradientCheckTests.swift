@@ -70,6 +70,19 @@ struct GradientCase: Sendable, CustomTestStringConvertible {
         #expect(flagged.count == 1 && flagged[0].layer == 2 && flagged[0].row == 1 && flagged[0].column == 1)
     }
 
+    /// With a limit below the network's size, every k-th parameter (k = ⌈P / limit⌉) is
+    /// compared, and each one exactly as the full check compares it.
+    @Test func aLimitChecksAnEvenlySpacedSample() throws {
+        let network = try Network<Double>(sizes: [3, 4, 2], activation: .tanh, loss: .crossEntropy, seed: 8)
+        let batch = try Dataset.random(for: network, count: 4, seed: 9)
+        let all = try GradientCheck().parameterResults(network, on: batch)
+        let sample = try GradientCheck().parameterResults(network, on: batch, atMost: 10)
+        #expect(network.parameterCount == 26)
+        #expect(sample == stride(from: 0, to: 26, by: 3).map { all[$0] })
+        #expect(try GradientCheck().parameterResults(network, on: batch, atMost: 26) == all)
+        #expect(try GradientCheck().parameterResults(network, on: batch, atMost: 1) == [all[0]])
+    }
+
     @Test func batchGradientIsTheMeanOfPerExampleGradients() throws {
         let network = try Network<Double>(sizes: [5, 7, 4], activation: .relu, loss: .crossEntropy, seed: 9)
         let batch = try Dataset.random(for: network, count: 8, seed: 10)

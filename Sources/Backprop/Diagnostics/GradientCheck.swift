@@ -69,11 +69,16 @@ public struct GradientCheck: Sendable {
 
     /// Every weight's and bias's derivative ∂C/∂w on `batch` by backpropagation and by
     /// finite differences, in Double, in the order W^1 (row by row), b^1, W^2, …
+    ///
+    /// Each comparison costs five evaluations of the cost, so checking all P parameters costs
+    /// about 5P forward passes; `limit` bounds that: with more parameters than `limit`, only
+    /// every k-th of them (k = ⌈P / limit⌉, counted in the order above) is compared.
     /// - Throws: `BackpropError` if the batch does not fit the network.
-    public func parameterResults<S: Scalar>(_ network: Network<S>, on batch: Dataset<S>) throws -> [ParameterResult] {
+    public func parameterResults<S: Scalar>(_ network: Network<S>, on batch: Dataset<S>, atMost limit: Int? = nil) throws -> [ParameterResult] {
         let network = network.converted(to: Double.self)
         let data = try Dataset<Double>(inputs: batch.inputs.converted(), targets: batch.targets.converted())
-        return try compareEach(network.gradients(for: data).gradients, for: network, on: data)
+        let every = limit.map { max(1, (network.parameterCount + max(1, $0) - 1) / max(1, $0)) } ?? 1
+        return try compareEach(network.gradients(for: data).gradients, for: network, on: data, every: every)
     }
 
     /// One parameter's comparison.
@@ -92,9 +97,10 @@ public struct GradientCheck: Sendable {
         public var relativeError: Double
     }
 
-    /// Each parameter's analytic derivative against the estimates described above.
+    /// Each parameter's analytic derivative against the estimates described above; with
+    /// `every` k > 1, only parameters 0, k, 2k, … in the order W^1, b^1, W^2, …
     func compareEach(
-        _ analytic: Gradients<Double>, for network: Network<Double>, on data: Dataset<Double>
+        _ analytic: Gradients<Double>, for network: Network<Double>, on data: Dataset<Double>, every: Int = 1
     ) throws -> [ParameterResult] {
         try data.validate(for: network)
         guard analytic.weight.map(\.elements.count) == network.layers.map(\.weight.elements.count),
@@ -124,15 +130,21 @@ public struct GradientCheck: Sendable {
             return (central, [central, left, right].map { relativeError(g, $0) }.min() ?? .nan)
         }
         var results: [ParameterResult] = []
+        var counted = 0
+        // Whether the next parameter in order is one of those compared.
+        func chosen() -> Bool {
+            defer { counted += 1 }
+            return counted % every == 0
+        }
         for l in network.layers.indices {
             let columns = network.layers[l].inputSize
-            for i in network.layers[l].weight.elements.indices {
+            for i in network.layers[l].weight.elements.indices where chosen() {
                 let g = analytic.weight[l].elements[i]
                 let (n, e) = estimate(g, at: network.layers[l].weight.elements[i]) { $0.layers[l].setWeight(i, to: $1) }
                 results.append(ParameterResult(
                     layer: l + 1, row: i / columns, column: i % columns, backpropagation: g, finiteDifference: n, relativeError: e))
             }
-            for j in network.layers[l].bias.indices {
+            for j in network.layers[l].bias.indices where chosen() {
                 let g = analytic.bias[l][j]
                 let (n, e) = estimate(g, at: network.layers[l].bias[j]) { $0.layers[l].setBias(j, to: $1) }
                 results.append(ParameterResult(

@@ -1,5 +1,5 @@
 // The gradient check on the lecture's example: every parameter's ∂C/∂w by backpropagation
-// beside its finite difference.
+// beside its finite difference (for a large network, a sample the server chooses).
 import * as api from "./api.js";
 import { page } from "./state.js";
 import { $, showStatus } from "./dom.js";
@@ -26,7 +26,10 @@ export async function gradientCheck() {
     const summary = document.createElement("p");
     summary.id = "gradient-summary";
     summary.dataset.maximum = result.maximumRelativeError;
-    summary.textContent = `${result.parameters.length} parameters; largest relative error ${format(result.maximumRelativeError, 2)}` +
+    const checked = result.sampled
+      ? `${result.parameters.length} of ${result.parameterCount} parameters (an evenly spaced sample: checking all would cost the square of the network's size)`
+      : `${result.parameters.length} parameters`;
+    summary.textContent = `${checked}; largest relative error ${format(result.maximumRelativeError, 2)}` +
       (result.maximumRelativeError < 1e-4 ? ": backpropagation agrees with finite differences." : ": check the parameters marked.");
     $("gradient-table").replaceChildren(summary, table);
   } catch (error) {

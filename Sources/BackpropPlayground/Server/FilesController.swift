@@ -8,10 +8,10 @@ import NIOCore
 
 /// Files in and out under `/api`: a run's model and examples to download, a model to
 /// continue from, and CSV tables to learn.
-struct FilesController<Context: RequestContext>: PlaygroundController {
+struct FilesController: PlaygroundController {
     let runs: PlaygroundRuns
 
-    func addRoutes(to group: RouterGroup<Context>) {
+    func addRoutes(to group: RouterGroup<PlaygroundRequestContext>) {
         group
             .get("runs/:id/model.safetensors", use: safetensors)
             .get("runs/:id/model.onnx", use: onnx)
@@ -21,27 +21,31 @@ struct FilesController<Context: RequestContext>: PlaygroundController {
     }
 
     /// `GET /api/runs/ID/model.safetensors`: the trained model.
-    @Sendable func safetensors(_ request: Request, context: Context) throws -> Response {
+    @Sendable func safetensors(_ request: Request, context: PlaygroundRequestContext) async throws -> Response {
         let run = try runNamed(by: context)
-        let model = try run.withSession { try $0.model() }
-        return download(try ModelFile.data(of: model), name: "playground-\(run.id).safetensors")
+        return try await compute(context) {
+            download(try ModelFile.data(of: try run.withSession { try $0.model() }), name: "playground-\(run.id).safetensors")
+        }
     }
 
     /// `GET /api/runs/ID/model.onnx`: the trained model as ONNX.
-    @Sendable func onnx(_ request: Request, context: Context) throws -> Response {
+    @Sendable func onnx(_ request: Request, context: PlaygroundRequestContext) async throws -> Response {
         let run = try runNamed(by: context)
-        let model = try run.withSession { try $0.model() }
-        return download(try ONNXExport.data(for: model), name: "playground-\(run.id).onnx")
+        return try await compute(context) {
+            download(try ONNXExport.data(for: try run.withSession { try $0.model() }), name: "playground-\(run.id).onnx")
+        }
     }
 
     /// `GET /api/runs/ID/examples.csv`: the built-in data's examples with their features.
-    @Sendable func examples(_ request: Request, context: Context) throws -> Response {
+    @Sendable func examples(_ request: Request, context: PlaygroundRequestContext) async throws -> Response {
         let run = try runNamed(by: context)
-        let csv = try run.withSession { session throws(RequestError) in
-            guard let csv = session.examplesCSV() else {
-                throw RequestError(.notFound, "this run learns from an uploaded table: its examples are that file")
+        let csv = try await compute(context) {
+            try run.withSession { session throws(RequestError) in
+                guard let csv = session.examplesCSV() else {
+                    throw RequestError(.notFound, "this run learns from an uploaded table: its examples are that file")
+                }
+                return csv
             }
-            return csv
         }
         return Response(
             status: .ok,
@@ -50,27 +54,32 @@ struct FilesController<Context: RequestContext>: PlaygroundController {
     }
 
     /// `POST /api/runs/ID/model` with a model file: the run continues from that model.
-    @Sendable func uploadModel(_ request: Request, context: Context) async throws -> Response {
+    @Sendable func uploadModel(_ request: Request, context: PlaygroundRequestContext) async throws -> Response {
         let run = try runNamed(by: context)
         let bytes = try await body(request)
-        let settings = try run.withSession { $0.settings }
-        let table = try settings.table.map { id throws(RequestError) in try runs.table(id) }
-        let model: Model<Float> = try asBadRequest { try ModelFile.read(from: Data(bytes), named: "the uploaded model") }
-        let session = try asBadRequest { try PlaygroundSession(settings, table: table, continuing: model) }
-        run.replace(with: session)
-        return try json(RunInfo(id: run.id, session: session))
+        return try await compute(context) {
+            let settings = try run.withSession { $0.settings }
+            let table = try settings.table.map { id throws(RequestError) in try runs.table(id) }
+            let model: Model<Float> = try asBadRequest { try ModelFile.read(from: Data(bytes), named: "the uploaded model") }
+            let session = try asBadRequest { try PlaygroundSession(settings, table: table, continuing: model) }
+            run.replace(with: session)
+            return try json(RunInfo(id: run.id, session: session))
+        }
     }
 
     /// `POST /api/tables?name=F&label=C` with a CSV file: an uploaded table, for settings' `table`.
-    @Sendable func uploadTable(_ request: Request, context: Context) async throws -> Response {
+    @Sendable func uploadTable(_ request: Request, context: PlaygroundRequestContext) async throws -> Response {
         let name = Self.fileName(request.uri.queryParameters.get("name") ?? "upload.csv")
         let label = request.uri.queryParameters.get("label").flatMap { $0.isEmpty ? nil : $0 }
         let bytes = try await body(request)
-        let (id, table) = try asBadRequest { try runs.addTable(bytes, name: name, labelColumn: label) }
-        // Read it once now, so that a malformed file is refused at the upload, naming the line.
-        var settings = PlaygroundSettings()
-        settings.table = id
-        _ = try asBadRequest { try PlaygroundExamples(table: table, settings: settings) }
+        let id = try await compute(context) {
+            let (id, table) = try asBadRequest { try runs.addTable(bytes, name: name, labelColumn: label) }
+            // Read it once now, so that a malformed file is refused at the upload, naming the line.
+            var settings = PlaygroundSettings()
+            settings.table = id
+            _ = try asBadRequest { try PlaygroundExamples(table: table, settings: settings) }
+            return id
+        }
         return jsonResponse("{\"table\":\(jsonQuoted(id)),\"name\":\(jsonQuoted(name))}", status: .created)
     }
 

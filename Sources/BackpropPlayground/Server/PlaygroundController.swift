@@ -13,8 +13,14 @@ protocol PlaygroundController: Sendable {
 
 extension PlaygroundController {
     /// The run the path's `:id` names.
-    func runNamed(by context: some RequestContext) throws -> PlaygroundRun {
+    func runNamed(by context: PlaygroundRequestContext) throws -> PlaygroundRun {
         try runs.run(context.parameters.require("id"))
+    }
+
+    /// `body`'s result, computed on a thread of the playground's own and one core
+    /// (`PlaygroundWorkers`), never on the pool that answers requests.
+    func compute<T: Sendable>(_ context: PlaygroundRequestContext, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await runs.workers.compute(for: context.connection, body)
     }
 
     /// The request body, up to the limit.

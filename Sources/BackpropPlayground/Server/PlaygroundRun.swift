@@ -6,7 +6,9 @@ import NIOCore
 import Synchronization
 
 /// One run on the playground server: its session behind a lock, the thread that trains it
-/// while it plays, and the pages that follow it by Server-Sent Events.
+/// while it plays, and the pages that follow it by Server-Sent Events. Training and drawing
+/// compute on the server's shared cores (`CoreQueue`) a slice at a time, so however many
+/// runs play, they share the cores with each other and with requests.
 ///
 /// Training and drawing are apart: the training thread steps the session and, at most 30
 /// times a second, hands a copy of the run (`PlaygroundState`) to a queue of its own that
@@ -28,15 +30,20 @@ final class PlaygroundRun: @unchecked Sendable {
     private var drawing = false, pending = false
     private var lastUse = ContinuousClock.now
     private let frames: DispatchQueue
+    private let cores: CoreQueue
 
     /// The most frames a second sent to the pages.
     static let framesPerSecond = 30.0
     /// How long a run plays with no page following it and no request about it.
     static let unattendedLimit = Duration.seconds(60)
 
-    init(id: String, session: PlaygroundSession) {
+    /// The longest a slice of training holds a core and the run's lock.
+    static let slice = Duration.milliseconds(5)
+
+    init(id: String, session: PlaygroundSession, cores: CoreQueue) {
         self.id = id
         self.session = session
+        self.cores = cores
         frames = DispatchQueue(label: "backprop.playground.frames.\(id)")
     }
 
@@ -69,6 +76,30 @@ final class PlaygroundRun: @unchecked Sendable {
             generation += 1
             return try body(session)
         }
+    }
+
+    /// Pauses the run and trains `batches` mini-batches, a slice at a time on one of `cores`,
+    /// until they are done or `control` says to stop; then the run as it stands.
+    /// - Throws: `BackpropError.diverged` when training diverges.
+    func step(batches: Int, on cores: CoreQueue, until control: WorkControl) throws -> PlaygroundSnapshot {
+        pause()
+        var done = 0
+        while done < batches, !control.shouldStop {
+            try cores.withCore {
+                try locked {
+                    lastUse = .now
+                    let sliceEnd = ContinuousClock.now + Self.slice
+                    repeat {
+                        try session.step()
+                        done += 1
+                    } while done < batches && ContinuousClock.now < sliceEnd
+                }
+            }
+            giveWay()
+        }
+        let state = locked { session.state }
+        publish()
+        return try cores.withCore { try state.snapshot() }
     }
 
     /// Replaces the session (a model uploaded to continue from), paused.
@@ -121,8 +152,8 @@ final class PlaygroundRun: @unchecked Sendable {
         let period = Duration.seconds(1 / Self.framesPerSecond)
         var nextFrame = clock.now + period
         while true {
-            let sliceEnd = min(clock.now + .milliseconds(5), nextFrame)
-            let keepGoing: Bool = lock.withLock {
+            let keepGoing: Bool = cores.withCore { lock.withLock {
+                let sliceEnd = min(clock.now + Self.slice, nextFrame)
                 guard playing, generation == started else { return false }
                 // A run that no page follows and nobody has asked about for a while stops
                 // (a closed tab would otherwise leave it training forever).
@@ -142,12 +173,12 @@ final class PlaygroundRun: @unchecked Sendable {
                     playing = false
                     return false
                 }
-            }
+            } }
             guard keepGoing else {
                 publish()
                 return
             }
-            while waiting.load(ordering: .acquiring) > 0 { sched_yield() }
+            giveWay()
             if clock.now >= nextFrame {
                 nextFrame = max(nextFrame + period, clock.now)
                 publish()
@@ -156,6 +187,11 @@ final class PlaygroundRun: @unchecked Sendable {
                 Thread.sleep(forTimeInterval: min(0.02, 1 / rate))
             }
         }
+    }
+
+    /// Waits until the threads waiting for the lock have had it.
+    private func giveWay() {
+        while waiting.load(ordering: .acquiring) > 0 { sched_yield() }
     }
 
     /// Sends the run as it stands to every page following it, unless a frame is still being drawn.
@@ -171,7 +207,7 @@ final class PlaygroundRun: @unchecked Sendable {
         }
         guard let (state, playing, error) = taken else { return }
         frames.async { [self] in
-            let event = Self.event(state, playing: playing, error: error)
+            let event = cores.withCore { Self.event(state, playing: playing, error: error) }
             let (continuations, again) = locked {
                 drawing = false
                 defer { pending = false }

@@ -13,13 +13,16 @@ final class PlaygroundRuns: @unchecked Sendable {
     static let maximumTables = 16
     /// Where uploads are saved while the server runs.
     let directory: URL
+    /// The threads and cores the runs' work computes on.
+    let workers: PlaygroundWorkers
     private let lock = NSLock()
     private var runs: [String: PlaygroundRun] = [:]
     private var tables: [String: PlaygroundTable] = [:]
     private var tableOrder: [String] = []
 
     /// A registry saving uploads under a fresh temporary directory.
-    init() throws {
+    init(workers: PlaygroundWorkers = PlaygroundWorkers()) throws {
+        self.workers = workers
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-playground-\(Self.newID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
@@ -47,7 +50,7 @@ final class PlaygroundRuns: @unchecked Sendable {
 
     /// Keeps `session` as a new run, dropping the least recently used one past the limit.
     func add(_ session: PlaygroundSession) -> PlaygroundRun {
-        let run = PlaygroundRun(id: Self.newID(), session: session)
+        let run = PlaygroundRun(id: Self.newID(), session: session, cores: workers.cores)
         let dropped: PlaygroundRun? = lock.withLock {
             runs[run.id] = run
             guard runs.count > Self.maximumRuns else { return nil }
@@ -79,8 +82,9 @@ final class PlaygroundRuns: @unchecked Sendable {
         return (id, table)
     }
 
-    /// Stops every run and ends every page's stream; removes the uploads.
+    /// Stops every run and all work, and ends every page's stream; removes the uploads.
     func closeAll() {
+        workers.stop()
         let all = lock.withLock { Array(runs.values) }
         for run in all { run.finishAll() }
         try? FileManager.default.removeItem(at: directory)

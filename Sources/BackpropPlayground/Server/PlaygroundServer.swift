@@ -1,6 +1,7 @@
 #if Server
 import BackpropServer
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
@@ -22,9 +23,24 @@ import ServiceLifecycle
 /// | `GET /api/runs/ID/examples.csv` | the built-in data's examples with their features |
 /// | `POST /api/runs/ID/model` with a model file | the run continues from that model |
 /// | `POST /api/tables?name=F&label=C` with a CSV file | an uploaded table, for settings' `table` |
+///
+/// It answers only its own page (`OriginGuard`: the Host must be an IP address, localhost or
+/// one of `allowedHosts`; requests that change something must come from the same origin),
+/// and bounds every run and request (`PlaygroundBudget`), computing on threads of its own
+/// (`PlaygroundWorkers`).
 public struct PlaygroundServer: Sendable {
     /// The address and port it listens on (port 0: any free port).
     public let host: String, port: Int
+    /// Host names its requests may carry besides IP addresses and localhost ("*": any).
+    public let allowedHosts: [String]
+    /// The most connections open at once (a page holds one for its events and a few for requests).
+    public static let maximumConnections = 256
+    /// How long a connection has to send a whole request head.
+    public static let headerTimeout = Duration.seconds(5)
+    /// How long a connection has to send a whole request (an upload's body included).
+    public static let requestTimeout = Duration.seconds(60)
+    /// The longest the server waits, after SIGTERM, for requests in flight before it stops anyway.
+    public static let shutdownTimeout = Duration.seconds(3)
     /// The largest request body accepted (a CSV or model upload).
     public static let maximumBodyBytes = PlaygroundTable.maximumBytes
     let runs: PlaygroundRuns
@@ -32,9 +48,10 @@ public struct PlaygroundServer: Sendable {
 
     /// A server for `host`:`port`.
     /// - Throws: if its temporary folder for uploads cannot be made.
-    public init(host: String = "127.0.0.1", port: Int = 8080, logger: Logger? = nil) throws {
+    public init(host: String = "127.0.0.1", port: Int = 8080, allowedHosts: [String] = [], logger: Logger? = nil) throws {
         self.host = host
         self.port = port
+        self.allowedHosts = allowedHosts
         self.logger = logger ?? Logger(label: "backprop.playground")
         runs = try PlaygroundRuns()
     }
@@ -42,10 +59,10 @@ public struct PlaygroundServer: Sendable {
     /// Serves until SIGTERM or SIGINT, then stops every run and returns.
     /// - Parameter onServerRunning: called with the bound port once the server accepts connections.
     public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        try await ServiceGroup(
-            configuration: .init(
-                services: services(onServerRunning: onServerRunning), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        ).run()
+        var configuration = ServiceGroupConfiguration(
+            services: services(onServerRunning: onServerRunning), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = Self.shutdownTimeout
+        try await ServiceGroup(configuration: configuration).run()
     }
 
     /// The services to run in a `ServiceGroup`: the Hummingbird application, and after it one
@@ -54,16 +71,20 @@ public struct PlaygroundServer: Sendable {
     public func services(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
         let application = Application(
             router: makeRouter(),
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "backprop-playground"),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ClientAbortHandler()])),
+            configuration: ApplicationConfiguration(
+                address: .hostname(host, port: port), serverName: "backprop-playground",
+                availableConnectionsDelegate: MaximumAvailableConnections(Self.maximumConnections)),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
         return [application, StreamCloser(runs: runs)]
     }
 
     /// The routes, one controller a concern.
-    func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router()
+    func makeRouter() -> Router<PlaygroundRequestContext> {
+        let router = Router(context: PlaygroundRequestContext.self)
         router.middlewares.add(JSONErrorMiddleware())
+        router.middlewares.add(OriginGuard(allowedHosts: Set(allowedHosts.map { $0.lowercased() })))
         PageController().addRoutes(to: router.group())
         OptionsController().addRoutes(to: router.group("api/options"))
         RunsController(runs: runs).addRoutes(to: router.group("api/runs"))

@@ -3,11 +3,11 @@ import BackpropServer
 import Hummingbird
 
 /// A run's life under `/api/runs`: made from settings, followed by Server-Sent Events,
-/// played, paused and stepped.
-struct RunsController<Context: RequestContext>: PlaygroundController {
+/// played, paused and stepped. Whatever touches a run is computed by `PlaygroundWorkers`.
+struct RunsController: PlaygroundController {
     let runs: PlaygroundRuns
 
-    func addRoutes(to group: RouterGroup<Context>) {
+    func addRoutes(to group: RouterGroup<PlaygroundRequestContext>) {
         group
             .post(use: create)
             .get(":id", use: info)
@@ -19,30 +19,33 @@ struct RunsController<Context: RequestContext>: PlaygroundController {
     }
 
     /// `POST /api/runs` with settings: a new run, paused.
-    @Sendable func create(_ request: Request, context: Context) async throws -> Response {
+    @Sendable func create(_ request: Request, context: PlaygroundRequestContext) async throws -> Response {
         let settings = try PlaygroundJSON.settings(from: try await body(request))
         let table = try settings.table.map { id throws(RequestError) in try runs.table(id) }
-        let session = try asBadRequest { try PlaygroundSession(settings, table: table) }
-        let run = runs.add(session)
-        return try json(RunInfo(id: run.id, session: session), status: .created)
+        return try await compute(context) {
+            let session = try asBadRequest { try PlaygroundSession(settings, table: table) }
+            let run = runs.add(session)
+            return try json(RunInfo(id: run.id, session: session), status: .created)
+        }
     }
 
     /// `GET /api/runs/ID`: the run's settings and examples.
-    @Sendable func info(_ request: Request, context: Context) throws -> Response {
+    @Sendable func info(_ request: Request, context: PlaygroundRequestContext) async throws -> Response {
         let run = try runNamed(by: context)
-        return try json(run.withSession { RunInfo(id: run.id, session: $0) })
+        return try await compute(context) { try json(run.withSession { RunInfo(id: run.id, session: $0) }) }
     }
 
     /// `GET /api/runs/ID/events`: a snapshot at each change.
-    @Sendable func events(_ request: Request, context: Context) throws -> Response {
+    @Sendable func events(_ request: Request, context: PlaygroundRequestContext) async throws -> Response {
         let run = try runNamed(by: context)
+        let stream = try await runs.workers.run(for: nil) { _ in run.subscribe() }
         return Response(
             status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
-            body: ResponseBody(asyncSequence: run.subscribe()))
+            body: ResponseBody(asyncSequence: stream))
     }
 
     /// `POST /api/runs/ID/play?rate=R`: trains on the server, R mini-batches a second (none: flat out).
-    @Sendable func play(_ request: Request, context: Context) throws -> Response {
+    @Sendable func play(_ request: Request, context: PlaygroundRequestContext) async throws -> Response {
         let run = try runNamed(by: context)
         let rate = try request.uri.queryParameters.get("rate").map { text throws(RequestError) in
             guard let rate = Double(text), rate.isFinite, rate > 0 else {
@@ -50,30 +53,33 @@ struct RunsController<Context: RequestContext>: PlaygroundController {
             }
             return rate
         }
-        run.play(rate: rate)
+        try await runs.workers.run(for: nil) { _ in run.play(rate: rate) }
         return jsonResponse("{\"playing\":true}")
     }
 
     /// `POST /api/runs/ID/pause`.
-    @Sendable func pause(_ request: Request, context: Context) throws -> Response {
-        try runNamed(by: context).pause()
+    @Sendable func pause(_ request: Request, context: PlaygroundRequestContext) async throws -> Response {
+        let run = try runNamed(by: context)
+        try await runs.workers.run(for: nil) { _ in run.pause() }
         return jsonResponse("{\"playing\":false}")
     }
 
-    /// `POST /api/runs/ID/step?batches=N`: N mini-batches, then the snapshot.
-    @Sendable func step(_ request: Request, context: Context) throws -> Response {
+    /// `POST /api/runs/ID/step?batches=N`: N mini-batches (at most `PlaygroundBudget`'s),
+    /// then the snapshot. Training stops early if the client goes away or the request's time
+    /// runs out; the snapshot's `steps` says how far it got.
+    @Sendable func step(_ request: Request, context: PlaygroundRequestContext) async throws -> Response {
         let run = try runNamed(by: context)
-        let batches = try integer(request, "batches", default: 1, in: 1...100_000)
-        return jsonResponse(try run.paused { session in
-            try asBadRequest { try session.step(batches: batches) }
-            return try session.snapshot().json()
-        })
+        let batches = try integer(request, "batches", default: 1, in: 1...runs.workers.budget.maximumBatchesPerStep)
+        let cores = runs.workers.cores
+        return try await runs.workers.run(for: context.connection) { control in
+            jsonResponse(try asBadRequest { try run.step(batches: batches, on: cores, until: control).json() })
+        }
     }
 
     /// `GET /api/runs/ID/snapshot`: the run as it stands.
-    @Sendable func snapshot(_ request: Request, context: Context) throws -> Response {
+    @Sendable func snapshot(_ request: Request, context: PlaygroundRequestContext) async throws -> Response {
         let run = try runNamed(by: context)
-        return jsonResponse(try run.withSession { try $0.snapshot().json() })
+        return try await compute(context) { jsonResponse(try run.withSession { $0.state }.snapshot().json()) }
     }
 }
 #endif
