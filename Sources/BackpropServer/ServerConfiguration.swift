@@ -36,7 +36,8 @@ public struct ServerConfiguration: Sendable {
     /// The time a connection has to deliver each request's head (request line and header
     /// fields), counted from when it opens or its previous response is sent; then it is
     /// closed. Far shorter than `requestTimeout`, so that connections that never finish a
-    /// head (a flood of them) free their places within seconds.
+    /// head (a flood of them) free their places within seconds; a longer one has the effect
+    /// of `requestTimeout`.
     public var headerTimeout: Duration = .seconds(5)
     /// A second port that answers only `GET /healthz`, `/readyz` and `/metrics`, so that
     /// probes reach the server while clients hold every connection of the main port
@@ -90,8 +91,8 @@ public struct ServerConfiguration: Sendable {
             requestTimeout > .zero && requestTimeout <= Self.maximumInterval, "requestTimeout", requestTimeout,
             expected: "more than 0 s and at most 86400 s")
         try require(
-            headerTimeout > .zero && headerTimeout <= requestTimeout, "headerTimeout", headerTimeout,
-            expected: "more than 0 s and at most the request timeout (\(requestTimeout))")
+            headerTimeout > .zero && headerTimeout <= Self.maximumInterval, "headerTimeout", headerTimeout,
+            expected: "more than 0 s and at most 86400 s")
         if let metricsPort {
             try require((0...65535).contains(metricsPort), "metricsPort", metricsPort, expected: "0 … 65535")
             try require(
