@@ -7,7 +7,8 @@ import NIOHTTP1
 /// the HTTP/1 decoder reads them (before they become version-less `HTTPRequest`s):
 /// - a request that does not keep its connection alive (HTTP/1.0 without
 ///   `Connection: keep-alive`, or `Connection: close`) is answered with `Connection: close`
-///   and the connection is closed after the response;
+///   and the connection is closed after the response; an HTTP/1.0 request that asks for
+///   keep-alive is answered with `Connection: keep-alive`, which HTTP/1.0 clients need to see;
 /// - a request with a `Transfer-Encoding` other than exactly `chunked` (`gzip, chunked`, say,
 ///   which the decoder would read as plain chunked and pass on still compressed) gets
 ///   501 Not Implemented with a JSON error, and the connection is closed.
@@ -17,9 +18,9 @@ final class HTTP1ConformanceHandler: ChannelDuplexHandler, RemovableChannelHandl
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    /// For each request passed on and not yet answered: whether its connection closes after
-    /// the response.
-    private var closeAfter: [Bool] = []
+    /// For each request passed on and not yet answered: the `Connection` value its response
+    /// carries, if any ("close" closes the connection after it).
+    private var connectionValues: [String?] = []
     /// Set once a request has been refused here: what follows on the connection is dropped.
     private var refused = false
     private var closing = false
@@ -37,17 +38,17 @@ final class HTTP1ConformanceHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
         let keepAlive = head.isKeepAlive
         if !keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
-        closeAfter.append(!keepAlive)
+        connectionValues.append(!keepAlive ? "close" : head.version == .http1_0 ? "keep-alive" : nil)
         context.fireChannelRead(wrapInboundOut(.head(head)))
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head(var head) where closeAfter.first == true:
-            head.headers.replaceOrAdd(name: "connection", value: "close")
+        case .head(var head):
+            if let value = connectionValues.first ?? nil { head.headers.replaceOrAdd(name: "connection", value: value) }
             context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .end:
-            let close = closeAfter.isEmpty ? false : closeAfter.removeFirst()
+            let close = connectionValues.isEmpty ? false : connectionValues.removeFirst() == "close"
             guard close, !closing else {
                 context.write(data, promise: promise)
                 return

@@ -126,6 +126,12 @@ import Glibc
             #expect(answer.lowercased().contains("\r\nconnection: close\r\n"), "\(answer)")
             #expect(answer.hasSuffix("{\"status\":\"ok\"}"), "\(answer)")
 
+            let keptAlive = try RawConnection(port: client.port)
+            try keptAlive.send("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            let kept = await keptAlive.receiveResponse()
+            #expect(kept.lowercased().contains("\r\nconnection: keep-alive\r\n"), "\(kept)")
+            #expect(keptAlive.isOpen(), "an HTTP/1.0 request asking for keep-alive had its connection closed")
+
             let gzip = try RawConnection(port: client.port)
             try gzip.send("POST /v1/models/flowers:predict HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
             let refused = await gzip.receive()
