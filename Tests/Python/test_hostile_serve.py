@@ -140,11 +140,11 @@ def test_six_large_requests_at_once_are_refused_without_holding_their_examples(s
 def test_a_flood_of_half_heads_leaves_the_probes_answering(server):
     flood = []
     try:
-        start = time.monotonic()
         for _ in range(FLOOD):
             s = socket.create_connection(("127.0.0.1", server.port))
             s.sendall(b"POST /v1/models/iris:predict HTTP/1.1\r\nHost: 127.0.0.1\r\n")
             flood.append(s)
+        start = time.monotonic()
         # The flood holds the main port: a probe there waits.
         assert request(server.port, "GET", "/healthz", timeout=0.3)[0] is None
         # The metrics port answers within 1 s while the flood holds the main port.
@@ -152,7 +152,8 @@ def test_a_flood_of_half_heads_leaves_the_probes_answering(server):
         status, _, payload = request(server.metrics_port, "GET", "/healthz", timeout=1.0)
         assert status == 200 and time.monotonic() - began < 1.0
         assert request(server.metrics_port, "GET", "/v1/models/iris", timeout=1.0)[0] == 404
-        # The main port answers once the head timeout has closed the flood's connections.
+        # The main port answers once the head timeout has closed the flood's connections: within
+        # HEADER_TIMEOUT + 1 s of the flood's last connection.
         status = request(server.port, "GET", "/healthz", timeout=max(0.1, HEADER_TIMEOUT + 1 - (time.monotonic() - start)))[0]
         assert status == 200, f"the main port did not answer within {HEADER_TIMEOUT + 1} s of the flood"
     finally:
