@@ -31,6 +31,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The most examples one forward pass gathers from concurrent requests.")
     var maxBatch = 256
 
+    @Option(help: "The most examples one request may hold; larger requests get 413 (default: --max-batch's value).")
+    var maxRequestExamples: Int?
+
     @Option(help: "Microseconds a forward pass may wait for more requests to join (0: never wait).")
     var maxDelayUs = 0
 
@@ -42,6 +45,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Seconds a connection has to send each whole request; then it is closed.")
     var requestTimeout = 30.0
+
+    @Option(help: "Seconds a connection has to send each request's head (well under --request-timeout); then it is closed.")
+    var headerTimeout = 5.0
+
+    @Option(help: "A second port answering only GET /healthz, /readyz and /metrics, for probes (default: none).")
+    var metricsPort: Int?
 
     @Option(help: "The most connections open at once.")
     var maxConnections = 512
@@ -60,6 +69,9 @@ struct ServeCommand: AsyncParsableCommand {
             "port": ("--port", "\(port)"), "maxBatch": ("--max-batch", "\(maxBatch)"),
             "maxDelay": ("--max-delay-us", "\(maxDelayUs)"), "maxBodyBytes": ("--max-body-bytes", "\(maxBodyBytes)"),
             "requestTimeout": ("--request-timeout", "\(requestTimeout)"),
+            "headerTimeout": ("--header-timeout", "\(headerTimeout)"),
+            "maxRequestExamples": ("--max-request-examples", maxRequestExamples.map { "\($0)" } ?? ""),
+            "metricsPort": ("--metrics-port", metricsPort.map { "\($0)" } ?? ""),
             "maxConnections": ("--max-connections", "\(maxConnections)"),
             "watchInterval": ("--watch-interval", "\(watchInterval)"),
             "maxModelBytes": ("--max-input-bytes", "\(limits.maxInputBytes)"),
@@ -87,6 +99,9 @@ struct ServeCommand: AsyncParsableCommand {
         settings.maxDelay = .microseconds(maxDelayUs)
         settings.maxBodyBytes = maxBodyBytes
         settings.requestTimeout = try duration(requestTimeout, flag: "--request-timeout")
+        settings.headerTimeout = try duration(headerTimeout, flag: "--header-timeout")
+        settings.maxRequestExamples = maxRequestExamples
+        settings.metricsPort = metricsPort
         settings.maxConnections = maxConnections
         settings.watchInterval = watchInterval == 0 ? nil : try duration(watchInterval, flag: "--watch-interval")
         settings.maxModelBytes = limits.maxInputBytes
@@ -106,9 +121,12 @@ struct ServeCommand: AsyncParsableCommand {
         if let threads { setBLASThreadCount(threads) }
         let server = try ModelServer(settings)
         let (host, name, version) = (host, settings.modelName, server.modelVersion)
+        let shown = host.contains(":") ? "[\(host)]" : host
         try await server.run { port in
-            let shown = host.contains(":") ? "[\(host)]" : host
             print("serving model '\(name)' (version \(version)) at http://\(shown):\(port)/v1/models/\(name)")
+            fflush(nil)
+        } onMetricsRunning: { port in
+            print("health checks and metrics at http://\(shown):\(port)/healthz, /readyz and /metrics")
             fflush(nil)
         }
         FileHandle.standardError.write(Data("backprop serve: drained and stopped\n".utf8))

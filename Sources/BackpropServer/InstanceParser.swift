@@ -18,26 +18,35 @@ struct InstanceParser {
     private let featureNames: [String]
     private let modelName: String
     private let scale: Float
+    private let maxExamples: Int
     /// Where x goes, and how many values it holds so far.
     private let out: UnsafeMutableBufferPointer<Float>
     private var written = 0
     private var rows = 0
+    /// Whether an example is being read (for errors that name it).
+    private var inInstance = false
     /// For objects: which features the current example has given.
     private var seen: [Bool]
 
     /// The examples of `body` as one row-major block, and their count.
-    /// - Throws: `RequestError` (400) naming the example, feature and position at fault.
-    static func inputs(of body: UnsafeBufferPointer<UInt8>, for model: ServedModel) throws(RequestError) -> (x: [Float], rows: Int) {
+    /// - Parameter maxExamples: the most examples the request may hold; reading stops at the
+    ///   first one past it, so the block never holds more than this many examples.
+    /// - Throws: `RequestError`: 413 for more than `maxExamples` examples, else 400 naming
+    ///   the example, feature and position at fault.
+    static func inputs(of body: UnsafeBufferPointer<UInt8>, for model: ServedModel, maxExamples: Int = .max) throws(RequestError) -> (x: [Float], rows: Int) {
         // Each value written comes from a number or an object member, which take at least two
-        // bytes with their separator: the block needs at most ⌈bytes/2⌉ values (plus one
-        // example's width, for the check below).
-        let capacity = body.count / 2 + 1 + model.inputSize
+        // bytes with their separator: the block needs at most ⌈bytes/2⌉ values, and never
+        // more than maxExamples examples' (plus one example's width, for the check below).
+        let width = model.inputSize
+        let examplesCapacity = maxExamples > (Int.max - width) / max(width, 1) - 1 ? Int.max : maxExamples * width
+        let capacity = min(body.count / 2 + 1, examplesCapacity) + width
         var failure: RequestError?
         var rows = 0
         let x = [Float](unsafeUninitializedCapacity: capacity) { buffer, count in
             var parser = InstanceParser(
-                bytes: body, width: model.inputSize, columns: model.featureColumns, featureNames: model.model.encoding.featureNames,
-                modelName: model.name, scale: model.inverseDivisor, out: buffer, seen: [Bool](repeating: false, count: model.inputSize))
+                bytes: body, width: width, columns: model.featureColumns, featureNames: model.model.encoding.featureNames,
+                modelName: model.name, scale: model.inverseDivisor, maxExamples: maxExamples, out: buffer,
+                seen: [Bool](repeating: false, count: width))
             do throws(RequestError) {
                 try parser.parseBody()
             } catch {
@@ -135,7 +144,14 @@ struct InstanceParser {
         guard peek() == UInt8(ascii: "[") else { throw fail("\"instances\" must be a list of examples, not \(token())") }
         i += 1
         try elements("\"instances\"") { parser throws(RequestError) in
+            guard parser.rows < parser.maxExamples else {
+                throw RequestError(
+                    .contentTooLarge,
+                    "the request holds more than \(parser.maxExamples) example\(parser.maxExamples == 1 ? "" : "s"); this server takes at most \(parser.maxExamples) per request (--max-request-examples): split it into smaller requests")
+            }
+            parser.inInstance = true
             try parser.parseInstance()
+            parser.inInstance = false
             parser.rows += 1
         }
     }
@@ -284,12 +300,18 @@ struct InstanceParser {
     }
 
     /// A JSON string, its escapes decoded.
+    /// - Throws: `RequestError` for a string that is not valid UTF-8 (RFC 8259, section 8.1),
+    ///   naming the example it is in and the byte: a feature name never matches by accident
+    ///   after its bad bytes became U+FFFD.
     private mutating func parseString() throws(RequestError) -> String {
         skipSpace()
         guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string in quotes, got \(token())") }
         i += 1
         let start = i
         while i < bytes.count, bytes[i] != UInt8(ascii: "\""), bytes[i] != UInt8(ascii: "\\"), bytes[i] >= 0x20 { i += 1 }
+        if let bad = Self.firstInvalidUTF8(UnsafeBufferPointer(rebasing: bytes[start..<i])) {
+            throw invalidUTF8(at: start + bad)
+        }
         if i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
             i += 1
             return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(i - 1)]), as: UTF8.self)
@@ -304,8 +326,12 @@ struct InstanceParser {
             }
             guard byte >= 0x20 else { throw fail("a control character (\(byte)) inside a string must be escaped") }
             guard byte == UInt8(ascii: "\\") else {
-                utf8.append(byte)
-                i += 1
+                let run = i
+                while i < bytes.count, bytes[i] != UInt8(ascii: "\""), bytes[i] != UInt8(ascii: "\\"), bytes[i] >= 0x20 { i += 1 }
+                if let bad = Self.firstInvalidUTF8(UnsafeBufferPointer(rebasing: bytes[run..<i])) {
+                    throw invalidUTF8(at: run + bad)
+                }
+                utf8.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<i]))
                 continue
             }
             i += 1
@@ -337,6 +363,31 @@ struct InstanceParser {
                 throw fail("unknown escape '\\\(Character(Unicode.Scalar(escaped)))' in a string")
             }
         }
+    }
+
+    /// The offset of the first byte of `run` that does not belong to valid UTF-8, if any: an
+    /// ASCII run (the common case) is checked byte by byte, anything else by the standard
+    /// library's decoder.
+    private static func firstInvalidUTF8(_ run: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard run.contains(where: { $0 >= 0x80 }) else { return nil }
+        var decoder = UTF8()
+        var iterator = run.makeIterator()
+        var offset = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
+    }
+
+    /// The error for a byte that is not UTF-8, naming the example being read (if any) and the
+    /// byte's offset in the body.
+    private func invalidUTF8(at position: Int) -> RequestError {
+        let example = inInstance ? "instances[\(rows)]: " : ""
+        let hex = String(bytes[position], radix: 16, uppercase: true)
+        return fail("\(example)a string is not valid UTF-8: byte \(position) of the body is 0x\(hex)", at: position)
     }
 
     private mutating func hex4() throws(RequestError) -> UInt32 {

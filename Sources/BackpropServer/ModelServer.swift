@@ -17,6 +17,10 @@ import ServiceLifecycle
 /// | `GET /readyz` | 200 with the served model's name and version |
 /// | `GET /metrics` | Prometheus text format |
 ///
+/// `HEAD` is answered on every `GET` path. With `metricsPort` set, a second listener answers
+/// the last three alone, so that probes get through while clients hold every connection of
+/// the main port.
+///
 /// Concurrent predictions are batched into one forward pass (`DynamicBatcher`); SIGHUP or a
 /// change to the model file reloads it; SIGTERM or SIGINT stops accepting connections (a
 /// load balancer's probes then fail to connect), finishes the requests in flight, and
@@ -58,32 +62,59 @@ public struct ModelServer: Sendable {
     }
 
     /// Serves until SIGTERM or SIGINT, then drains the requests in flight and returns.
-    /// - Parameter onServerRunning: called with the bound port once the server accepts connections.
-    public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        try await makeApplication(onServerRunning: onServerRunning).runService()
+    /// - Parameters:
+    ///   - onServerRunning: called with the bound port once the server accepts connections.
+    ///   - onMetricsRunning: called with the port of `metricsPort`'s listener once it does.
+    public func run(
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        onMetricsRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        try await makeApplication(onServerRunning: onServerRunning, onMetricsRunning: onMetricsRunning).runService()
     }
 
     /// The Hummingbird application: the router, the connection limits and the services that
-    /// run beside it (the batcher and the reloader). `run` serves it; tests drive it with
-    /// HummingbirdTesting.
-    public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let timeout = TimeAmount.nanoseconds(Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000
-            + configuration.requestTimeout.components.attoseconds / 1_000_000_000)
+    /// run beside it (the batcher, the reloader, and the listener of `metricsPort` if there
+    /// is one). `run` serves it; tests drive it with HummingbirdTesting.
+    /// - Parameters:
+    ///   - onServerRunning: called with the main port once it accepts connections.
+    ///   - onMetricsRunning: called with the port of `metricsPort`'s listener once it does.
+    public func makeApplication(
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        onMetricsRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        var services: [any Service] = [BatcherService(batcher: batcher), ModelReloadService(store: store, interval: configuration.watchInterval)]
+        if let metricsPort = configuration.metricsPort {
+            services.append(
+                Application(
+                    router: makeProbeRouter(), server: hardenedServer(),
+                    configuration: ApplicationConfiguration(
+                        address: .hostname(configuration.host, port: metricsPort), serverName: "backprop",
+                        availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
+                    onServerRunning: { channel in await onMetricsRunning(channel.localAddress?.port ?? 0) },
+                    logger: logger))
+        }
         return Application(
             router: makeRouter(),
-            server: .http1(configuration: .init(additionalChannelHandlers: [RequestDeadlineHandler(timeout: timeout)])),
+            server: hardenedServer(),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "backprop",
                 availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
-            services: [BatcherService(batcher: batcher), ModelReloadService(store: store, interval: configuration.watchInterval)],
+            services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
     }
 
-    func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router()
+    private func hardenedServer() -> HTTPServerBuilder {
+        HardenedHTTP1.server(requestTimeout: configuration.requestTimeout, headerTimeout: configuration.headerTimeout)
+    }
+
+    /// The router of `metricsPort`'s listener: the health checks and the metrics, with the
+    /// middlewares of the main port.
+    func makeProbeRouter() -> Router<BasicRequestContext> {
+        let router = Router<BasicRequestContext>.headAsGet()
         router.middlewares.add(MetricsMiddleware(metrics: metrics))
         router.middlewares.add(JSONErrorMiddleware())
+        router.middlewares.add(OriginCheckMiddleware())
         if let token = configuration.token { router.middlewares.add(BearerTokenMiddleware(token: Array(token.utf8))) }
         router.get("/healthz") { _, _ in jsonResponse("{\"status\":\"ok\"}") }
         router.get("/readyz") { _, _ in
@@ -95,6 +126,12 @@ public struct ModelServer: Sendable {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
         }
+        return router
+    }
+
+    /// The main port's router: the probes' routes and the model's.
+    func makeRouter() -> Router<BasicRequestContext> {
+        let router = makeProbeRouter()
         router.get("/v1/models/:model") { _, context in try metadata(context.parameters.require("model")) }
         router.get("/v1/models/:model/metadata") { _, context in try metadata(context.parameters.require("model")) }
         router.get("/v1/models/:model/versions/:version") { _, context in
@@ -149,7 +186,8 @@ public struct ModelServer: Sendable {
             throw RequestError(.badRequest, "the request body ended early: \(error)")
         }
         let (inputs, rows) = try body.withUnsafeReadableBytes { raw in
-            try InstanceParser.inputs(of: raw.assumingMemoryBound(to: UInt8.self), for: model)
+            try InstanceParser.inputs(
+                of: raw.assumingMemoryBound(to: UInt8.self), for: model, maxExamples: configuration.requestExampleLimit)
         }
         let outputs = try await batcher.predict(inputs, rows: rows, model: model)
         return jsonResponse(model.predictionsJSON(outputs[...], rows: rows))

@@ -2,11 +2,13 @@
 import NIOCore
 import NIOHTTPTypes
 
-/// Closes a connection that takes longer than `timeout` to deliver a whole request, head and
-/// body, counted from when the connection opens or its last response is sent (and so also
-/// closes a keep-alive connection left idle that long). Hummingbird's own idle timeout
-/// restarts at every body chunk, so a client dripping a byte at a time could hold a
-/// connection forever; this deadline does not move.
+/// Closes a connection that takes longer than `headerTimeout` to deliver a request's head, or
+/// longer than `timeout` to deliver the whole request, head and body, both counted from when
+/// the connection opens or its last response is sent (and so also closes a keep-alive
+/// connection left idle for `headerTimeout`). Hummingbird's own idle timeout restarts at
+/// every body chunk, so a client dripping a byte at a time could hold a connection forever;
+/// these deadlines do not move. The head's deadline is the shorter one, so that a flood of
+/// connections that never finish a head gives its places back within seconds.
 final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -14,12 +16,21 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     typealias OutboundOut = HTTPResponsePart
 
     private let timeout: TimeAmount
+    private let headerTimeout: TimeAmount
     private var deadline: Scheduled<Void>?
+    private var headDeadline: Scheduled<Void>?
     /// Requests read to their end and not yet answered.
     private var unanswered = 0
+    /// Whether a request's head has come and its end not yet (a pipelined request read
+    /// before the previous one's response was sent has no head deadline to meet).
+    private var readingBody = false
 
-    init(timeout: TimeAmount) {
+    /// - Parameters:
+    ///   - timeout: the time for a whole request.
+    ///   - headerTimeout: the time for its head (nil: the same as `timeout`).
+    init(timeout: TimeAmount, headerTimeout: TimeAmount? = nil) {
         self.timeout = timeout
+        self.headerTimeout = min(headerTimeout ?? timeout, timeout)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -34,13 +45,23 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     func handlerRemoved(context: ChannelHandlerContext) {
         deadline?.cancel()
         deadline = nil
+        headDeadline?.cancel()
+        headDeadline = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .end = unwrapInboundIn(data) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            headDeadline?.cancel()
+            headDeadline = nil
+            readingBody = true
+        case .end:
+            readingBody = false
             deadline?.cancel()
             deadline = nil
             unanswered += 1
+        case .body:
+            break
         }
         context.fireChannelRead(data)
     }
@@ -55,9 +76,16 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     private func arm(_ context: ChannelHandlerContext) {
         deadline?.cancel()
+        headDeadline?.cancel()
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         deadline = context.eventLoop.scheduleTask(in: timeout) {
             loopBound.value.close(promise: nil)
+        }
+        headDeadline = nil
+        if !readingBody {
+            headDeadline = context.eventLoop.scheduleTask(in: headerTimeout) {
+                loopBound.value.close(promise: nil)
+            }
         }
     }
 }

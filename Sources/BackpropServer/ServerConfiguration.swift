@@ -14,8 +14,14 @@ public struct ServerConfiguration: Sendable {
     /// The TCP port (0: any free port, reported once the server is running).
     public var port = 8080
     /// The most examples one forward pass takes (Triton's `max_batch_size`). A request with
-    /// more examples than this runs in a pass of its own.
+    /// more examples than this (allowed only when `maxRequestExamples` is raised past it)
+    /// runs in a pass of its own.
     public var maxBatch = 256
+    /// The most examples one request may hold; a request with more gets 413, and the parser
+    /// stops reading at the first example past the limit, so that the memory a request in
+    /// flight holds is bounded by its body, this many examples' inputs and outputs, and its
+    /// answer. nil, the default, takes `maxBatch`'s value: a request fits one forward pass.
+    public var maxRequestExamples: Int?
     /// How long a forward pass may wait for more requests to join it (Triton's
     /// `max_queue_delay_microseconds`). Zero, the default, never waits: a lone request runs
     /// at once, and requests that arrive while a pass runs are gathered into the next.
@@ -27,6 +33,16 @@ public struct ServerConfiguration: Sendable {
     /// The time a connection has to deliver each complete request (head and body), counted
     /// from when it opens or its previous response is sent; then it is closed.
     public var requestTimeout: Duration = .seconds(30)
+    /// The time a connection has to deliver each request's head (request line and header
+    /// fields), counted from when it opens or its previous response is sent; then it is
+    /// closed. Far shorter than `requestTimeout`, so that connections that never finish a
+    /// head (a flood of them) free their places within seconds; a longer one has the effect
+    /// of `requestTimeout`.
+    public var headerTimeout: Duration = .seconds(5)
+    /// A second port that answers only `GET /healthz`, `/readyz` and `/metrics`, so that
+    /// probes reach the server while clients hold every connection of the main port
+    /// (Triton's metrics port). nil, the default: none; the main port answers them either way.
+    public var metricsPort: Int?
     /// The most connections open at once; further clients wait in the listen backlog.
     public var maxConnections = 512
     /// How often the model file is checked for a change (nil: only SIGHUP reloads).
@@ -50,6 +66,9 @@ public struct ServerConfiguration: Sendable {
 
     /// The longest a forward pass may wait for more requests (`maxDelay`).
     public static let maximumDelay: Duration = .seconds(10)
+    /// The examples one request may hold: `maxRequestExamples`, or `maxBatch` when it is nil.
+    public var requestExampleLimit: Int { maxRequestExamples ?? maxBatch }
+
     /// The longest request timeout and watch interval.
     public static let maximumInterval: Duration = .seconds(86_400)
 
@@ -63,11 +82,22 @@ public struct ServerConfiguration: Sendable {
         }
         try require((0...65535).contains(port), "port", port, expected: "0 … 65535")
         try require(maxBatch >= 1, "maxBatch", maxBatch, expected: "at least 1")
+        if let maxRequestExamples {
+            try require(maxRequestExamples >= 1, "maxRequestExamples", maxRequestExamples, expected: "at least 1")
+        }
         try require(maxDelay >= .zero && maxDelay <= Self.maximumDelay, "maxDelay", maxDelay, expected: "0 … 10 s")
         try require(maxBodyBytes >= 1, "maxBodyBytes", maxBodyBytes, expected: "at least 1")
         try require(
             requestTimeout > .zero && requestTimeout <= Self.maximumInterval, "requestTimeout", requestTimeout,
             expected: "more than 0 s and at most 86400 s")
+        try require(
+            headerTimeout > .zero && headerTimeout <= Self.maximumInterval, "headerTimeout", headerTimeout,
+            expected: "more than 0 s and at most 86400 s")
+        if let metricsPort {
+            try require((0...65535).contains(metricsPort), "metricsPort", metricsPort, expected: "0 … 65535")
+            try require(
+                metricsPort == 0 || metricsPort != port, "metricsPort", metricsPort, expected: "a port other than the main port \(port)")
+        }
         try require(maxConnections >= 1, "maxConnections", maxConnections, expected: "at least 1")
         if let watchInterval {
             try require(

@@ -13,6 +13,7 @@ import Testing
         var method: HTTPRequest.Method = .post
         var uri = "/v1/models/flowers:predict"
         var body: String?
+        var headers: HTTPFields = [:]
         var status: HTTPResponse.Status = .badRequest
         var error: String
         var testDescription: String { name }
@@ -55,21 +56,31 @@ import Testing
         Case(name: "GET predict", method: .get, uri: "/v1/models/flowers:predict", status: .methodNotAllowed, error: "use POST"),
         Case(name: "unknown path", method: .get, uri: "/v2/everything", status: .notFound, error: "no such endpoint"),
         Case(name: "unknown model metadata", method: .get, uri: "/v1/models/trees", status: .notFound, error: "no model named"),
+        Case(name: "more examples than the limit", body: "{\"instances\": [[1, 2, 3], [1, 2, 3], [1, 2, 3]]}", status: .contentTooLarge, error: "more than 2 examples; this server takes at most 2 per request (--max-request-examples)"),
+        Case(name: "more examples than the limit, the last one bad", body: "{\"instances\": [[1, 2, 3], [1, 2, 3], [\"x\"]]}", status: .contentTooLarge, error: "--max-request-examples"),
+        Case(name: "a foreign Origin", body: "{\"instances\": [[1, 2, 3]]}", headers: [.origin: "http://evil.example"], status: .forbidden, error: "Origin 'http://evil.example' is not this server's (expected 'http://localhost')"),
+        Case(name: "Origin null", body: "{\"instances\": [[1, 2, 3]]}", headers: [.origin: "null"], status: .forbidden, error: "cross-origin request refused"),
+        Case(name: "Origin of another port", body: "{\"instances\": [[1, 2, 3]]}", headers: [.origin: "http://localhost:9999"], status: .forbidden, error: "cross-origin"),
         Case(name: "body over the limit", body: "{\"instances\": [[" + String(repeating: "1, ", count: 600) + "1]]}", status: .contentTooLarge, error: "larger than the server's limit"),
     ]
 
     @Test(arguments: cases)
     func refusedWithAJSONError(_ bad: Case) async throws {
         let fixture = try ServerFixture()
-        let server = try fixture.server { $0.maxBodyBytes = 1024 }
+        let server = try fixture.server {
+            $0.maxBodyBytes = 1024
+            $0.maxRequestExamples = 2
+        }
         try await serving(server) { client in
-            let response = try await client.execute(uri: bad.uri, method: bad.method, body: bad.body.map { ByteBuffer(string: $0) })
+            let response = try await client.execute(uri: bad.uri, method: bad.method, headers: bad.headers, body: bad.body.map { ByteBuffer(string: $0) })
             #expect(response.status == bad.status, "\(String(buffer: response.body))")
             #expect(response.headers["content-type"] == "application/json")
             let message = try #require(try json(response)["error"] as? String)
             #expect(message.contains(bad.error), "\(message)")
-            let good = try await post(client, "/v1/models/flowers:predict", "{\"instances\": [[1, 2, 3]]}")
+            let good = try await post(client, "/v1/models/flowers:predict", "{\"instances\": [[1, 2, 3], [4, 5, 6]]}")
             #expect(good.status == .ok)
+            let sameOrigin = try await post(client, "/v1/models/flowers:predict", "{\"instances\": [[1, 2, 3]]}", headers: [.origin: "http://localhost"])
+            #expect(sameOrigin.status == .ok)
         }
     }
 

@@ -35,6 +35,49 @@ import Testing
         return x
     }
 
+    /// Bytes that are not UTF-8 in a string are refused with the example and the byte named,
+    /// not read as U+FFFD; valid UTF-8, escaped or not, is read.
+    @Test func invalidUTF8InAStringIsRefused() throws {
+        let cases: [(body: [UInt8], message: String)] = [
+            (Array(#"{"instances": [[1, 2, 3], {"x1"#.utf8) + [0xFF] + Array(#"": 1}]}"#.utf8), "instances[1]: a string is not valid UTF-8: byte 30 of the body is 0xFF"),
+            (Array(#"{"instances": [{"x\n"#.utf8) + [0xC3, 0x28] + Array(#"": 1}]}"#.utf8), "instances[0]: a string is not valid UTF-8: byte 20 of the body is 0xC3"),
+            (Array(#"{"k"#.utf8) + [0xED, 0xA0, 0x80] + Array(#"": 1, "instances": [[1, 2, 3]]}"#.utf8), "a string is not valid UTF-8: byte 3 of the body is 0xED"),
+        ]
+        for (body, message) in cases {
+            guard case .failure(let error) = parse(body) else {
+                Issue.record("accepted \(body)")
+                continue
+            }
+            #expect(error.status == .badRequest)
+            #expect(error.message.contains(message), "\(error.message)")
+        }
+        let valid = Array(#"{"é": "\u00e9 ü 😀", "instances": [[1, 2, 3]]}"#.utf8)
+        guard case .success(let parsed) = parse(valid) else {
+            Issue.record("refused valid UTF-8")
+            return
+        }
+        #expect(parsed.rows == 1)
+    }
+
+    /// The parser stops at the first example past the limit: 413, whatever follows.
+    @Test func stopsAtTheFirstExamplePastTheLimit() throws {
+        let body = Array(("{\"instances\": [" + String(repeating: "[1, 2, 3], ", count: 5) + "[1, 2, ]]}").utf8)
+        let result = body.withUnsafeBufferPointer { body in
+            Result { () throws(RequestError) in try InstanceParser.inputs(of: body, for: model, maxExamples: 4) }
+        }
+        guard case .failure(let error) = result else {
+            Issue.record("accepted 6 examples with a limit of 4")
+            return
+        }
+        #expect(error.status == .contentTooLarge)
+        #expect(error.message.contains("more than 4 examples") && error.message.contains("--max-request-examples"), "\(error.message)")
+        let fits = Array(("{\"instances\": [" + String(repeating: "[1, 2, 3], ", count: 3) + "[1, 2, 3]]}").utf8)
+        let parsed = fits.withUnsafeBufferPointer { body in
+            Result { () throws(RequestError) in try InstanceParser.inputs(of: body, for: model, maxExamples: 4) }
+        }
+        #expect((try? parsed.get().rows) == 4)
+    }
+
     @Test func readsListsObjectsEscapesAndOtherKeys() throws {
         let body = #"{"signature_name": "serving_default", "meta": {"a": [true, false, null, "s\u00e9\n\ud83d\ude00"], "b": -1.5e-3},"#
             + #" "instances": [[1, -2.5e-3, 3E+2], {"x\u0031": 0.5, "x3": -0, "\u0078\u0032": 1e2}, [0.1, 1234567, 12345678]]}"#

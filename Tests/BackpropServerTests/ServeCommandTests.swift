@@ -93,6 +93,10 @@ import Glibc
             (["--request-timeout", "nan"], "--request-timeout nan: expected a number of seconds"),
             (["--watch-interval=-1"], "--watch-interval -1.0: expected more than 0 s and at most 86400 s, or none"),
             (["--max-delay-us", "20000000"], "--max-delay-us 20000000: expected 0 … 10 s"),
+            (["--max-request-examples", "0"], "--max-request-examples 0: expected at least 1"),
+            (["--header-timeout", "0"], "--header-timeout 0.0: expected more than 0 s and at most 86400 s"),
+            (["--metrics-port", "70000"], "--metrics-port 70000: expected 0 … 65535"),
+            (["--port", "8123", "--metrics-port", "8123"], "--metrics-port 8123: expected a port other than the main port 8123"),
         ]
         for (flags, message) in cases {
             let result = try ServeProcess.runToEnd(["serve", fixture.classifierPath, "--port", "0"] + flags)

@@ -17,12 +17,22 @@ import Glibc
 /// Runs `server` on a free port of 127.0.0.1 while `body` talks to it, then shuts it down
 /// gracefully (as SIGTERM does) and waits until it has.
 func serving(_ server: ModelServer, _ body: @Sendable (TestClient) async throws -> Void) async throws {
+    try await serving(server) { client, _ in try await body(client) }
+}
+
+/// Runs `server`, whose configuration has a `metricsPort` (0), while `body` talks to its main
+/// port and its metrics port, then shuts it down as `serving` does.
+func serving(_ server: ModelServer, _ body: @Sendable (TestClient, TestClient?) async throws -> Void) async throws {
     let (ports, announce) = AsyncStream.makeStream(of: Int.self)
-    let application = server.makeApplication { port in announce.yield(port) }
+    let (metricsPorts, announceMetrics) = AsyncStream.makeStream(of: Int.self)
+    let application = server.makeApplication { port in announce.yield(port) } onMetricsRunning: { port in announceMetrics.yield(port) }
     let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "test")))
     try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask {
-            defer { announce.finish() }
+            defer {
+                announce.finish()
+                announceMetrics.finish()
+            }
             try await group.run()
         }
         var iterator = ports.makeAsyncIterator()
@@ -30,8 +40,13 @@ func serving(_ server: ModelServer, _ body: @Sendable (TestClient) async throws 
             try await tasks.waitForAll()
             throw ServeProcessError(message: "the server stopped before it listened")
         }
+        var metricsPort: Int?
+        if server.configuration.metricsPort != nil {
+            var metricsIterator = metricsPorts.makeAsyncIterator()
+            metricsPort = await metricsIterator.next()
+        }
         do {
-            try await body(TestClient(port: port))
+            try await body(TestClient(port: port), metricsPort.map { TestClient(port: $0) })
         } catch {
             await group.triggerGracefulShutdown()
             throw error
