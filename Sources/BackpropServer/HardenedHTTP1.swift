@@ -16,9 +16,14 @@ package enum HardenedHTTP1 {
     ///   - requestTimeout: the time a connection has to deliver each whole request.
     ///   - headerTimeout: the time it has to deliver each request's head (at most
     ///     `requestTimeout`); both count from when it opens or its previous response is sent.
-    package static func server(requestTimeout: Duration, headerTimeout: Duration) -> HTTPServerBuilder {
+    ///   - handlers: more handlers for each connection, after the deadlines.
+    package static func server(
+        requestTimeout: Duration, headerTimeout: Duration,
+        handlers: @escaping @Sendable () -> [any RemovableChannelHandler] = { [] }
+    ) -> HTTPServerBuilder {
         let whole = timeAmount(requestTimeout), head = timeAmount(headerTimeout)
-        let configuration = HTTP1Channel.Configuration(additionalChannelHandlers: [RequestDeadlineHandler(timeout: whole, headerTimeout: head)])
+        let configuration = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [RequestDeadlineHandler(timeout: whole, headerTimeout: head)] + handlers())
         return HTTPServerBuilder { responder in
             HardenedHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: configuration))
         }

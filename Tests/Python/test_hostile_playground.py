@@ -304,6 +304,43 @@ def test_allowed_hosts_are_answered():
         assert server.stop()[0] == 0
 
 
+# HTTP/1 as nginx answers it, and a flood of half-sent request heads.
+
+def test_http1_conformance(server):
+    assert raw(server, f"GET /api/options HTTP/1.1\r\nHost: {server.authority}\r\nTransfer-Encoding: gzip, chunked\r\n\r\n".encode()) == 501
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
+        connection.sendall(f"GET /api/options HTTP/1.0\r\nHost: {server.authority}\r\n\r\n".encode())
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk  # the server closes the connection after its answer
+    assert answer.startswith(b"HTTP/1.1 200") and b"connection: close" in answer.lower()
+    status, body = server.call("api/options", "HEAD")
+    assert status == 200 and body == b""
+
+
+def test_a_flood_of_half_heads_is_cut_off(server):
+    """300 connections that each send half a request head fill the 256 the server keeps;
+    each is closed when its head is late (5 s), and the page is answered again."""
+    flood = []
+    for _ in range(300):
+        connection = socket.socket()
+        connection.setblocking(False)
+        connection.connect_ex(("127.0.0.1", server.port))
+        flood.append(connection)
+    time.sleep(0.5)
+    for connection in flood:
+        try:
+            connection.send(b"GET / HTTP/1.1\r\nHost: 127.0")
+        except OSError:
+            pass
+    time.sleep(5 + 1)
+    try:
+        assert server.answers_within(1)
+    finally:
+        for connection in flood:
+            connection.close()
+
+
 # After the corpus.
 
 def test_after_everything_it_answers_within_its_bounds_and_exits_0(server):

@@ -71,7 +71,8 @@ public struct PlaygroundServer: Sendable {
     public func services(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
         let application = Application(
             router: makeRouter(),
-            server: .http1(configuration: .init(additionalChannelHandlers: [ClientAbortHandler()])),
+            server: HardenedHTTP1.server(
+                requestTimeout: Self.requestTimeout, headerTimeout: Self.headerTimeout, handlers: { [ClientAbortHandler()] }),
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: port), serverName: "backprop-playground",
                 availableConnectionsDelegate: MaximumAvailableConnections(Self.maximumConnections)),
@@ -82,7 +83,7 @@ public struct PlaygroundServer: Sendable {
 
     /// The routes, one controller a concern.
     func makeRouter() -> Router<PlaygroundRequestContext> {
-        let router = Router(context: PlaygroundRequestContext.self)
+        let router = Router<PlaygroundRequestContext>.headAsGet()
         router.middlewares.add(JSONErrorMiddleware())
         router.middlewares.add(OriginGuard(allowedHosts: Set(allowedHosts.map { $0.lowercased() })))
         PageController().addRoutes(to: router.group())
