@@ -20,6 +20,11 @@ public struct PlaygroundBudget: Encodable, Equatable, Sendable {
     /// comparison costs five forward passes, so checking every parameter would cost the
     /// square of the network's size.
     public var maximumCheckedParameters = 2_000
+    /// The largest body of settings (`POST /api/runs`).
+    public var maximumSettingsBytes = 64 << 10
+    /// The most uploads (tables, models) received at once; more are refused with 503, so
+    /// that uploads in flight hold at most this many times `PlaygroundTable.maximumBytes`.
+    public var maximumUploads = 4
     /// The most requests computing at once (training, drawing, checking, reading uploads):
     /// more wait their turn, and past `maximumWaiting` are refused with 503.
     public var maximumWaiting = 64

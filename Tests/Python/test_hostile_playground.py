@@ -138,6 +138,32 @@ def test_uploads_over_the_limit_are_refused(server):
     assert status == 400 and answer["error"].startswith("the uploaded model"), answer
 
 
+def test_settings_bodies_over_their_limit_are_refused(server):
+    body = json.dumps({"data": "xor", "padding": "x" * (64 * 1024)})
+    status, answer = server.call("api/runs", "POST", body)
+    assert status == 413, answer
+
+
+def test_uploads_received_at_once_are_bounded(server):
+    """Four uploads trickling in hold the four places; a fifth is refused with 503 at once,
+    and once they are gone an upload is received again."""
+    table = "a,b,label\n1,2,0\n2,1,1\n3,3,0\n4,4,1\n"
+    slow = []
+    for _ in range(4):
+        connection = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        connection.sendall(
+            f"POST /api/tables?name=slow.csv HTTP/1.1\r\nHost: {server.authority}\r\nContent-Type: text/csv\r\n"
+            f"Content-Length: 1000000\r\n\r\na,b,label\n".encode())
+        slow.append(connection)
+    time.sleep(0.5)
+    status, answer = server.call("api/tables?name=t.csv", "POST", table, "text/csv")
+    assert status == 503 and "uploads" in answer["error"], answer
+    for connection in slow:
+        connection.close()
+    time.sleep(0.5)
+    assert server.call("api/tables?name=t.csv", "POST", table, "text/csv")[0] == 201
+
+
 @pytest.mark.parametrize("query", ["batches=100000", "batches=0", "batches=-1", "batches=1e3", "batches=99999999999999999999"])
 def test_steps_past_the_limit_are_refused(server, query):
     run = server.new_run()

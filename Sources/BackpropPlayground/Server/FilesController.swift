@@ -56,7 +56,7 @@ struct FilesController: PlaygroundController {
     /// `POST /api/runs/ID/model` with a model file: the run continues from that model.
     @Sendable func uploadModel(_ request: Request, context: PlaygroundRequestContext) async throws -> Response {
         let run = try runNamed(by: context)
-        let bytes = try await body(request)
+        let bytes = try await upload(request)
         return try await compute(context) {
             let settings = try run.withSession { $0.settings }
             let table = try settings.table.map { id throws(RequestError) in try runs.table(id) }
@@ -71,7 +71,7 @@ struct FilesController: PlaygroundController {
     @Sendable func uploadTable(_ request: Request, context: PlaygroundRequestContext) async throws -> Response {
         let name = Self.fileName(request.uri.queryParameters.get("name") ?? "upload.csv")
         let label = request.uri.queryParameters.get("label").flatMap { $0.isEmpty ? nil : $0 }
-        let bytes = try await body(request)
+        let bytes = try await upload(request)
         let id = try await compute(context) {
             let (id, table) = try asBadRequest { try runs.addTable(bytes, name: name, labelColumn: label) }
             // Read it once now, so that a malformed file is refused at the upload, naming the line.

@@ -23,10 +23,20 @@ extension PlaygroundController {
         try await runs.workers.compute(for: context.connection, body)
     }
 
-    /// The request body, up to the limit.
+    /// The request body of settings, up to `PlaygroundBudget.maximumSettingsBytes`.
     func body(_ request: Request) async throws -> [UInt8] {
+        try await collect(request, upTo: runs.workers.budget.maximumSettingsBytes)
+    }
+
+    /// The body of an upload, up to `PlaygroundServer.maximumBodyBytes`, while fewer than
+    /// `PlaygroundBudget.maximumUploads` others are being received.
+    func upload(_ request: Request) async throws -> [UInt8] {
+        try await runs.workers.receivingUpload { try await collect(request, upTo: PlaygroundServer.maximumBodyBytes) }
+    }
+
+    private func collect(_ request: Request, upTo limit: Int) async throws -> [UInt8] {
         do {
-            return Array(try await request.body.collect(upTo: PlaygroundServer.maximumBodyBytes).readableBytesView)
+            return Array(try await request.body.collect(upTo: limit).readableBytesView)
         } catch let error as any HTTPResponseError {
             throw error
         } catch {

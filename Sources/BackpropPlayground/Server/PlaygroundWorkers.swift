@@ -16,6 +16,7 @@ final class PlaygroundWorkers: Sendable {
     /// What a request may cost.
     let budget: PlaygroundBudget
     private let inFlight = Atomic<Int>(0)
+    private let uploads = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
 
     init(cores: CoreQueue = CoreQueue(), budget: PlaygroundBudget = .standard) {
@@ -50,6 +51,19 @@ final class PlaygroundWorkers: Sendable {
             thread.name = "backprop.playground.work"
             thread.start()
         }
+    }
+
+    /// `receive`'s result, if fewer than `budget.maximumUploads` uploads are being received.
+    /// - Throws: `RequestError` (503) past the limit; whatever `receive` throws.
+    func receivingUpload<T>(_ receive: () async throws -> T) async throws -> T {
+        guard uploads.add(1, ordering: .acquiringAndReleasing).newValue <= budget.maximumUploads else {
+            uploads.subtract(1, ordering: .acquiringAndReleasing)
+            throw RequestError(
+                .serviceUnavailable, "the playground is receiving \(budget.maximumUploads) uploads already; try again",
+                headers: [.retryAfter: "1"])
+        }
+        defer { uploads.subtract(1, ordering: .acquiringAndReleasing) }
+        return try await receive()
     }
 
     /// `body` on its own thread and one of the cores.
