@@ -16,11 +16,14 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "A model file written by `backprop train --output`.")
+    @Argument(help: "A model file written by `backprop train --output`, or a repository folder of NAME/VERSION/model.safetensors.")
     var model: String
 
-    @Option(help: "NAME in /v1/models/NAME (default: the file's base name).")
+    @Option(help: "NAME in /v1/models/NAME (default: the file's base name; a repository's models are named by their folders).")
     var name: String?
+
+    @Option(help: "Which versions of each model a repository serves: latest:N, all or specific:V,V,….")
+    var versionPolicy = "latest:1"
 
     @Option(help: "The address to listen on; 0.0.0.0 listens on every interface.")
     var host = "127.0.0.1"
@@ -105,6 +108,10 @@ struct ServeCommand: AsyncParsableCommand {
         settings.maxConnections = maxConnections
         settings.watchInterval = watchInterval == 0 ? nil : try duration(watchInterval, flag: "--watch-interval")
         settings.maxModelBytes = limits.maxInputBytes
+        guard let policy = VersionPolicy(versionPolicy) else {
+            throw ValidationError("--version-policy \(versionPolicy): expected latest:N (N ≥ 1), all or specific:V,V,… (versions ≥ 1)")
+        }
+        settings.versionPolicy = policy
         return settings
     }
 
@@ -122,8 +129,14 @@ struct ServeCommand: AsyncParsableCommand {
         let server = try ModelServer(settings)
         let (host, name, version) = (host, settings.modelName, server.modelVersion)
         let shown = host.contains(":") ? "[\(host)]" : host
+        let served = server.servedModels.map { "'\($0.name)' \($0.version)" }.joined(separator: ", ")
+        let isRepository = settings.isRepository
         try await server.run { port in
-            print("serving model '\(name)' (version \(version)) at http://\(shown):\(port)/v1/models/\(name)")
+            if isRepository {
+                print("serving the repository \(name) (\(served.isEmpty ? "no model yet" : served)) at http://\(shown):\(port)/v1/models/")
+            } else {
+                print("serving model '\(name)' (version \(version)) at http://\(shown):\(port)/v1/models/\(name)")
+            }
             fflush(nil)
         } onMetricsRunning: { port in
             print("health checks and metrics at http://\(shown):\(port)/healthz, /readyz and /metrics")

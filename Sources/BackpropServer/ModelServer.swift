@@ -30,7 +30,7 @@ public struct ModelServer: Sendable {
     /// The settings it was made with.
     public let configuration: ServerConfiguration
     let metrics: ServerMetrics
-    let store: ModelStore
+    let store: any ModelSource
     let batcher: DynamicBatcher
     let logger: Logger
 
@@ -41,20 +41,31 @@ public struct ModelServer: Sendable {
         self.configuration = configuration
         self.logger = logger ?? Logger(label: "backprop.serve")
         metrics = ServerMetrics(maxBatch: configuration.maxBatch)
-        do {
-            store = try ModelStore(
-                path: configuration.modelPath, name: configuration.modelName, maxBytes: configuration.maxModelBytes,
+        if configuration.isRepository {
+            store = ModelRepository(
+                directory: configuration.modelPath, policy: configuration.versionPolicy, maxBytes: configuration.maxModelBytes,
                 metrics: metrics, logger: self.logger)
-        } catch {
-            throw ServerSetupError("\(error)")
+        } else {
+            do {
+                store = try ModelStore(
+                    path: configuration.modelPath, name: configuration.modelName, maxBytes: configuration.maxModelBytes,
+                    metrics: metrics, logger: self.logger)
+            } catch {
+                throw ServerSetupError("\(error)")
+            }
         }
         batcher = DynamicBatcher(maxBatch: configuration.maxBatch, maxDelay: configuration.maxDelay, metrics: metrics)
     }
 
-    /// The version of the model that new requests get (1, then one more per reload).
-    public var modelVersion: Int { store.current.version }
+    /// The version of the model that new requests get (1, then one more per reload); for a
+    /// repository, the newest version of its first model (0 while it serves none).
+    public var modelVersion: Int { store.served.first?.version ?? 0 }
 
-    /// Reads the model file again and serves it if it loads, as SIGHUP does.
+    /// Every model version served now, by name, then version from the newest.
+    public var servedModels: [(name: String, version: Int)] { store.served.map { ($0.name, $0.version) } }
+
+    /// Reads the model file again and serves it if it loads, as SIGHUP does (for a
+    /// repository: scans it).
     /// - Returns: the new version, or the error that kept the old one serving.
     @discardableResult
     public func reload() -> Result<Int, any Error> {
@@ -117,10 +128,7 @@ public struct ModelServer: Sendable {
         router.middlewares.add(OriginCheckMiddleware())
         if let token = configuration.token { router.middlewares.add(BearerTokenMiddleware(token: Array(token.utf8))) }
         router.get("/healthz") { _, _ in jsonResponse("{\"status\":\"ok\"}") }
-        router.get("/readyz") { _, _ in
-            let model = store.current
-            return jsonResponse("{\"status\":\"ready\",\"model\":\(jsonQuoted(model.name)),\"version\":\(model.version)}")
-        }
+        router.get("/readyz") { _, _ in try readiness() }
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -143,19 +151,29 @@ public struct ModelServer: Sendable {
         router.post("/v1/models/:model/versions/:version") { request, context in
             try await predict(request, target: context.parameters.require("version"), model: context.parameters.require("model"))
         }
+        // Triton's repository index (a POST there; a GET here too, for curl and browsers).
+        router.get("/v2/repository/index") { _, _ in jsonResponse(ServedModel.indexJSON(store.served)) }
+        router.post("/v2/repository/index") { _, _ in jsonResponse(ServedModel.indexJSON(store.served)) }
         return router
     }
 
-    /// The served model if `name` is its name (and `version`, if given, its version).
+    /// The served model `name` at `version`, or its newest version.
     private func model(named name: String, version: String? = nil) throws(RequestError) -> ServedModel {
-        let model = store.current
-        guard name == model.name else {
-            throw RequestError(.notFound, "no model named '\(name.prefix(128))'; this server serves '\(model.name)'")
+        try store.model(named: name, version: version)
+    }
+
+    /// `GET /readyz`: the model and version served; for a repository, every one (503 while
+    /// it serves none).
+    private func readiness() throws(RequestError) -> Response {
+        let served = store.served
+        guard configuration.isRepository else {
+            let model = served.first
+            return jsonResponse("{\"status\":\"ready\",\"model\":\(jsonQuoted(model?.name ?? "")),\"version\":\(model?.version ?? 0)}")
         }
-        if let version, version != "\(model.version)" {
-            throw RequestError(.notFound, "model '\(name)' has no version '\(version.prefix(32))'; it serves version \(model.version)")
+        guard !served.isEmpty else {
+            throw RequestError(.serviceUnavailable, "the repository \(configuration.modelPath) holds no model that loads yet")
         }
-        return model
+        return jsonResponse("{\"status\":\"ready\",\"models\":\(ServedModel.indexJSON(served))}")
     }
 
     private func metadata(_ name: String, version: String? = nil) throws -> Response {

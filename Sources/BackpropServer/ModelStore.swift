@@ -6,10 +6,10 @@ import ServiceLifecycle
 import Synchronization
 import UnixSignals
 
-/// The served model and its reloads. A reload reads and checks the whole file before it
-/// swaps the new version in, in one step; a file that does not load leaves the old version
-/// serving and is logged and counted. Requests hold the version they started with.
-final class ModelStore: Sendable {
+/// The served model of one file and its reloads. A reload reads and checks the whole file
+/// before it swaps the new version in, in one step; a file that does not load leaves the old
+/// version serving and is logged and counted. Requests hold the version they started with.
+final class ModelStore: ModelSource {
     let path: String
     let name: String
     private let maxBytes: Int
@@ -35,6 +35,8 @@ final class ModelStore: Sendable {
 
     /// The version that new requests use.
     var current: ServedModel { state.withLock { $0.model } }
+
+    var served: [ServedModel] { [current] }
 
     /// Reads the file again and serves it as the next version if it loads.
     /// - Returns: the version now served, or the error that kept the old one.
@@ -91,10 +93,10 @@ struct FileIdentity: Equatable, Sendable {
     }
 }
 
-/// Reloads the model on SIGHUP, and when its file changes (checked every `interval`), until
-/// the server shuts down.
+/// Reloads the models on SIGHUP, and when their files change (checked every `interval`),
+/// until the server shuts down.
 struct ModelReloadService: Service {
-    let store: ModelStore
+    let store: any ModelSource
     let interval: Duration?
 
     func run() async throws {

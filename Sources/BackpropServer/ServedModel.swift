@@ -41,6 +41,13 @@ final class ServedModel: Sendable {
     }
 }
 
+extension ServedModel {
+    /// `[{"name": …, "version": "…", "state": "READY"}, …]`: Triton's repository index.
+    static func indexJSON(_ models: [ServedModel]) -> String {
+        "[" + models.map { "{\"name\":\(jsonQuoted($0.name)),\"version\":\"\($0.version)\",\"state\":\"READY\"}" }.joined(separator: ",") + "]"
+    }
+}
+
 /// `GET /v1/models/NAME`: TensorFlow Serving's `model_version_status`, then what the model
 /// reads and predicts and how it was trained.
 struct ModelMetadata: Encodable {

@@ -49,11 +49,27 @@ public struct ServerConfiguration: Sendable {
     public var watchInterval: Duration? = .seconds(1)
     /// The largest model file read.
     public var maxModelBytes = InputFile.defaultMaximumBytes
+    /// Whether `modelPath` is a repository folder, `DIR/NAME/VERSION/model.safetensors`,
+    /// rather than one model file.
+    public let isRepository: Bool
+    /// The versions of each model a repository serves (the newest by default).
+    public var versionPolicy = VersionPolicy.latest(1)
 
-    /// Serves the model at `modelPath`, named `modelName` or after its file.
-    /// - Throws: `ServerSetupError` if the name is not a valid model name.
+    /// Serves the model at `modelPath`, named `modelName` or after its file — or, when
+    /// `modelPath` is a folder, the repository of models and versions in it, each named by
+    /// its folder.
+    /// - Throws: `ServerSetupError` if the name is not a valid model name, or is given for a repository.
     public init(modelPath: String, modelName: String? = nil) throws {
         self.modelPath = modelPath
+        isRepository = ModelRepository.isFolder(modelPath)
+        if isRepository {
+            guard modelName == nil else {
+                throw ServerSetupError(
+                    "\(modelPath) is a repository folder: its models are named by their folders (NAME/VERSION/model.safetensors), not by --name")
+            }
+            self.modelName = URL(fileURLWithPath: modelPath).lastPathComponent
+            return
+        }
         let name = modelName ?? URL(fileURLWithPath: modelPath).deletingPathExtension().lastPathComponent
         guard Self.isValidModelName(name) else {
             throw ServerSetupError(
