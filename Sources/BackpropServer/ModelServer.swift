@@ -16,6 +16,7 @@ import ServiceLifecycle
 /// | `GET /healthz` | 200 while the process serves |
 /// | `GET /readyz` | 200 with the served model's name and version |
 /// | `GET /metrics` | Prometheus text format |
+/// | `/v2/…` | the Open Inference Protocol (`OpenInferenceRoutes.swift`) |
 ///
 /// `HEAD` is answered on every `GET` path. With `metricsPort` set, a second listener answers
 /// the last three alone, so that probes get through while clients hold every connection of
@@ -117,6 +118,7 @@ public struct ModelServer: Sendable {
         router.middlewares.add(OriginCheckMiddleware())
         if let token = configuration.token { router.middlewares.add(BearerTokenMiddleware(token: Array(token.utf8))) }
         router.get("/healthz") { _, _ in jsonResponse("{\"status\":\"ok\"}") }
+        addOpenInferenceProbes(to: router)
         router.get("/readyz") { _, _ in
             let model = store.current
             return jsonResponse("{\"status\":\"ready\",\"model\":\(jsonQuoted(model.name)),\"version\":\(model.version)}")
@@ -143,11 +145,12 @@ public struct ModelServer: Sendable {
         router.post("/v1/models/:model/versions/:version") { request, context in
             try await predict(request, target: context.parameters.require("version"), model: context.parameters.require("model"))
         }
+        addOpenInferenceRoutes(to: router)
         return router
     }
 
     /// The served model if `name` is its name (and `version`, if given, its version).
-    private func model(named name: String, version: String? = nil) throws(RequestError) -> ServedModel {
+    func model(named name: String, version: String? = nil) throws(RequestError) -> ServedModel {
         let model = store.current
         guard name == model.name else {
             throw RequestError(.notFound, "no model named '\(name.prefix(128))'; this server serves '\(model.name)'")
@@ -177,20 +180,24 @@ public struct ModelServer: Sendable {
         }
         let head = String(target[..<colon])
         let model = try named.map { try self.model(named: $0, version: head) } ?? self.model(named: head)
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: configuration.maxBodyBytes)
-        } catch let error as any HTTPResponseError {
-            throw error
-        } catch {
-            throw RequestError(.badRequest, "the request body ended early: \(error)")
-        }
+        let body = try await collectBody(request)
         let (inputs, rows) = try body.withUnsafeReadableBytes { raw in
             try InstanceParser.inputs(
                 of: raw.assumingMemoryBound(to: UInt8.self), for: model, maxExamples: configuration.requestExampleLimit)
         }
         let outputs = try await batcher.predict(inputs, rows: rows, model: model)
         return jsonResponse(model.predictionsJSON(outputs[...], rows: rows))
+    }
+
+    /// The whole body, at most `maxBodyBytes` of it (413 beyond).
+    func collectBody(_ request: Request) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: configuration.maxBodyBytes)
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch {
+            throw RequestError(.badRequest, "the request body ended early: \(error)")
+        }
     }
 }
 
