@@ -99,6 +99,18 @@ import Testing
         }
     }
 
+    @Test func metricsPortAnswersTheHealthChecksAlone() async throws {
+        let fixture = try ServerFixture()
+        let server = try fixture.server { $0.metricsPort = 0 }
+        try await serving(server) { _, metrics in
+            let probes = try #require(metrics)
+            let live = try await probes.execute(uri: "/v2/health/live", method: .get)
+            #expect(live.status == .ok)
+            #expect(try await probes.execute(uri: "/v2/health/ready", method: .get).status == .ok)
+            #expect(try await probes.execute(uri: "/v2/models/flowers", method: .get).status == .notFound)
+        }
+    }
+
     @Test func bearerTokenSparesTheHealthChecks() async throws {
         let fixture = try ServerFixture()
         let server = try fixture.server { $0.token = "s3cret" }
