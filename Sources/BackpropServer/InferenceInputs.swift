@@ -29,7 +29,9 @@ enum InferenceInputs {
                 throw RequestError(.badRequest, "model '\(model.name)' has no input '\(input.name.prefix(64))'; its one input is '\(inputName)'")
             }
         }
-        let input = request.inputs[0]
+        guard let input = request.inputs.first, let range = ranges.first else {
+            throw RequestError(.badRequest, "\"inputs\" is empty: send the tensor '\(inputName)'")
+        }
         let width = model.inputSize
         guard input.datatype == "FP32" else {
             throw RequestError(.badRequest, "input '\(inputName)' has datatype '\(input.datatype.prefix(32))'; model '\(model.name)' reads FP32")
@@ -55,7 +57,7 @@ enum InferenceInputs {
             }
             x = data
         } else {
-            x = try binaryValues(binary, range: ranges[0], shape: input.shape, count: count)
+            x = try binaryValues(binary, range: range, shape: input.shape, count: count)
         }
         let scale = model.inverseDivisor
         if scale != 1 {
