@@ -76,7 +76,8 @@ struct JSONScanner {
         guard depth <= Self.maximumDepth else { throw fail("\(what) nests deeper than \(Self.maximumDepth) levels") }
         skipSpace()
         guard peek() == UInt8(ascii: "[") else {
-            values.append(try float("\(what)[\(values.count)]"))
+            let index = values.count
+            values.append(try float("\(what)[\(index)]"))
             return
         }
         try array(what) { scanner, _ throws(RequestError) in
@@ -166,7 +167,7 @@ struct JSONScanner {
 
     /// The bytes of a JSON number, checked against the grammar; `integer` is whether it has
     /// neither a fraction nor an exponent.
-    private mutating func numberToken(_ what: String) throws(RequestError) -> (start: Int, integer: Bool) {
+    private mutating func numberToken(_ what: @autoclosure () -> String) throws(RequestError) -> (start: Int, integer: Bool) {
         skipSpace()
         let start = i
         var integer = true
@@ -177,36 +178,44 @@ struct JSONScanner {
             while isDigit(peek()) { i += 1 }
         } else {
             i = start
-            throw fail("\(what): expected a number, got \(token())")
+            throw fail("\(what()): expected a number, got \(token())")
         }
         if peek() == UInt8(ascii: ".") {
             integer = false
             i += 1
-            guard isDigit(peek()) else { throw fail("\(what): a digit must follow the decimal point, got \(token())") }
+            guard isDigit(peek()) else { throw fail("\(what()): a digit must follow the decimal point, got \(token())") }
             while isDigit(peek()) { i += 1 }
         }
         if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
             integer = false
             i += 1
             if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { i += 1 }
-            guard isDigit(peek()) else { throw fail("\(what): the exponent needs digits, got \(token())") }
+            guard isDigit(peek()) else { throw fail("\(what()): the exponent needs digits, got \(token())") }
             while isDigit(peek()) { i += 1 }
         }
-        guard i - start <= 1024 else { throw fail("\(what): a number of \(i - start) characters is too long", at: start) }
+        guard i - start <= 1024 else { throw fail("\(what()): a number of \(i - start) characters is too long", at: start) }
         return (start, integer)
     }
 
-    /// A JSON number as the nearest Float (correctly rounded, by strtof); one beyond a Float's
-    /// range is refused, as the TensorFlow Serving route refuses it.
-    mutating func float(_ what: String) throws(RequestError) -> Float {
-        let (start, _) = try numberToken(what)
+    /// A JSON number as the nearest Float (correctly rounded, by strtof; an integer of at
+    /// most 7 digits, such as a pixel value, is read inline and exact); one beyond a Float's
+    /// range is refused, as the TensorFlow Serving route refuses it. `what` names the place in
+    /// an error, and is built only then.
+    mutating func float(_ what: @autoclosure () -> String) throws(RequestError) -> Float {
+        let (start, integer) = try numberToken(what())
         let length = i - start
+        let negative = bytes[start] == UInt8(ascii: "-")
+        if integer, length - (negative ? 1 : 0) <= 7 {  // |v| < 10⁷ < 2²⁴: exact as a Float
+            var value = 0
+            for k in (start + (negative ? 1 : 0))..<i { value = value * 10 + Int(bytes[k] &- UInt8(ascii: "0")) }
+            return Float(negative ? -value : value)
+        }
         let value = withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { text in
             for k in 0..<length { text[k] = CChar(bitPattern: bytes[start + k]) }
             text[length] = 0
             return text.baseAddress.map { strtof($0, nil) } ?? .nan
         }
-        guard value.isFinite else { throw fail("\(what): \(text(start..<i)) is beyond the range of a 32-bit float", at: start) }
+        guard value.isFinite else { throw fail("\(what()): \(text(start..<i)) is beyond the range of a 32-bit float", at: start) }
         return value
     }
 

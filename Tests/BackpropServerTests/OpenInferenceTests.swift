@@ -135,6 +135,35 @@ import Testing
     }
 }
 
+/// The v2 request reader against Foundation's JSONSerialization on mutated bodies: it never
+/// traps, and whatever it accepts is JSON that Foundation accepts too.
+@Suite struct InferenceRequestMutationTests {
+    @Test func mutatedBodiesAreRefusedOrValidJSON() {
+        let valid = Array(
+            "{\"id\": \"r\\u00e9\", \"inputs\": [{\"name\": \"input\", \"shape\": [2, 3], \"datatype\": \"FP32\", \"data\": [[1, -2.5e1, 0.5], [3, 0, 4]], \"parameters\": {\"x\": [true, null]}}], \"outputs\": [{\"name\": \"class\", \"parameters\": {\"binary_data\": false}}], \"parameters\": {\"binary_data_output\": true}}".utf8)
+        let alphabet = Array("{}[]\",:0123456789-+.eE truenlfas\\u".utf8)
+        var generator = SystemRandomNumberGenerator()
+        var accepted = 0
+        for trial in 0..<3000 {
+            var bytes = valid
+            for _ in 0..<(1 + trial % 3) {
+                let at = Int.random(in: 0..<bytes.count, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: bytes[at] = alphabet.randomElement(using: &generator) ?? 0
+                case 1: bytes.remove(at: at)
+                default: bytes.insert(alphabet.randomElement(using: &generator) ?? 0, at: at)
+                }
+            }
+            let parsed = bytes.withUnsafeBufferPointer { body in Result { () throws(RequestError) in try InferenceRequest.parse(body) } }
+            if case .success = parsed {
+                accepted += 1
+                #expect((try? JSONSerialization.jsonObject(with: Data(bytes))) != nil, "\(String(decoding: bytes, as: UTF8.self))")
+            }
+        }
+        #expect(accepted > 0)
+    }
+}
+
 /// `header` followed by `values` as little-endian FP32.
 func binaryBody(_ header: String, _ values: [Float]) -> [UInt8] {
     var bytes = Array(header.utf8)
