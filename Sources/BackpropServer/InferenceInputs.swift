@@ -16,8 +16,10 @@ enum InferenceInputs {
     ///   - framed: whether the request carried `Inference-Header-Content-Length`.
     ///   - maxExamples: the most rows a request may hold (`--max-request-examples`).
     /// - Throws: `RequestError`: 413 for more rows than `maxExamples`, else 400 naming the fault.
+    /// The request's JSON data moves into x (`request.inputs` is emptied), so that scaling
+    /// it copies nothing.
     static func decode(
-        _ request: InferenceRequest, binary: UnsafeRawBufferPointer, framed: Bool, model: ServedModel, maxExamples: Int
+        _ request: inout InferenceRequest, binary: UnsafeRawBufferPointer, framed: Bool, model: ServedModel, maxExamples: Int
     ) throws(RequestError) -> (x: [Float], rows: Int) {
         let ranges = try BinaryTensorFraming.ranges(of: request.inputs, binaryCount: binary.count, framed: framed)
         var names = Set<String>()
@@ -29,9 +31,10 @@ enum InferenceInputs {
                 throw RequestError(.badRequest, "model '\(model.name)' has no input '\(input.name.prefix(64))'; its one input is '\(inputName)'")
             }
         }
-        guard let input = request.inputs.first, let range = ranges.first else {
+        guard var input = request.inputs.first, let range = ranges.first else {
             throw RequestError(.badRequest, "\"inputs\" is empty: send the tensor '\(inputName)'")
         }
+        request.inputs.removeAll()
         let width = model.inputSize
         guard input.datatype == "FP32" else {
             throw RequestError(.badRequest, "input '\(inputName)' has datatype '\(input.datatype.prefix(32))'; model '\(model.name)' reads FP32")
@@ -51,11 +54,11 @@ enum InferenceInputs {
         let (count, overflow) = rows.multipliedReportingOverflow(by: width)
         guard !overflow else { throw RequestError(.badRequest, "input '\(inputName)' has shape \(input.shape), more values than a request can hold") }
         var x: [Float]
-        if let data = input.data {
-            guard data.count == count else {
-                throw RequestError(.badRequest, "input '\(inputName)' has shape \(input.shape), which holds \(count) values, but its data has \(data.count)")
+        if input.data != nil {
+            x = input.data.take() ?? []  // the one reference left: scaling below copies nothing
+            guard x.count == count else {
+                throw RequestError(.badRequest, "input '\(inputName)' has shape \(input.shape), which holds \(count) values, but its data has \(x.count)")
             }
-            x = data
         } else {
             x = try binaryValues(binary, range: range, shape: input.shape, count: count)
         }

@@ -72,10 +72,10 @@ extension ModelServer {
         let (id, selected, x, rows) = try body.withUnsafeReadableBytes { raw in
             let length = try BinaryTensorFraming.jsonLength(header, bodyCount: raw.count)
             let json = UnsafeRawBufferPointer(rebasing: raw[..<length]).assumingMemoryBound(to: UInt8.self)
-            let parsed = try InferenceRequest.parse(json)
+            var parsed = try InferenceRequest.parse(json)
             let selected = try InferenceResponse.selection(parsed, model: model)
             let (x, rows) = try InferenceInputs.decode(
-                parsed, binary: UnsafeRawBufferPointer(rebasing: raw[length...]), framed: header != nil, model: model, maxExamples: limit)
+                &parsed, binary: UnsafeRawBufferPointer(rebasing: raw[length...]), framed: header != nil, model: model, maxExamples: limit)
             return (parsed.id, selected, x, rows)
         }
         let outputs = try await batcher.predict(x, rows: rows, model: model)
