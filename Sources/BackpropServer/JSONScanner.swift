@@ -78,8 +78,7 @@ struct JSONScanner {
         guard depth <= Self.maximumDepth else { throw fail("\(what) nests deeper than \(Self.maximumDepth) levels") }
         skipSpace()
         guard peek() == UInt8(ascii: "[") else {
-            let index = values.count
-            values.append(try float("\(what)[\(index)]"))
+            values.append(try float(what, index: values.count))
             return
         }
         i += 1
@@ -92,9 +91,10 @@ struct JSONScanner {
             skipSpace()
             if peek() == UInt8(ascii: "[") {
                 try floats(what, into: &values, depth: depth + 1)
+            } else if let small = smallInteger() {
+                values.append(small)
             } else {
-                let index = values.count
-                values.append(try float("\(what)[\(index)]"))
+                values.append(try float(what, index: values.count))
             }
             skipSpace()
             guard i < bytes.count else { throw fail("the JSON ends inside \(what); expected ',' or ']'") }
@@ -104,6 +104,28 @@ struct JSONScanner {
             i -= 1
             throw fail("expected ',' or ']' in \(what), got \(token())")
         }
+    }
+
+    /// A non-negative integer of 1 to 7 digits with nothing after it that would make it
+    /// another number (no '.', exponent or further digit), as a Float (exact); else nil,
+    /// with nothing read.
+    @inline(__always)
+    private mutating func smallInteger() -> Float? {
+        var k = i, value = 0
+        while k < bytes.count, k - i < 8 {
+            let digit = bytes[k] &- UInt8(ascii: "0")
+            guard digit < 10 else { break }
+            value = value * 10 + Int(digit)
+            k += 1
+        }
+        let digits = k - i
+        guard digits >= 1, digits <= 7, !(digits > 1 && bytes[i] == UInt8(ascii: "0")) else { return nil }
+        if k < bytes.count {
+            let next = bytes[k]
+            guard next != UInt8(ascii: "."), next != UInt8(ascii: "e"), next != UInt8(ascii: "E"), next &- UInt8(ascii: "0") >= 10 else { return nil }
+        }
+        i = k
+        return Float(value)
     }
 
     /// Fails unless only whitespace remains; `hint` follows the error's first clause.
@@ -188,7 +210,7 @@ struct JSONScanner {
 
     /// The bytes of a JSON number, checked against the grammar; `integer` is whether it has
     /// neither a fraction nor an exponent.
-    private mutating func numberToken(_ what: @autoclosure () -> String) throws(RequestError) -> (start: Int, integer: Bool) {
+    private mutating func numberToken(_ what: String, index: Int = -1) throws(RequestError) -> (start: Int, integer: Bool) {
         skipSpace()
         let start = i
         var integer = true
@@ -199,31 +221,31 @@ struct JSONScanner {
             while isDigit(peek()) { i += 1 }
         } else {
             i = start
-            throw fail("\(what()): expected a number, got \(token())")
+            throw fail("\(place(what, index)): expected a number, got \(token())")
         }
         if peek() == UInt8(ascii: ".") {
             integer = false
             i += 1
-            guard isDigit(peek()) else { throw fail("\(what()): a digit must follow the decimal point, got \(token())") }
+            guard isDigit(peek()) else { throw fail("\(place(what, index)): a digit must follow the decimal point, got \(token())") }
             while isDigit(peek()) { i += 1 }
         }
         if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
             integer = false
             i += 1
             if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { i += 1 }
-            guard isDigit(peek()) else { throw fail("\(what()): the exponent needs digits, got \(token())") }
+            guard isDigit(peek()) else { throw fail("\(place(what, index)): the exponent needs digits, got \(token())") }
             while isDigit(peek()) { i += 1 }
         }
-        guard i - start <= 1024 else { throw fail("\(what()): a number of \(i - start) characters is too long", at: start) }
+        guard i - start <= 1024 else { throw fail("\(place(what, index)): a number of \(i - start) characters is too long", at: start) }
         return (start, integer)
     }
 
     /// A JSON number as the nearest Float (correctly rounded, by strtof; an integer of at
     /// most 7 digits, such as a pixel value, is read inline and exact); one beyond a Float's
-    /// range is refused, as the TensorFlow Serving route refuses it. `what` names the place in
-    /// an error, and is built only then.
-    mutating func float(_ what: @autoclosure () -> String) throws(RequestError) -> Float {
-        let (start, integer) = try numberToken(what())
+    /// range is refused, as the TensorFlow Serving route refuses it. `what` (and `index`, if
+    /// not -1: `what[index]`) names the place in an error.
+    mutating func float(_ what: String, index: Int = -1) throws(RequestError) -> Float {
+        let (start, integer) = try numberToken(what, index: index)
         let length = i - start
         let negative = bytes[start] == UInt8(ascii: "-")
         if integer, length - (negative ? 1 : 0) <= 7 {  // |v| < 10⁷ < 2²⁴: exact as a Float
@@ -236,7 +258,7 @@ struct JSONScanner {
             text[length] = 0
             return text.baseAddress.map { strtof($0, nil) } ?? .nan
         }
-        guard value.isFinite else { throw fail("\(what()): \(text(start..<i)) is beyond the range of a 32-bit float", at: start) }
+        guard value.isFinite else { throw fail("\(place(what, index)): \(text(start..<i)) is beyond the range of a 32-bit float", at: start) }
         return value
     }
 
@@ -315,6 +337,11 @@ struct JSONScanner {
             text = String(text[..<cut])
         }
         return "'\(text)'"
+    }
+
+    /// `what`, or `what[index]` for an index other than -1: the place an error names.
+    private func place(_ what: String, _ index: Int) -> String {
+        index < 0 ? what : "\(what)[\(index)]"
     }
 
     /// A 400 with `message` and the line and column of `position` (by default the current one).
