@@ -2,7 +2,8 @@
 # Load test of `backprop serve`: W4's model (784-256-128-10, trained for one epoch
 # on Fashion-MNIST) served on loopback by the release build, driven by wrk at concurrency 1,
 # 16 and 64 with requests of 32 test images (and of 1, for latency), beside the library's
-# in-process batched rate on the same model. Prints requests/s, examples/s, p50/p99 latency,
+# in-process batched rate on the same model; then the same 32 images through the Open
+# Inference Protocol's route, as JSON and as binary tensors both ways, at 1, 16 and 64. Prints requests/s, examples/s, p50/p99 latency,
 # errors and the server's peak memory.
 # Usage: scripts/bench-serve.sh [SECONDS_PER_RUN]   (after `make deps-bench`)
 set -euo pipefail
@@ -18,7 +19,7 @@ trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work"' EXIT
 .build/release/backprop train "$data/train-images-idx3-ubyte.gz" --hidden 256,128 --activation relu --optimizer adam \
   --batch-size 64 --epochs 1 --seed 1 --output "$work/w4.safetensors" >/dev/null
 python3 - "$data/t10k-images-idx3-ubyte.gz" "$work" <<'PY'
-import gzip, json, sys
+import gzip, json, struct, sys
 raw = gzip.open(sys.argv[1]).read()[16:]
 images = [list(raw[i * 784:(i + 1) * 784]) for i in range(32)]
 for n in (1, 32):
@@ -27,6 +28,21 @@ for n in (1, 32):
     open(f"{sys.argv[2]}/post{n}.lua", "w").write(
         f'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
         f'local f = io.open("{sys.argv[2]}/body{n}.json"); wrk.body = f:read("*a"); f:close()\n')
+# The v2 route: the 32 images as a JSON tensor, and as FP32 bytes after a JSON header with
+# both outputs asked for as binary.
+tensor = {"name": "input", "shape": [32, 784], "datatype": "FP32"}
+open(f"{sys.argv[2]}/v2json.json", "w").write(json.dumps({"inputs": [dict(tensor, data=sum(images, []))]}, separators=(",", ":")))
+header = json.dumps({"inputs": [dict(tensor, parameters={"binary_data_size": 32 * 784 * 4})],
+                     "outputs": [{"name": n, "parameters": {"binary_data": True}} for n in ("probabilities", "class")]},
+                    separators=(",", ":")).encode()
+open(f"{sys.argv[2]}/v2bin.bin", "wb").write(header + struct.pack(f"<{32 * 784}f", *sum(images, [])))
+open(f"{sys.argv[2]}/v2json.lua", "w").write(
+    f'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+    f'local f = io.open("{sys.argv[2]}/v2json.json"); wrk.body = f:read("*a"); f:close()\n')
+open(f"{sys.argv[2]}/v2bin.lua", "w").write(
+    f'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/octet-stream"\n'
+    f'wrk.headers["Inference-Header-Content-Length"] = "{len(header)}"\n'
+    f'local f = io.open("{sys.argv[2]}/v2bin.bin", "rb"); wrk.body = f:read("*a"); f:close()\n')
 PY
 
 # Two servers: one forward pass may use every core (the default), or one (--threads 1), which
@@ -47,15 +63,19 @@ inprocess=$(Benchmarks/.build/release/backprop-serve-bench "$work/w4.safetensors
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
 read -r pid0 pid1 <<<"$server"
 printf '%-40s%12s%14s%11s%11s%9s%16s\n' "run" "requests/s" "examples/s" "p50" "p99" "errors" "cores: srv/wrk"
-for run in "1 1 -" "1 32 -" "16 32 -" "64 32 -" "64 32 1"; do
+# Each run: concurrency, examples per request, --threads 1 or not, route (v1 :predict, v2 JSON, v2 binary).
+for run in "1 1 - v1" "1 32 - v1" "16 32 - v1" "64 32 - v1" "64 32 1 v1" \
+           "1 32 - v2json" "16 32 - v2json" "64 32 - v2json" "1 32 - v2bin" "16 32 - v2bin" "64 32 - v2bin"; do
   set -- $run
   target=$url pid=$pid0; [ "$3" = 1 ] && target=$url1 pid=$pid1
+  script="$work/post$2.lua" endpoint="$target:predict"
+  [ "$4" != v1 ] && script="$work/$4.lua" endpoint="${target%/v1/models/w4}/v2/models/w4/infer"
   before=$(cpu "$pid")
-  out=$(/usr/bin/time -f "WRKCPU %U %S" wrk -t "$(( $1 < 2 ? 1 : 2 ))" -c "$1" -d "${seconds}s" --latency -s "$work/post$2.lua" "$target:predict" 2>&1)
+  out=$(/usr/bin/time -f "WRKCPU %U %S" wrk -t "$(( $1 < 2 ? 1 : 2 ))" -c "$1" -d "${seconds}s" --latency -s "$script" "$endpoint" 2>&1)
   after=$(cpu "$pid")
-  python3 - "$1" "$2" "$3" "$out" "$work/rows" "$before" "$after" "$seconds" <<'PY'
+  python3 - "$1" "$2" "$3" "$out" "$work/rows" "$before" "$after" "$seconds" "$4" <<'PY'
 import json, re, sys
-c, n, threads, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+c, n, threads, out, route = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[9]
 server_cores = (float(sys.argv[7]) - float(sys.argv[6])) / float(sys.argv[8])
 wrk_cores = sum(map(float, re.search(r"WRKCPU ([\d.]+) ([\d.]+)", out).groups())) / float(sys.argv[8])
 def ms(label):
@@ -65,8 +85,9 @@ rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 errors = sum(int(x) for x in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
 errors += sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
 name = f"concurrency {c}, {n} example{'s' if n > 1 else ''}" + (", --threads 1" if threads == "1" else "")
+name += {"v1": "", "v2json": ", v2 JSON", "v2bin": ", v2 binary"}[route]
 print(f"{name:40}{rps:12.0f}{rps * n:14.0f}{ms('50'):9.3f}ms{ms('99'):9.3f}ms{errors:9d}{server_cores:9.2f} /{wrk_cores:4.2f}")
-open(sys.argv[5], "a").write(json.dumps({"c": c, "n": n, "threads": threads, "examples": rps * n, "p99": ms("99"), "errors": errors,
+open(sys.argv[5], "a").write(json.dumps({"c": c, "n": n, "threads": threads, "route": route, "examples": rps * n, "p99": ms("99"), "errors": errors,
                                         "server_cores": server_cores}) + "\n")
 PY
 done
@@ -78,6 +99,8 @@ import json, sys
 inproc = json.loads(sys.argv[1])["examples_per_second"]
 inproc_cores = json.loads(sys.argv[1])["cores"]
 rows = [json.loads(line) for line in open(sys.argv[2])]
+v2 = {r["route"]: r["examples"] for r in rows if r["c"] == 64 and r["route"] != "v1"}
+rows = [r for r in rows if r["route"] == "v1"]
 c64 = max(r["examples"] for r in rows if r["c"] == 64)
 best = max((r for r in rows if r["c"] == 64), key=lambda r: r["examples"])
 p99_c1 = next(r["p99"] for r in rows if r["c"] == 1 and r["n"] == 1)
@@ -88,4 +111,6 @@ print(f"target: concurrency 64 (better of the two) ≥ 50% of in-process example
 print(f"per core-second of the server's CPU at concurrency 64: {best['examples'] / best['server_cores']:,.0f} examples "
       f"(in process: {inproc / inproc_cores:,.0f} per core-second, {inproc_cores:.2f} cores)")
 print(f"target: p99 at concurrency 1 (1 example) ≤ 1 ms: {p99_c1:.3f} ms {'met' if p99_c1 <= 1 else 'NOT met'}")
+v1_c64 = next(r["examples"] for r in rows if r["c"] == 64 and r["threads"] == "-")
+print(f"v2 at concurrency 64, examples/s against v1 :predict's: JSON {v2['v2json'] / v1_c64:.0%}, binary {v2['v2bin'] / v1_c64:.0%}")
 PY

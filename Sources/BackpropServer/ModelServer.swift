@@ -16,6 +16,7 @@ import ServiceLifecycle
 /// | `GET /healthz` | 200 while the process serves |
 /// | `GET /readyz` | 200 with the served model's name and version |
 /// | `GET /metrics` | Prometheus text format |
+/// | `/v2/…` | the Open Inference Protocol (`OpenInferenceRoutes.swift`) |
 ///
 /// `HEAD` is answered on every `GET` path. With `metricsPort` set, a second listener answers
 /// the last three alone, so that probes get through while clients hold every connection of
@@ -128,6 +129,7 @@ public struct ModelServer: Sendable {
         router.middlewares.add(OriginCheckMiddleware())
         if let token = configuration.token { router.middlewares.add(BearerTokenMiddleware(token: Array(token.utf8))) }
         router.get("/healthz") { _, _ in jsonResponse("{\"status\":\"ok\"}") }
+        addOpenInferenceProbes(to: router)
         router.get("/readyz") { _, _ in try readiness() }
         router.get("/metrics") { _, _ in
             Response(
@@ -154,11 +156,12 @@ public struct ModelServer: Sendable {
         // Triton's repository index (a POST there; a GET here too, for curl and browsers).
         router.get("/v2/repository/index") { _, _ in jsonResponse(ServedModel.indexJSON(store.served)) }
         router.post("/v2/repository/index") { _, _ in jsonResponse(ServedModel.indexJSON(store.served)) }
+        addOpenInferenceRoutes(to: router)
         return router
     }
 
     /// The served model `name` at `version`, or its newest version.
-    private func model(named name: String, version: String? = nil) throws(RequestError) -> ServedModel {
+    func model(named name: String, version: String? = nil) throws(RequestError) -> ServedModel {
         try store.model(named: name, version: version)
     }
 
@@ -195,20 +198,24 @@ public struct ModelServer: Sendable {
         }
         let head = String(target[..<colon])
         let model = try named.map { try self.model(named: $0, version: head) } ?? self.model(named: head)
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: configuration.maxBodyBytes)
-        } catch let error as any HTTPResponseError {
-            throw error
-        } catch {
-            throw RequestError(.badRequest, "the request body ended early: \(error)")
-        }
+        let body = try await collectBody(request)
         let (inputs, rows) = try body.withUnsafeReadableBytes { raw in
             try InstanceParser.inputs(
                 of: raw.assumingMemoryBound(to: UInt8.self), for: model, maxExamples: configuration.requestExampleLimit)
         }
         let outputs = try await batcher.predict(inputs, rows: rows, model: model)
         return jsonResponse(model.predictionsJSON(outputs[...], rows: rows))
+    }
+
+    /// The whole body, at most `maxBodyBytes` of it (413 beyond).
+    func collectBody(_ request: Request) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: configuration.maxBodyBytes)
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch {
+            throw RequestError(.badRequest, "the request body ended early: \(error)")
+        }
     }
 }
 

@@ -61,7 +61,9 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        if path == "/healthz" || path == "/readyz" { return try await next(request, context) }
+        if path == "/healthz" || path == "/readyz" || path == "/v2/health/live" || path == "/v2/health/ready" {
+            return try await next(request, context)
+        }
         guard let header = request.headers[.authorization] else {
             throw RequestError(.unauthorized, "this server needs a bearer token: send 'Authorization: Bearer TOKEN'", headers: [.wwwAuthenticate: "Bearer"])
         }

@@ -20,7 +20,7 @@ final class ServerMetrics: Sendable {
     private let maxBatch: Int
 
     /// Endpoints by name: a bounded set of label values, never the raw path.
-    static let handlers = ["predict", "model", "healthz", "readyz", "metrics", "other"]
+    static let handlers = ["predict", "model", "healthz", "readyz", "metrics", "infer", "v2_model", "v2_health", "other"]
     static let latencyBuckets: [Duration] = [
         .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5),
         .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
@@ -66,6 +66,9 @@ final class ServerMetrics: Sendable {
         case "/readyz": "readyz"
         case "/metrics": "metrics"
         case _ where path.hasPrefix("/v1/models/"): path.hasSuffix(":predict") ? "predict" : "model"
+        case _ where path.hasPrefix("/v2/health/"): "v2_health"
+        case _ where path.hasPrefix("/v2/models/"): path.hasSuffix("/infer") ? "infer" : "v2_model"
+        case "/v2": "v2_model"
         default: "other"
         }
     }

@@ -108,6 +108,14 @@ def test_versions_by_policy(tmp_path, models):
             status, metadata = server.get(f"v1/models/iris/versions/{newest}")
             assert status == 200 and metadata["version"] == newest
             assert server.predict("nothing")[0] == 404
+            # The Open Inference Protocol sees the same versions.
+            status, v2 = server.get("v2/models/iris")
+            assert status == 200 and sorted(v2["versions"]) == sorted(str(v) for n, v in expected if n == "iris")
+            infer = {"inputs": [{"name": "input", "shape": [1, 4], "datatype": "FP32", "data": ROW}]}
+            request = urllib.request.Request(
+                server.url + f"v2/models/iris/versions/{newest}/infer", data=json.dumps(infer).encode(), method="POST")
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert json.loads(response.read())["model_version"] == str(newest)
         finally:
             server.stop()
 
