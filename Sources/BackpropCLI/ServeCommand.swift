@@ -7,12 +7,14 @@ import Foundation
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve a saved model over HTTP (TensorFlow Serving's REST API).",
+        abstract: "Serve a saved model, or a repository of models, over HTTP (TensorFlow Serving's and the Open Inference Protocol's REST APIs).",
         discussion: """
             POST /v1/models/NAME:predict with {"instances": [[…], …]} (or objects keyed by feature name) answers \
-            {"predictions": […]}; GET /v1/models/NAME gives the model's metadata; GET /healthz, /readyz and /metrics \
-            (Prometheus) are for operators. Concurrent requests share forward passes (dynamic batching). SIGHUP, or a \
-            change to the file, reloads the model; SIGTERM finishes the requests in flight and exits 0.
+            {"predictions": […]}; POST /v2/models/NAME/infer takes Open Inference Protocol tensors (JSON or binary); \
+            GET /v1/models/NAME and /v2/models/NAME give the model's metadata; GET /healthz, /readyz and /metrics \
+            (Prometheus) are for operators. Given a folder DIR/NAME/VERSION/model.safetensors, it serves every model \
+            and the versions --version-policy chooses. Concurrent requests share forward passes (dynamic batching). \
+            SIGHUP, or a change to a file, reloads; SIGTERM finishes the requests in flight and exits 0.
             """
     )
 
