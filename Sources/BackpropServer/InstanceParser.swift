@@ -335,33 +335,7 @@ struct InstanceParser {
                 continue
             }
             i += 1
-            guard i < bytes.count else { throw fail("the body ends inside a string") }
-            let escaped = bytes[i]
-            i += 1
-            switch escaped {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escaped)
-            case UInt8(ascii: "b"): utf8.append(0x08)
-            case UInt8(ascii: "f"): utf8.append(0x0C)
-            case UInt8(ascii: "n"): utf8.append(0x0A)
-            case UInt8(ascii: "r"): utf8.append(0x0D)
-            case UInt8(ascii: "t"): utf8.append(0x09)
-            case UInt8(ascii: "u"):
-                var scalar = try hex4()
-                if (0xD800..<0xDC00).contains(scalar), peek() == UInt8(ascii: "\\"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "u") {
-                    let mark = i
-                    i += 2
-                    let low = try hex4()
-                    if (0xDC00..<0xE000).contains(low) {
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    } else {
-                        i = mark
-                    }
-                }
-                utf8.append(contentsOf: String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
-            default:
-                i -= 1
-                throw fail("unknown escape '\\\(Character(Unicode.Scalar(escaped)))' in a string")
-            }
+            try JSONBytes.decodeEscape(in: bytes, at: &i, into: &utf8, document: "the body")
         }
     }
 
@@ -388,24 +362,6 @@ struct InstanceParser {
         let example = inInstance ? "instances[\(rows)]: " : ""
         let hex = String(bytes[position], radix: 16, uppercase: true)
         return fail("\(example)a string is not valid UTF-8: byte \(position) of the body is 0x\(hex)", at: position)
-    }
-
-    private mutating func hex4() throws(RequestError) -> UInt32 {
-        guard i + 4 <= bytes.count else { throw fail("\\u needs four hexadecimal digits") }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = bytes[i]
-            let digit: UInt32
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-            default: throw fail("\\u needs four hexadecimal digits, got \(token())")
-            }
-            value = value << 4 | digit
-            i += 1
-        }
-        return value
     }
 
     /// Reads any JSON value and drops it (for keys other than "instances").
@@ -463,30 +419,13 @@ struct InstanceParser {
         byte.map { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ?? false
     }
 
-    /// What is at the current position, for an error: a few characters in single quotes, or
-    /// "the end of the body".
+    /// What is at the current position, for an error.
     private func token() -> String {
-        guard i < bytes.count else { return "the end of the body" }
-        let end = min(bytes.count, i + 12)
-        var text = String(decoding: UnsafeBufferPointer(rebasing: bytes[i..<end]), as: UTF8.self)
-        if let cut = text.firstIndex(where: { $0 == "," || $0 == "]" || $0 == "}" || $0.isNewline }), cut != text.startIndex {
-            text = String(text[..<cut])
-        }
-        return "'\(text)'"
+        JSONBytes.token(in: bytes, at: i, document: "the body")
     }
 
     private func fail(_ message: String, at position: Int? = nil) -> RequestError {
-        let at = min(position ?? i, bytes.count)
-        var line = 1, column = 1
-        for k in 0..<at {
-            if bytes[k] == 0x0A {
-                line += 1
-                column = 1
-            } else {
-                column += 1
-            }
-        }
-        return RequestError(.badRequest, "\(message) (line \(line), column \(column))")
+        JSONBytes.error(message, in: bytes, at: position ?? i)
     }
 }
 #endif

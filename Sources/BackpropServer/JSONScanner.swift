@@ -151,7 +151,7 @@ struct JSONScanner {
                 guard let text = String(validating: utf8, as: UTF8.self) else { throw fail("\(what) is not valid UTF-8") }
                 return text
             case UInt8(ascii: "\\"):
-                try escape(into: &utf8)
+                try JSONBytes.decodeEscape(in: bytes, at: &i, into: &utf8, document: "the JSON")
             case ..<0x20:
                 i -= 1
                 throw fail("a control character (\(byte)) inside a string must be escaped")
@@ -159,53 +159,6 @@ struct JSONScanner {
                 utf8.append(byte)
             }
         }
-    }
-
-    private mutating func escape(into utf8: inout [UInt8]) throws(RequestError) {
-        guard i < bytes.count else { throw fail("the JSON ends inside a string") }
-        let escaped = bytes[i]
-        i += 1
-        switch escaped {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escaped)
-        case UInt8(ascii: "b"): utf8.append(0x08)
-        case UInt8(ascii: "f"): utf8.append(0x0C)
-        case UInt8(ascii: "n"): utf8.append(0x0A)
-        case UInt8(ascii: "r"): utf8.append(0x0D)
-        case UInt8(ascii: "t"): utf8.append(0x09)
-        case UInt8(ascii: "u"):
-            var scalar = try hex4()
-            if (0xD800..<0xDC00).contains(scalar), i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
-                let mark = i
-                i += 2
-                let low = try hex4()
-                if (0xDC00..<0xE000).contains(low) {
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                } else {
-                    i = mark
-                }
-            }
-            utf8.append(contentsOf: String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
-        default:
-            i -= 1
-            throw fail("unknown escape '\\\(Character(Unicode.Scalar(escaped)))' in a string")
-        }
-    }
-
-    private mutating func hex4() throws(RequestError) -> UInt32 {
-        guard i + 4 <= bytes.count else { throw fail("\\u needs four hexadecimal digits") }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = bytes[i] | 0x20
-            let digit: UInt32
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-            default: throw fail("\\u needs four hexadecimal digits, got \(token())")
-            }
-            value = value << 4 | digit
-            i += 1
-        }
-        return value
     }
 
     /// The bytes of a JSON number, checked against the grammar; `integer` is whether it has
@@ -328,15 +281,9 @@ struct JSONScanner {
         String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
     }
 
-    /// What is at the current position, for an error: a few characters in single quotes, or
-    /// "the end of the JSON".
+    /// What is at the current position, for an error.
     private func token() -> String {
-        guard i < bytes.count else { return "the end of the JSON" }
-        var text = text(i..<min(bytes.count, i + 12))
-        if let cut = text.firstIndex(where: { $0 == "," || $0 == "]" || $0 == "}" || $0.isNewline }), cut != text.startIndex {
-            text = String(text[..<cut])
-        }
-        return "'\(text)'"
+        JSONBytes.token(in: bytes, at: i, document: "the JSON")
     }
 
     /// `what`, or `what[index]` for an index other than -1: the place an error names.
@@ -346,17 +293,7 @@ struct JSONScanner {
 
     /// A 400 with `message` and the line and column of `position` (by default the current one).
     func fail(_ message: String, at position: Int? = nil) -> RequestError {
-        let at = min(position ?? i, bytes.count)
-        var line = 1, column = 1
-        for k in 0..<at {
-            if bytes[k] == 0x0A {
-                line += 1
-                column = 1
-            } else {
-                column += 1
-            }
-        }
-        return RequestError(.badRequest, "\(message) (line \(line), column \(column))")
+        JSONBytes.error(message, in: bytes, at: position ?? i)
     }
 }
 #endif

@@ -33,6 +33,8 @@ import Testing
     static let cases: [Case] = [
         Case(name: "not JSON", body: Array("inputs: 1".utf8), error: "the request must be a JSON object"),
         Case(name: "empty body", error: "the body is empty"),
+        // Control bytes are no hexadecimal digits: folding them into letters read 0x10 as '0'.
+        Case(name: "control bytes in a \\u escape", body: Array("{\"id\": \"\\u\u{10}\u{10}\u{10}\u{10}\", \"inputs\": []}".utf8), error: "\\u needs four hexadecimal digits"),
         Case(name: "no inputs", body: Array("{\"outputs\": []}".utf8), error: "needs \"inputs\""),
         Case(name: "inputs empty", body: Array("{\"inputs\": []}".utf8), error: "\"inputs\" is empty"),
         Case(name: "inputs twice", body: Array("{\"inputs\": [], \"inputs\": []}".utf8), error: "\"inputs\" appears twice"),
