@@ -5,10 +5,12 @@ import PackageDescription
 // is a thin layer over it in a product of its own, so a library user builds only what they use:
 // `BackpropONNX` (export, with SwiftProtobuf), `BackpropMPI` (data-parallel training over
 // MPI; needs Open MPI or MPICH installed), `BackpropServer` (the HTTP inference server, on
-// Hummingbird 2) and the `backprop` command line. The server is behind the trait `Server` and
-// distributed training behind the trait `MPI`, both on by default: `--disable-default-traits`
-// builds everything else without Hummingbird, SwiftNIO or Open MPI (make test's sanitizer
-// passes do, which keeps them within CI's time). The benchmark
+// Hummingbird 2), `BackpropGRPC` (its gRPC service, on grpc-swift 2) and the `backprop`
+// command line. The server is behind the trait `Server`, gRPC behind `GRPC` and distributed
+// training behind `MPI`, all on by default: `--disable-default-traits` builds everything else
+// without Hummingbird, SwiftNIO, gRPC or Open MPI (make test's sanitizer passes do, which
+// keeps them within CI's time), and `--traits Server,MPI` all but gRPC, whose transport
+// brings SwiftNIO SSL and HTTP/2. The benchmark
 // is a package of its own under Benchmarks/ (`make bench`), so no user resolves its dependencies.
 let package = Package(
     name: "Backprop",
@@ -18,13 +20,17 @@ let package = Package(
         .library(name: "BackpropONNX", targets: ["BackpropONNX"]),
         .library(name: "BackpropMPI", targets: ["BackpropMPI"]),
         .library(name: "BackpropServer", targets: ["BackpropServer"]),
+        .library(name: "BackpropGRPC", targets: ["BackpropGRPC"]),
         .library(name: "BackpropPlayground", targets: ["BackpropPlayground"]),
         .executable(name: "backprop", targets: ["BackpropCLI"]),
     ],
     traits: [
         .trait(name: "Server", description: "The HTTP servers, `backprop serve` and `backprop playground` (Hummingbird 2 on SwiftNIO)."),
         .trait(name: "MPI", description: "Data-parallel training over MPI, `backprop train --distributed` (Open MPI or MPICH)."),
-        .default(enabledTraits: ["Server", "MPI"]),
+        .trait(
+            name: "GRPC", description: "The Open Inference Protocol over gRPC, `backprop serve --grpc-port` (grpc-swift 2).",
+            enabledTraits: ["Server"]),
+        .default(enabledTraits: ["Server", "MPI", "GRPC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -39,6 +45,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.30.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.0"),
     ],
     targets: [
         // OpenBLAS on Linux; Apple platforms use Accelerate instead.
@@ -93,6 +102,19 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle", condition: .when(traits: ["Server"])),
             ]
         ),
+        // The Open Inference Protocol's gRPC service on a `ModelServer`; its files (the generated
+        // ones in Generated/ too, from scripts/grpc) compile to nothing without the trait `GRPC`.
+        .target(
+            name: "BackpropGRPC",
+            dependencies: [
+                .target(name: "BackpropServer", condition: .when(traits: ["GRPC"])),
+                .product(name: "GRPCCore", package: "grpc-swift-2", condition: .when(traits: ["GRPC"])),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport", condition: .when(traits: ["GRPC"])),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf", condition: .when(traits: ["GRPC"])),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf", condition: .when(traits: ["GRPC"])),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["GRPC"])),
+            ]
+        ),
         // `backprop playground`: runs stepped for a page in the browser (PlaygroundSession), and
         // with the trait `Server` the HTTP server and the page (Page/, built into the binary).
         .target(
@@ -116,7 +138,9 @@ let package = Package(
                 "BackpropONNX",
                 .target(name: "BackpropMPI", condition: .when(traits: ["MPI"])),
                 .target(name: "BackpropServer", condition: .when(traits: ["Server"])),
+                .target(name: "BackpropGRPC", condition: .when(traits: ["GRPC"])),
                 .target(name: "BackpropPlayground", condition: .when(traits: ["Server"])),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["Server"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

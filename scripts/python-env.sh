@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Prints the path of a Python that has what the interoperability and browser tests need
-# (NumPy, safetensors, ONNX Runtime, pytest, Selenium, and tritonclient[http] for the Open
+# (NumPy, safetensors, ONNX Runtime, pytest, Selenium, and tritonclient[http,grpc] for the Open
 # Inference Protocol's client), creating a virtual environment in .build/python
 # with them from PyPI when the system Python lacks them.
 set -euo pipefail
-need="import numpy, safetensors, onnxruntime, pytest, selenium, tritonclient.http"
+need="import numpy, safetensors, onnxruntime, pytest, selenium, tritonclient.http, tritonclient.grpc"
 if python3 -c "$need" 2>/dev/null; then command -v python3; exit 0; fi
 venv=.build/python
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "$need" 2>/dev/null; then
@@ -17,6 +17,6 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "$need" 2>/dev/null; t
       exit 1
     fi
   fi
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check numpy safetensors onnxruntime pytest selenium "tritonclient[http]" >&2
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check numpy safetensors onnxruntime pytest selenium "tritonclient[http,grpc]" >&2
 fi
 echo "$venv/bin/python"

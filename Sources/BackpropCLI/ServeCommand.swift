@@ -3,6 +3,10 @@ import ArgumentParser
 import Backprop
 import BackpropServer
 import Foundation
+import ServiceLifecycle
+#if GRPC
+import BackpropGRPC
+#endif
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,6 +58,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a connection has to send each request's head (well under --request-timeout); then it is closed.")
     var headerTimeout = 5.0
 
+    @Option(help: "A port for the Open Inference Protocol over gRPC (inference.GRPCInferenceService; Triton uses 8001; 0: any free port; default: none).")
+    var grpcPort: Int?
+
     @Option(help: "A second port answering only GET /healthz, /readyz and /metrics, for probes (default: none).")
     var metricsPort: Int?
 
@@ -84,6 +91,13 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
+        if let grpcPort {
+            #if GRPC
+            guard (0...65_535).contains(grpcPort) else { throw ValidationError("--grpc-port \(grpcPort): expected a TCP port, 0 to 65535") }
+            #else
+            throw ValidationError("--grpc-port: this backprop was built without gRPC (the package trait GRPC)")
+            #endif
+        }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         do {
             try configuration().validate()
@@ -133,7 +147,17 @@ struct ServeCommand: AsyncParsableCommand {
         let shown = host.contains(":") ? "[\(host)]" : host
         let served = server.servedModels.map { "'\($0.name)' \($0.version)" }.joined(separator: ", ")
         let isRepository = settings.isRepository
-        try await server.run { port in
+        var services: [any Service] = []
+        #if GRPC
+        if let grpcPort {
+            services.append(
+                OpenInferenceGRPCServer(serving: server, port: grpcPort) { port in
+                    print("Open Inference Protocol over gRPC at \(shown):\(port)")
+                    fflush(nil)
+                })
+        }
+        #endif
+        try await server.run(alongside: services) { port in
             if isRepository {
                 print("serving the repository \(name) (\(served.isEmpty ? "no model yet" : served)) at http://\(shown):\(port)/v1/models/")
             } else {

@@ -6,31 +6,46 @@ import Foundation
 /// "outputs"?: [{"name", "parameters"?}]}`. Only its form is checked here (a string where a
 /// string belongs, integers in a shape, no key twice); whether it fits the model is
 /// `InferenceInputs`' job.
-struct InferenceRequest {
+package struct InferenceRequest {
     /// One tensor of "inputs".
-    struct Input {
-        var name: String
-        var shape: [Int]
-        var datatype: String
+    package struct Input {
+        package var name: String
+        package var shape: [Int]
+        package var datatype: String
         /// The values of "data", flattened row-major (nil when the tensor comes as binary).
-        var data: [Float]?
+        package var data: [Float]?
         /// "parameters": {"binary_data_size": B}: the tensor's bytes follow the JSON.
-        var binaryDataSize: Int?
+        package var binaryDataSize: Int?
+
+        package init(name: String, shape: [Int], datatype: String, data: [Float]?, binaryDataSize: Int?) {
+            self.name = name
+            self.shape = shape
+            self.datatype = datatype
+            self.data = data
+            self.binaryDataSize = binaryDataSize
+        }
     }
 
     /// One entry of "outputs".
-    struct Output {
-        var name: String
+    package struct Output {
+        package var name: String
         /// "parameters": {"binary_data": …}, if given.
-        var binaryData: Bool?
+        package var binaryData: Bool?
+
+        package init(name: String, binaryData: Bool?) {
+            self.name = name
+            self.binaryData = binaryData
+        }
     }
 
-    var id: String?
-    var inputs: [Input] = []
+    package var id: String?
+    package var inputs: [Input] = []
     /// Nil when the request names none: every output is sent.
-    var outputs: [Output]?
+    package var outputs: [Output]?
     /// "parameters": {"binary_data_output": true}: outputs that do not say otherwise are binary.
-    var binaryDataOutput = false
+    package var binaryDataOutput = false
+
+    package init() {}
 
     /// The request in `json` (the whole body, or its first Inference-Header-Content-Length bytes).
     /// - Throws: `RequestError` (400) naming the fault and its line and column.

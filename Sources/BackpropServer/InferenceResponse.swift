@@ -11,7 +11,7 @@ import Hummingbird
 /// | classifier | `class`: the predicted class's name | BYTES | [N] |
 /// | regressor | `values`: the predicted values | FP32 | [N, n_L] |
 ///
-/// Each goes as JSON "data" or, asked for with `binary_data`, as raw bytes after the JSON
+/// Over REST each goes as JSON "data" or, asked for with `binary_data`, as raw bytes after the JSON
 /// (little-endian FP32; BYTES as a 4-byte little-endian length before each string).
 enum InferenceResponse {
     static let probabilities = "probabilities"
@@ -57,10 +57,9 @@ enum InferenceResponse {
         return selected
     }
 
-    /// The response for `rows` outputs a^L: the JSON header and the binary tensors after it.
-    static func make(
-        _ outputs: ArraySlice<Float>, rows: Int, model: ServedModel, selected: [Selected], id: String?
-    ) -> Response {
+    /// The selected output tensors for `rows` outputs a^L, read as the TensorFlow Serving
+    /// route reads them.
+    static func tensors(_ outputs: ArraySlice<Float>, rows: Int, model: ServedModel, selected: [Selected]) -> [OutputTensor] {
         let width = model.outputSize
         let k = model.isClassifier ? classCount(model) : width
         var numbers: [Float] = []
@@ -76,48 +75,36 @@ enum InferenceResponse {
                 numbers.append(contentsOf: v)
             }
         }
-        var json = "{\"model_name\":\(jsonQuoted(model.name)),\"model_version\":\"\(model.version)\""
-        if let id { json += ",\"id\":\(jsonQuoted(id))" }
+        return selected.map { output in
+            output.name == className
+                ? OutputTensor(name: output.name, shape: [rows], binary: output.binary, values: .bytes(classes))
+                : OutputTensor(name: output.name, shape: [rows, k], binary: output.binary, values: .fp32(numbers))
+        }
+    }
+
+    /// The REST response: the JSON header, and the binary tensors after it.
+    static func make(_ result: InferenceResult) -> Response {
+        var json = "{\"model_name\":\(jsonQuoted(result.modelName)),\"model_version\":\"\(result.modelVersion)\""
+        if let id = result.id { json += ",\"id\":\(jsonQuoted(id))" }
         json += ",\"outputs\":["
         var binary: [UInt8] = []
-        for (n, output) in selected.enumerated() {
+        for (n, output) in result.outputs.enumerated() {
             if n > 0 { json += "," }
-            let isClass = output.name == className
-            let shape = isClass ? "[\(rows)]" : "[\(rows),\(k)]"
-            json += "{\"name\":\"\(output.name)\",\"datatype\":\"\(isClass ? "BYTES" : "FP32")\",\"shape\":\(shape),"
+            let shape = output.shape.map(String.init).joined(separator: ",")
+            json += "{\"name\":\"\(output.name)\",\"datatype\":\"\(output.datatype)\",\"shape\":[\(shape)],"
             if output.binary {
-                let before = binary.count
-                if isClass {
-                    appendBytes(classes, to: &binary)
-                } else {
-                    appendFloats(numbers, to: &binary)
-                }
-                json += "\"parameters\":{\"binary_data_size\":\(binary.count - before)}}"
-            } else if isClass {
-                json += "\"data\":[" + classes.map(jsonQuoted).joined(separator: ",") + "]}"
+                let bytes = output.rawBytes
+                binary.append(contentsOf: bytes)
+                json += "\"parameters\":{\"binary_data_size\":\(bytes.count)}}"
             } else {
-                json += "\"data\":[" + numbers.map(jsonNumber).joined(separator: ",") + "]}"
+                switch output.values {
+                case .bytes(let classes): json += "\"data\":[" + classes.map(jsonQuoted).joined(separator: ",") + "]}"
+                case .fp32(let numbers): json += "\"data\":[" + numbers.map(jsonNumber).joined(separator: ",") + "]}"
+                }
             }
         }
         json += "]}"
         return BinaryTensorFraming.response(json: json, binary: binary)
-    }
-
-    /// FP32 values, little-endian.
-    private static func appendFloats(_ values: [Float], to binary: inout [UInt8]) {
-        binary.reserveCapacity(binary.count + 4 * values.count)
-        for value in values {
-            withUnsafeBytes(of: value.bitPattern.littleEndian) { binary.append(contentsOf: $0) }
-        }
-    }
-
-    /// BYTES elements: each one's length as a little-endian UInt32, then its bytes.
-    private static func appendBytes(_ strings: [String], to binary: inout [UInt8]) {
-        for string in strings {
-            let utf8 = Array(string.utf8)
-            withUnsafeBytes(of: UInt32(truncatingIfNeeded: utf8.count).littleEndian) { binary.append(contentsOf: $0) }
-            binary.append(contentsOf: utf8)
-        }
     }
 }
 #endif

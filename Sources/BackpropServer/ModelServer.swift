@@ -75,32 +75,37 @@ public struct ModelServer: Sendable {
 
     /// Serves until SIGTERM or SIGINT, then drains the requests in flight and returns.
     /// - Parameters:
+    ///   - services: more services to run beside the HTTP server and stop with it (such as
+    ///     BackpropGRPC's `OpenInferenceGRPCServer` on this server).
     ///   - onServerRunning: called with the bound port once the server accepts connections.
     ///   - onMetricsRunning: called with the port of `metricsPort`'s listener once it does.
     public func run(
+        alongside services: [any Service] = [],
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
         onMetricsRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
-        try await makeApplication(onServerRunning: onServerRunning, onMetricsRunning: onMetricsRunning).runService()
+        try await makeApplication(alongside: services, onServerRunning: onServerRunning, onMetricsRunning: onMetricsRunning).runService()
     }
 
     /// The Hummingbird application: the router, the connection limits and the services that
     /// run beside it (the batcher, the reloader, and the listener of `metricsPort` if there
     /// is one). `run` serves it; tests drive it with HummingbirdTesting.
     /// - Parameters:
+    ///   - services: more services to run beside it.
     ///   - onServerRunning: called with the main port once it accepts connections.
     ///   - onMetricsRunning: called with the port of `metricsPort`'s listener once it does.
     public func makeApplication(
+        alongside extra: [any Service] = [],
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
         onMetricsRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        var services: [any Service] = [BatcherService(batcher: batcher), ModelReloadService(store: store, interval: configuration.watchInterval)]
+        var services: [any Service] = [BatcherService(batcher: batcher), ModelReloadService(store: store, interval: configuration.watchInterval)] + extra
         if let metricsPort = configuration.metricsPort {
             services.append(
                 Application(
                     router: makeProbeRouter(), server: hardenedServer(),
                     configuration: ApplicationConfiguration(
-                        address: .hostname(configuration.host, port: metricsPort), serverName: "backprop",
+                        address: .hostname(configuration.host, port: metricsPort), serverName: Self.serverName,
                         availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
                     onServerRunning: { channel in await onMetricsRunning(channel.localAddress?.port ?? 0) },
                     logger: logger))
@@ -109,7 +114,7 @@ public struct ModelServer: Sendable {
             router: makeRouter(),
             server: hardenedServer(),
             configuration: ApplicationConfiguration(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "backprop",
+                address: .hostname(configuration.host, port: configuration.port), serverName: Self.serverName,
                 availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
             services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
@@ -127,7 +132,7 @@ public struct ModelServer: Sendable {
         router.middlewares.add(MetricsMiddleware(metrics: metrics))
         router.middlewares.add(JSONErrorMiddleware())
         router.middlewares.add(OriginCheckMiddleware())
-        if let token = configuration.token { router.middlewares.add(BearerTokenMiddleware(token: Array(token.utf8))) }
+        if let token = configuration.token { router.middlewares.add(BearerTokenMiddleware(token: BearerToken(token))) }
         router.get("/healthz") { _, _ in jsonResponse("{\"status\":\"ok\"}") }
         addOpenInferenceProbes(to: router)
         router.get("/readyz") { _, _ in try readiness() }

@@ -16,9 +16,6 @@ import Hummingbird
 /// Inference goes through the same batcher, body and example limits as `:predict`; a request
 /// without a version gets the newest served, and a version not served is 404.
 extension ModelServer {
-    /// The server's version in `GET /v2`.
-    static let version = "0.29.0-dev"
-
     /// The health checks, answered on the metrics port too and without a bearer token.
     static let openInferenceHealthPaths = ["/v2/health/live", "/v2/health/ready"]
 
@@ -32,7 +29,8 @@ extension ModelServer {
 
     func addOpenInferenceRoutes(to router: Router<BasicRequestContext>) {
         router.get("/v2") { _, _ in
-            jsonResponse("{\"name\":\"backprop\",\"version\":\"\(Self.version)\",\"extensions\":[\"binary_tensor_data\"]}")
+            let extensions = Self.extensions.map(jsonQuoted).joined(separator: ",")
+            return jsonResponse("{\"name\":\"\(Self.serverName)\",\"version\":\"\(Self.version)\",\"extensions\":[\(extensions)]}")
         }
         router.get("/v2/models/:model") { _, context in try openInferenceMetadata(context.parameters.require("model")) }
         router.get("/v2/models/:model/versions/:version") { _, context in
@@ -43,47 +41,42 @@ extension ModelServer {
             try modelReady(context.parameters.require("model"), version: context.parameters.require("version"))
         }
         router.post("/v2/models/:model/infer") { request, context in
-            try await infer(request, model: self.model(named: context.parameters.require("model")))
+            try await infer(request, model: context.parameters.require("model"))
         }
         router.post("/v2/models/:model/versions/:version/infer") { request, context in
-            try await infer(request, model: self.model(named: context.parameters.require("model"), version: context.parameters.require("version")))
+            try await infer(request, model: context.parameters.require("model"), version: context.parameters.require("version"))
         }
     }
 
     private func openInferenceMetadata(_ name: String, version: String? = nil) throws -> Response {
-        let model = try model(named: name, version: version)
-        let tensor = { (name: String, datatype: String, shape: [Int]) in
-            "{\"name\":\"\(name)\",\"datatype\":\"\(datatype)\",\"shape\":[\(shape.map(String.init).joined(separator: ","))]}"
+        let model = try modelDescription(name, version: version)
+        let tensors = { (tensors: [TensorMetadata]) in
+            tensors.map { "{\"name\":\"\($0.name)\",\"datatype\":\"\($0.datatype)\",\"shape\":[\($0.shape.map(String.init).joined(separator: ","))]}" }
+                .joined(separator: ",")
         }
-        let input = tensor(InferenceInputs.inputName, "FP32", [-1, model.inputSize])
-        let outputs = InferenceResponse.outputs(of: model).map(tensor).joined(separator: ",")
-        let versions = store.served.filter { $0.name == model.name }.map { "\"\($0.version)\"" }.joined(separator: ",")
+        let versions = model.versions.map(jsonQuoted).joined(separator: ",")
         return jsonResponse(
-            "{\"name\":\(jsonQuoted(model.name)),\"versions\":[\(versions)],\"platform\":\"backprop\",\"inputs\":[\(input)],\"outputs\":[\(outputs)]}")
+            "{\"name\":\(jsonQuoted(model.name)),\"versions\":[\(versions)],\"platform\":\"\(model.platform)\",\"inputs\":[\(tensors(model.inputs))],\"outputs\":[\(tensors(model.outputs))]}")
     }
 
     private func modelReady(_ name: String, version: String? = nil) throws -> Response {
-        let model = try model(named: name, version: version)
-        return jsonResponse("{\"name\":\(jsonQuoted(model.name)),\"version\":\"\(model.version)\",\"ready\":true}")
+        let ready = try readyVersion(name, version: version)
+        return jsonResponse("{\"name\":\(jsonQuoted(name)),\"version\":\"\(ready)\",\"ready\":true}")
     }
 
     /// `POST …/infer`: the JSON header (and binary tensors) in, the batcher's forward pass,
     /// the selected outputs back.
-    private func infer(_ request: Request, model: ServedModel) async throws -> Response {
+    private func infer(_ request: Request, model name: String, version: String? = nil) async throws -> Response {
         let body = try await collectBody(request)
         let header = request.headers[BinaryTensorFraming.headerName]
-        let limit = configuration.requestExampleLimit
-        let (id, selected, x, rows) = try body.withUnsafeReadableBytes { raw in
+        let prepared = try body.withUnsafeReadableBytes { raw throws(RequestError) in
             let length = try BinaryTensorFraming.jsonLength(header, bodyCount: raw.count)
             let json = UnsafeRawBufferPointer(rebasing: raw[..<length]).assumingMemoryBound(to: UInt8.self)
             var parsed = try InferenceRequest.parse(json)
-            let selected = try InferenceResponse.selection(parsed, model: model)
-            let (x, rows) = try InferenceInputs.decode(
-                &parsed, binary: UnsafeRawBufferPointer(rebasing: raw[length...]), framed: header != nil, model: model, maxExamples: limit)
-            return (parsed.id, selected, x, rows)
+            return try prepareInference(
+                &parsed, model: name, version: version, binary: UnsafeRawBufferPointer(rebasing: raw[length...]), framed: header != nil)
         }
-        let outputs = try await batcher.predict(x, rows: rows, model: model)
-        return InferenceResponse.make(outputs[...], rows: rows, model: model, selected: selected, id: id)
+        return InferenceResponse.make(try await infer(prepared))
     }
 }
 #endif

@@ -53,24 +53,39 @@ package struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 /// Requires `Authorization: Bearer TOKEN` on every path but the health checks, which load
-/// balancers probe without credentials. The scheme is matched in any case and may be followed
-/// by several spaces (RFC 9110, section 11.4); the comparison of tokens takes the same time
-/// wherever they differ.
+/// balancers probe without credentials.
 struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
-    let token: [UInt8]
+    let token: BearerToken
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         if path == "/healthz" || path == "/readyz" || path == "/v2/health/live" || path == "/v2/health/ready" {
             return try await next(request, context)
         }
-        guard let header = request.headers[.authorization] else {
+        try token.check(request.headers[.authorization])
+        return try await next(request, context)
+    }
+}
+
+/// The server's bearer token, and the check of an `Authorization` value against it (HTTP's
+/// header, gRPC's metadata). The scheme is matched in any case and may be followed by several
+/// spaces (RFC 9110, section 11.4); the comparison of tokens takes the same time wherever
+/// they differ.
+package struct BearerToken: Sendable {
+    let token: [UInt8]
+
+    package init(_ token: String) {
+        self.token = Array(token.utf8)
+    }
+
+    /// - Throws: `RequestError` (401) when `authorization` is missing or not `Bearer TOKEN`.
+    package func check(_ authorization: String?) throws(RequestError) {
+        guard let authorization else {
             throw RequestError(.unauthorized, "this server needs a bearer token: send 'Authorization: Bearer TOKEN'", headers: [.wwwAuthenticate: "Bearer"])
         }
-        guard let given = Self.credentials(header), Self.equal(given, token) else {
+        guard let given = Self.credentials(authorization), Self.equal(given, token) else {
             throw RequestError(.unauthorized, "the bearer token is not this server's", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
         }
-        return try await next(request, context)
     }
 
     /// The token of an `Authorization` value of the Bearer scheme: "bearer" in any case, one

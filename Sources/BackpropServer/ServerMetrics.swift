@@ -20,7 +20,10 @@ final class ServerMetrics: Sendable {
     private let maxBatch: Int
 
     /// Endpoints by name: a bounded set of label values, never the raw path.
-    static let handlers = ["predict", "model", "healthz", "readyz", "metrics", "infer", "v2_model", "v2_health", "other"]
+    static let handlers = [
+        "predict", "model", "healthz", "readyz", "metrics", "infer", "v2_model", "v2_health", "other",
+        "grpc_infer", "grpc_model", "grpc_health", "grpc_server",
+    ]
     static let latencyBuckets: [Duration] = [
         .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5),
         .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
@@ -76,6 +79,28 @@ final class ServerMetrics: Sendable {
     /// The text exposition of every metric.
     func exposition() -> [UInt8] {
         registry.emitToBuffer()
+    }
+}
+
+extension ModelServer {
+    /// Runs a request that comes by another way than the HTTP router (a gRPC call), counted as
+    /// `MetricsMiddleware` counts HTTP's: in flight while it runs, then by `handler` (one of
+    /// `ServerMetrics.handlers`) and the HTTP status of the same answer (200, or a
+    /// `RequestError`'s; 500 for any other error), with its latency.
+    package func measured<T>(_ handler: String, _ body: () async throws -> T) async throws -> T {
+        let start = ContinuousClock.now
+        metrics.inFlight.increment()
+        defer { metrics.inFlight.decrement() }
+        do {
+            let result = try await body()
+            metrics.requests(handler, code: 200).increment()
+            metrics.latency(handler).record(ContinuousClock.now - start)
+            return result
+        } catch {
+            metrics.requests(handler, code: (error as? RequestError)?.status.code ?? 500).increment()
+            metrics.latency(handler).record(ContinuousClock.now - start)
+            throw error
+        }
     }
 }
 

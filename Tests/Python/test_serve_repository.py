@@ -1,6 +1,6 @@
 """`backprop serve DIR`: a repository of models and versions (DIR/NAME/VERSION/model.safetensors)
-served by version policy, gaining and losing versions while clients query it, with no failed
-request. Run by `make test` against the built binary ($BACKPROP)."""
+served by version policy, gaining and losing versions while clients query it over REST and
+gRPC (tritonclient.grpc), with no failed request. Run by `make test` against the built binary ($BACKPROP)."""
 
 import json
 import os
@@ -13,7 +13,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
+import tritonclient.grpc as grpcclient
 
 BACKPROP = os.environ.get("BACKPROP", str(Path(__file__).parents[2] / ".build/debug/backprop"))
 IRIS = str(Path(__file__).parents[1] / "Fixtures/iris.csv")
@@ -50,6 +52,8 @@ class Server:
         match = re.search(r"http://([^/]+)/", self.banner)
         assert match, (self.banner, self.process.stderr.read() if self.process.poll() is not None else "")
         self.url = f"http://{match.group(1)}/"
+        if "--grpc-port" in arguments:
+            self.grpc = re.search(r"gRPC at (\S+:\d+)", self.process.stdout.readline()).group(1)
 
     def get(self, path):
         try:
@@ -121,14 +125,15 @@ def test_versions_by_policy(tmp_path, models):
 
 
 def test_a_repository_that_changes_under_load(tmp_path, models):
-    """Four clients query iris without a version while versions appear, a broken one comes
-    and goes, and the newest is removed: every request is answered 200, by the version the
-    policy serves at that moment."""
+    """Four clients, two over REST and two over gRPC, query iris without a version while
+    versions appear, a broken one comes and goes, and the newest is removed: every request is
+    answered, by the version the policy serves at that moment."""
     repository = tmp_path / "repository"
     place(repository, "iris", 1, models[0])
-    server = Server(repository)
+    server = Server(repository, "--grpc-port", "0")
     answers = {json.dumps(server.predict("iris")[1])}
     failures, stop = [], threading.Event()
+    grpc_versions = set()
 
     def client():
         while not stop.is_set():
@@ -136,7 +141,17 @@ def test_a_repository_that_changes_under_load(tmp_path, models):
             if status != 200:
                 failures.append((status, answer))
 
-    clients = [threading.Thread(target=client) for _ in range(4)]
+    def grpc_client():
+        client = grpcclient.InferenceServerClient(url=server.grpc)
+        tensor = grpcclient.InferInput("input", [1, 4], "FP32")
+        tensor.set_data_from_numpy(np.array([ROW], dtype=np.float32))
+        while not stop.is_set():
+            try:
+                grpc_versions.add(client.infer("iris", [tensor]).get_response().model_version)
+            except Exception as error:  # noqa: BLE001 -- any failure is the test's finding
+                failures.append(("grpc", str(error)))
+
+    clients = [threading.Thread(target=f) for f in (client, client, grpc_client, grpc_client)]
     for thread in clients:
         thread.start()
     try:
@@ -159,6 +174,7 @@ def test_a_repository_that_changes_under_load(tmp_path, models):
             thread.join()
     assert failures == []
     assert len(answers) == 2  # the two versions answer differently
+    assert grpc_versions == {"1", "2"}
     server.stop()
 
 
