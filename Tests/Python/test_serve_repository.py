@@ -48,12 +48,15 @@ class Server:
         self.process = subprocess.Popen(
             [BACKPROP, "serve", repository, "--port", "0", "--watch-interval", "0.2", *arguments],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.banner = self.process.stdout.readline()
-        match = re.search(r"http://([^/]+)/", self.banner)
-        assert match, (self.banner, self.process.stderr.read() if self.process.poll() is not None else "")
-        self.url = f"http://{match.group(1)}/"
-        if "--grpc-port" in arguments:
-            self.grpc = re.search(r"gRPC at (\S+:\d+)", self.process.stdout.readline()).group(1)
+        # The HTTP and gRPC servers start side by side: their lines come in either order.
+        self.banner, self.grpc = None, None
+        while self.banner is None or ("--grpc-port" in arguments and self.grpc is None):
+            line = self.process.stdout.readline()
+            assert line, ("serve exited before printing its ports", self.process.stderr.read())
+            if match := re.search(r"gRPC at (\S+:\d+)", line):
+                self.grpc = match.group(1)
+            elif match := re.search(r"http://([^/]+)/", line):
+                self.banner, self.url = line, f"http://{match.group(1)}/"
 
     def get(self, path):
         try:
