@@ -21,6 +21,11 @@ public struct OpenInferenceGRPCServer: Service {
 
     /// The most calls one HTTP/2 connection may have open at once (its MAX_CONCURRENT_STREAMS).
     static let maxConcurrentStreams = 100
+    /// The HTTP/2 flow-control window, per connection and per stream: 8 MiB.
+    static let windowSize = 8 << 20
+    /// The largest HTTP/2 frame it accepts (SETTINGS_MAX_FRAME_SIZE): 1 MiB, against the
+    /// default 16 KiB, so that a large request comes in a few frames.
+    static let maxFrameSize = 1 << 20
 
     /// - Parameters:
     ///   - server: the server whose models, batcher, limits, token and metrics it uses.
@@ -42,6 +47,12 @@ public struct OpenInferenceGRPCServer: Service {
             config: .defaults { config in
                 config.rpc.maxRequestPayloadSize = settings.maxBodyBytes
                 config.http2.maxConcurrentStreams = Self.maxConcurrentStreams
+                // HTTP/2's default window, 64 KiB, would stop a 32-image request (100 KB) halfway
+                // for a WINDOW_UPDATE: a round trip per request. A window as large as
+                // grpc-swift's client uses lets a request arrive in one flight; the messages'
+                // size stays bounded by maxRequestPayloadSize.
+                config.http2.targetWindowSize = Self.windowSize
+                config.http2.maxFrameSize = Self.maxFrameSize
                 config.connection.maxIdleTime = .seconds(300)
                 config.channelDebuggingCallbacks.onAcceptTCPConnection = connections.admit
             })

@@ -8,7 +8,6 @@ import ArgumentParser
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -45,8 +44,8 @@ struct GRPCLoad: AsyncParsableCommand {
         let clients = try (0..<connections).map { _ in
             GRPCClient(transport: try HTTP2ClientTransport.Posix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext))
         }
-        let latencies = Mutex<[Double]>([])
-        let errors = Atomic<Int>(0)
+        var latencies: [Double] = []
+        var errors = 0
         let clock = ContinuousClock()
         let cpuStart = cpuSeconds()
         let start = clock.now
@@ -55,11 +54,12 @@ struct GRPCLoad: AsyncParsableCommand {
             for client in clients { group.addTask { try await client.runConnections() } }
             // One call first on each connection, so that connecting is not timed.
             for client in clients { _ = try await Inference_GRPCInferenceService.Client(wrapping: client).modelInfer(request) }
-            try await withThrowingTaskGroup(of: [Double].self) { workers in
+            try await withThrowingTaskGroup(of: ([Double], Int).self) { workers in
                 for k in 0..<concurrency {
                     let service = Inference_GRPCInferenceService.Client(wrapping: clients[k % connections])
                     workers.addTask {
                         var mine: [Double] = []
+                        var failed = 0
                         while clock.now < deadline {
                             let begin = clock.now
                             do {
@@ -67,23 +67,26 @@ struct GRPCLoad: AsyncParsableCommand {
                                 let elapsed = clock.now - begin
                                 mine.append(Double(elapsed.components.attoseconds) * 1e-15 + Double(elapsed.components.seconds) * 1e3)
                             } catch {
-                                errors.add(1, ordering: .relaxed)
+                                failed += 1
                             }
                         }
-                        return mine
+                        return (mine, failed)
                     }
                 }
-                for try await mine in workers { latencies.withLock { $0.append(contentsOf: mine) } }
+                for try await (mine, failed) in workers {
+                    latencies += mine
+                    errors += failed
+                }
             }
             for client in clients { client.beginGracefulShutdown() }
         }
         let elapsed = clock.now - start
         let total = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        let sorted = latencies.withLock { $0.sorted() }
+        let sorted = latencies.sorted()
         let quantile = { (q: Double) in sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))] }
         print(
             "{\"requests_per_second\": \(Double(sorted.count) / total), \"p50_ms\": \(quantile(0.5)), \"p99_ms\": \(quantile(0.99)), "
-                + "\"errors\": \(errors.load(ordering: .relaxed)), \"cores\": \((cpuSeconds() - cpuStart) / total)}")
+                + "\"errors\": \(errors), \"cores\": \((cpuSeconds() - cpuStart) / total)}")
     }
 
     /// User and system CPU seconds this process has used, on all its threads.
