@@ -7,6 +7,8 @@ typedef struct {
     int avx2_fma;        // AVX2 and FMA
     int avx512f;         // AVX-512 Foundation
     int avx512_skylake;  // AVX-512 F, CD, BW, DQ and VL, which OpenBLAS's SkylakeX kernels need
+    int avx512_bf16;     // AVX512-BF16 (VDPBF16PS), with the above
+    int amx_bf16;        // AMX-BF16 and AMX-TILE, with the tile state enabled by the system
 } backprop_cpu_features;
 
 /// This processor's extensions, read once with cpuid and xgetbv.
@@ -68,5 +70,46 @@ int backprop_sgemm_avx512(int transa, int transb, int m, int n, int k, float alp
 /// y ← α W x + β y for a row-major W of shape (m × n), with AVX2 + FMA: four rows at a time,
 /// eight columns per fused multiply-add. Call only where backprop_has_avx2_fma() is 1.
 void backprop_sgemv_avx2(int m, int n, float alpha, const float *w, int ldw, const float *x, float beta, float *y);
+
+/// Whether this processor runs AVX512-BF16 code (VDPBF16PS), which the bfloat16 products'
+/// fast kernel needs.
+int backprop_has_avx512_bf16(void);
+
+/// Whether this processor has AMX-BF16 tiles and the system enables their state (a process
+/// must still ask Linux for it before use).
+int backprop_has_amx_bf16(void);
+
+/// y_i = x_i rounded to bfloat16 (its upper 16 bits as a float32, rounded to nearest, ties
+/// to even), for n values; NaN stays a quiet NaN of the same sign, ±∞ stays ±∞.
+void backprop_bf16_round(const float *x, unsigned short *y, long n);
+
+/// The bfloat16 kernels: the portable one, or the AVX512-BF16 one (where
+/// backprop_has_avx512_bf16() is 1).
+typedef enum { BACKPROP_BF16_PORTABLE = 0, BACKPROP_BF16_AVX512 = 1 } backprop_bf16_kernel;
+
+/// The bfloat16 values backprop_bf16_pack_b writes for an n × k matrix B: n rounded up to 16,
+/// times k rounded up to 2.
+long backprop_bf16_packed_b_count(int n, int k);
+
+/// Rounds A (m × k; stored row by row, rows `lda` apart, or where `transposed` is nonzero
+/// as its transpose, k × m) to bfloat16 rows `ldo` apart (ldo ≥ k), the columns past k zero:
+/// backprop_sgemm_bf16's A.
+void backprop_bf16_round_rows(int transposed, const float *a, int lda, int m, int k, unsigned short *out, int ldo);
+
+/// Rounds B (n × k; stored row by row, rows `ldb` apart, or where `transposed` is nonzero as
+/// its transpose, k × n) to bfloat16 and lays it out for backprop_sgemm_bf16: for each block
+/// of 16 rows of B, for each pair of columns (2p, 2p+1), the 16 rows' pairs one after
+/// another; rows and a last column past B are zeros.
+void backprop_bf16_pack_b(int transposed, const float *b, int ldb, int n, int k, unsigned short *packed);
+
+/// C ← A Bᵀ (β = 0) or C ← C + A Bᵀ (accumulate nonzero), with A (m × k, bfloat16, rows
+/// `lda` apart, lda even and ≥ k rounded up to 2, the pad column zero) and B packed by
+/// backprop_bf16_pack_b; C is float32, m × n, rows `ldc` apart. Every element of A Bᵀ is
+/// summed as VDPBF16PS does it, in one float32 sum s from 0: for p = 0, 1, …:
+/// s ← s + a_(2p+1) b_(2p+1), then s ← s + a_(2p) b_(2p), each product exact, each sum
+/// rounded to nearest even; subnormal inputs and sums count as zero. So both kernels give
+/// the same bits. Runs on the calling thread.
+void backprop_sgemm_bf16(backprop_bf16_kernel kernel, int m, int n, int k, const unsigned short *a, int lda,
+                         const unsigned short *packed_b, float *c, int ldc, int accumulate);
 
 #endif

@@ -1,0 +1,170 @@
+// The bfloat16 products of mixed precision: inputs rounded to bfloat16 (float32's upper 16
+// bits), products summed in float32. Two kernels give the same bits: a portable one, and one
+// for AVX512-BF16 (VDPBF16PS: 16 sums of pairs of products per instruction). Their order of
+// summation is VDPBF16PS's, written out in backprop_sgemm_bf16's comment in kernels.h.
+#include "kernels.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+/// float32's bits.
+static inline unsigned int bits_of(float x) {
+    unsigned int u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+static inline float float_of(unsigned int u) {
+    float x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/// x rounded to bfloat16, to nearest, ties to even; NaN made quiet.
+static inline unsigned short round_bf16(float x) {
+    unsigned int u = bits_of(x);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (unsigned short)((u >> 16) | 0x40);
+    u += 0x7fffu + ((u >> 16) & 1);
+    return (unsigned short)(u >> 16);
+}
+
+void backprop_bf16_round(const float *x, unsigned short *y, long n) {
+    for (long i = 0; i < n; i++) y[i] = round_bf16(x[i]);
+}
+
+long backprop_bf16_packed_b_count(int n, int k) { return (long)((n + 15) / 16 * 16) * ((k + 1) / 2 * 2); }
+
+/// Element (row, column) of an n × k matrix stored row by row, or of one stored as its
+/// transpose (k × n).
+static inline float element(const float *x, int ld, int transposed, long row, long column) {
+    return transposed ? x[column * ld + row] : x[row * ld + column];
+}
+
+void backprop_bf16_round_rows(int transposed, const float *a, int lda, int m, int k, unsigned short *out, int ldo) {
+    for (long i = 0; i < m; i++) {
+        unsigned short *row = out + i * ldo;
+        if (!transposed) {
+            backprop_bf16_round(a + i * lda, row, k);
+        } else {
+            for (long p = 0; p < k; p++) row[p] = round_bf16(a[p * lda + i]);
+        }
+        for (long p = k; p < ldo; p++) row[p] = 0;
+    }
+}
+
+void backprop_bf16_pack_b(int transposed, const float *b, int ldb, int n, int k, unsigned short *packed) {
+    long pairs = (k + 1) / 2;
+    for (int j0 = 0; j0 < n; j0 += 16) {
+        unsigned short *panel = packed + (long)j0 * pairs * 2;
+        for (long p = 0; p < pairs; p++) {
+            for (int j = 0; j < 16; j++) {
+                unsigned short *pair = panel + (p * 16 + j) * 2;
+                long row = j0 + j, column = 2 * p;
+                pair[0] = row < n ? round_bf16(element(b, ldb, transposed, row, column)) : 0;
+                pair[1] = row < n && column + 1 < k ? round_bf16(element(b, ldb, transposed, row, column + 1)) : 0;
+            }
+        }
+    }
+}
+
+/// A bfloat16 as float32, subnormals as zero (as VDPBF16PS reads its inputs).
+static inline float widen_daz(unsigned short h) {
+    return (h & 0x7f80) == 0 ? float_of((unsigned int)(h & 0x8000) << 16) : float_of((unsigned int)h << 16);
+}
+
+/// x, or zero of x's sign where x is subnormal (as VDPBF16PS writes its sums).
+static inline float flush(float x) { return fabsf(x) < FLT_MIN ? copysignf(0.0f, x) : x; }
+
+/// The portable kernel: each sum in VDPBF16PS's order, one product at a time.
+static void sgemm_bf16_portable(int m, int n, int k, const unsigned short *a, int lda, const unsigned short *packed_b,
+                                float *c, int ldc, int accumulate) {
+    long pairs = (k + 1) / 2;
+    for (int i = 0; i < m; i++) {
+        const unsigned short *row = a + (long)i * lda;
+        for (int j = 0; j < n; j++) {
+            const unsigned short *column = packed_b + ((long)(j / 16) * pairs * 16 + j % 16) * 2;
+            float s = 0;
+            for (long p = 0; p < pairs; p++) {
+                const unsigned short *bp = column + p * 32;
+                s = flush(fmaf(widen_daz(row[2 * p + 1]), widen_daz(bp[1]), s));
+                s = flush(fmaf(widen_daz(row[2 * p]), widen_daz(bp[0]), s));
+            }
+            float *out = c + (long)i * ldc + j;
+            *out = accumulate ? *out + s : s;
+        }
+    }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+
+/// ROWS rows of C by PANELS × 16 columns from column panel `panel`: one accumulator per row
+/// and panel, one VDPBF16PS per pair of k, the rows' pairs broadcast.
+BF16_TARGET static inline __attribute__((always_inline)) void tile_avx512(
+    const int rows, const int panels, long pairs, const unsigned short *a, int lda, const unsigned short *packed_b,
+    int panel, int n, float *c, int ldc, int accumulate) {
+    __m512 sum[4][2];
+    for (int r = 0; r < rows; r++)
+        for (int q = 0; q < panels; q++) sum[r][q] = _mm512_setzero_ps();
+    const unsigned short *b = packed_b + (long)panel * pairs * 32;
+    for (long p = 0; p < pairs; p++) {
+        __m512i bq[2];
+        for (int q = 0; q < panels; q++) bq[q] = _mm512_loadu_si512(b + ((long)q * pairs + p) * 32);
+        for (int r = 0; r < rows; r++) {
+            unsigned int pair;
+            memcpy(&pair, a + (long)r * lda + 2 * p, sizeof pair);
+            __m512i ar = _mm512_set1_epi32((int)pair);
+            for (int q = 0; q < panels; q++) sum[r][q] = _mm512_dpbf16_ps(sum[r][q], (__m512bh)ar, (__m512bh)bq[q]);
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        for (int q = 0; q < panels; q++) {
+            int column = (panel + q) * 16;
+            int count = n - column < 16 ? n - column : 16;
+            __mmask16 mask = (__mmask16)((1u << count) - 1);
+            float *out = c + (long)r * ldc + column;
+            __m512 value = sum[r][q];
+            if (accumulate) value = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, out), value);
+            _mm512_mask_storeu_ps(out, mask, value);
+        }
+    }
+}
+
+/// The AVX512-BF16 kernel: tiles of 4 rows × 32 columns, and narrower ones on the edges.
+BF16_TARGET static void sgemm_bf16_avx512(int m, int n, int k, const unsigned short *a, int lda,
+                                          const unsigned short *packed_b, float *c, int ldc, int accumulate) {
+    long pairs = (k + 1) / 2;
+    int panels = (n + 15) / 16;
+    for (int panel = 0; panel < panels; panel += 2) {
+        int wide = panel + 1 < panels;
+        int i = 0;
+        for (; i + 4 <= m; i += 4) {
+            const unsigned short *ai = a + (long)i * lda;
+            float *ci = c + (long)i * ldc;
+            if (wide) tile_avx512(4, 2, pairs, ai, lda, packed_b, panel, n, ci, ldc, accumulate);
+            else tile_avx512(4, 1, pairs, ai, lda, packed_b, panel, n, ci, ldc, accumulate);
+        }
+        for (; i < m; i++) {
+            const unsigned short *ai = a + (long)i * lda;
+            float *ci = c + (long)i * ldc;
+            if (wide) tile_avx512(1, 2, pairs, ai, lda, packed_b, panel, n, ci, ldc, accumulate);
+            else tile_avx512(1, 1, pairs, ai, lda, packed_b, panel, n, ci, ldc, accumulate);
+        }
+    }
+}
+#endif
+
+void backprop_sgemm_bf16(backprop_bf16_kernel kernel, int m, int n, int k, const unsigned short *a, int lda,
+                         const unsigned short *packed_b, float *c, int ldc, int accumulate) {
+    if (m <= 0 || n <= 0) return;
+#if defined(__x86_64__)
+    if (kernel == BACKPROP_BF16_AVX512 && backprop_has_avx512_bf16()) {
+        sgemm_bf16_avx512(m, n, k, a, lda, packed_b, c, ldc, accumulate);
+        return;
+    }
+#endif
+    sgemm_bf16_portable(m, n, k, a, lda, packed_b, c, ldc, accumulate);
+}

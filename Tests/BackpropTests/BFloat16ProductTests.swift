@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+@testable import Backprop
+
+/// The bfloat16 rounding and products of mixed precision (CKernels/bf16.c): each kernel
+/// family this processor has against a Double reference within bfloat16's error bound, and
+/// bit for bit against the portable kernel, on edge shapes.
+@Suite struct BFloat16ProductTests {
+    @Test func roundingIsToNearestWithTiesToEven() {
+        let cases: [(Float, UInt16)] = [
+            (1, 0x3F80), (-2, 0xC000), (0, 0x0000), (-0.0, 0x8000),
+            (Float(bitPattern: 0x3F80_8000), 0x3F80),  // 1 + 2⁻⁸: halfway, to the even 1
+            (Float(bitPattern: 0x3F81_8000), 0x3F82),  // 1 + 3·2⁻⁸: halfway, to the even 1 + 2⁻⁶
+            (Float(bitPattern: 0x3F80_8001), 0x3F81),  // just past halfway: up
+            (Float(bitPattern: 0x3F80_7FFF), 0x3F80),  // just short of it: down
+            (.infinity, 0x7F80), (-.infinity, 0xFF80),
+            (.greatestFiniteMagnitude, 0x7F80),  // past bfloat16's largest: ∞
+            (Float(bitPattern: 1), 0x0000),  // the smallest subnormal rounds to 0
+        ]
+        #expect(BFloat16.round(cases.map(\.0)) == cases.map(\.1))
+        let nan = BFloat16.round([.nan, -.nan, Float(bitPattern: 0x7F80_0001)])
+        #expect(nan.allSatisfy { BFloat16.widen($0).isNaN })
+        #expect(nan[1] & 0x8000 != 0)
+    }
+
+    /// bfloat16 keeps 8 significant bits: rounding moves a value by at most half a unit in the
+    /// last place, 2⁻⁸ of it.
+    @Test func roundingIsWithinHalfAUnitAndIdempotent() {
+        var random = RandomSource(seed: 28)
+        let x = (0..<10_000).map { _ in Float(random.normal()) * Float(pow(10, Double(Int.random(in: -30...30, using: &random))))
+        }
+        let rounded = BFloat16.round(x)
+        for (value, h) in zip(x, rounded) {
+            #expect(abs(BFloat16.widen(h) - value) <= abs(value) * 0x1p-8, "\(value)")
+        }
+        #expect(BFloat16.round(rounded.map(BFloat16.widen)) == rounded)
+    }
+
+    /// (m, n, k): one row, one column, k odd (a padded pair), n past a panel of 16 and short of
+    /// one, a 4-row tile with a 1-row tail, k = 0, and W4's first layer.
+    static let shapes = [(1, 1, 1), (1, 17, 3), (5, 33, 7), (4, 32, 64), (9, 50, 129), (3, 16, 2), (7, 15, 1), (2, 3, 0), (37, 256, 784)]
+
+    @Test(arguments: BFloat16Kernels.runnable) func productsAreWithinBFloat16sBound(kernel: BFloat16Kernels) throws {
+        var random = RandomSource(seed: 3)
+        for (m, n, k) in Self.shapes {
+            let a = try Matrix(rows: m, columns: k, elements: (0..<(m * k)).map { _ in Float(random.normal()) })
+            let b = try Matrix(rows: n, columns: k, elements: (0..<(n * k)).map { _ in Float(random.normal()) })
+            let c = try a.bfloat16Product(b, kernel: kernel)
+            #expect(c.rows == m && c.columns == n)
+            for i in 0..<m {
+                for j in 0..<n {
+                    var (exact, magnitude) = (0.0, 0.0)
+                    for p in 0..<k {
+                        let product = Double(a[i, p]) * Double(b[j, p])
+                        exact += product
+                        magnitude += abs(product)
+                    }
+                    // Each input rounded to 8 significant bits (within 2⁻⁸, relative), so each
+                    // product within 2⁻⁷ + 2⁻¹⁶; k float32 sums, each within 2⁻²⁴ of a partial
+                    // sum no larger than the magnitude.
+                    let bound = (0x1p-7 + 0x1p-16 + Double(k) * 0x1p-23) * magnitude
+                    #expect(abs(Double(c[i, j]) - exact) <= bound, "\(kernel) \(m)×\(n)×\(k) at (\(i), \(j))")
+                }
+            }
+        }
+    }
+
+    @Test(arguments: BFloat16Kernels.runnable) func everyKernelGivesThePortableBits(kernel: BFloat16Kernels) throws {
+        var random = RandomSource(seed: 5)
+        for (m, n, k) in Self.shapes {
+            let a = try Matrix(rows: m, columns: k, elements: (0..<(m * k)).map { _ in Float(random.normal()) * 3 })
+            let b = try Matrix(rows: n, columns: k, elements: (0..<(n * k)).map { _ in Float(random.normal()) })
+            let fast = try a.bfloat16Product(b, kernel: kernel).elements
+            let portable = try a.bfloat16Product(b, kernel: .portable).elements
+            #expect(fast.map(\.bitPattern) == portable.map(\.bitPattern), "\(kernel) \(m)×\(n)×\(k)")
+        }
+    }
+
+    /// Backpropagation's products read their operands transposed: δ W = op(δ) op(Wᵀ)ᵀ and
+    /// δᵀ A = op(δᵀ) op(Aᵀ)ᵀ. Reading a matrix transposed gives the bits of the product of its
+    /// transpose, stored.
+    @Test(arguments: BFloat16Kernels.runnable) func transposedOperandsGiveTheSameBits(kernel: BFloat16Kernels) throws {
+        var random = RandomSource(seed: 7)
+        func transpose(_ x: Matrix<Float>) throws -> Matrix<Float> {
+            try Matrix(rows: x.columns, columns: x.rows, elements: (0..<x.elements.count).map { x[$0 % x.rows, $0 / x.rows] })
+        }
+        for (m, n, k) in Self.shapes where m * n * k > 0 {
+            let a = try Matrix(rows: m, columns: k, elements: (0..<(m * k)).map { _ in Float(random.normal()) })
+            let b = try Matrix(rows: n, columns: k, elements: (0..<(n * k)).map { _ in Float(random.normal()) })
+            let stored = try a.bfloat16Product(b, kernel: kernel).elements.map(\.bitPattern)
+            let (aT, bT) = (try transpose(a), try transpose(b))
+            #expect(try aT.bfloat16Product(transposeA: true, b, kernel: kernel).elements.map(\.bitPattern) == stored)
+            #expect(try a.bfloat16Product(bT, transposeB: true, kernel: kernel).elements.map(\.bitPattern) == stored)
+            #expect(try aT.bfloat16Product(transposeA: true, bT, transposeB: true, kernel: kernel).elements.map(\.bitPattern) == stored)
+        }
+    }
+
+    /// A sum whose float32 rounding depends on the order: products 1, 2²⁴ (pair 0) and −2²⁴, 1
+    /// (pair 1). In VDPBF16PS's order, the second of a pair first: 2²⁴, then + 1 rounds back
+    /// to 2²⁴ (a tie, to even), + 1 again, then − 2²⁴ gives 0; left to right it would give 1.
+    @Test(arguments: BFloat16Kernels.runnable) func sumsGoInVDPBF16PSOrder(kernel: BFloat16Kernels) throws {
+        let a = try Matrix<Float>([[1, 4096, -4096, 1]])
+        let b = try Matrix<Float>([[1, 4096, 4096, 1]])
+        #expect(try a.bfloat16Product(b, kernel: kernel)[0, 0] == 0)
+    }
+
+    /// A subnormal input counts as zero, as VDPBF16PS reads it: 2⁻¹³⁰ · 2¹⁰⁰ gives 0, not 2⁻³⁰.
+    @Test(arguments: BFloat16Kernels.runnable) func subnormalInputsCountAsZero(kernel: BFloat16Kernels) throws {
+        let a = try Matrix<Float>([[0x1p-130, 1]])
+        let b = try Matrix<Float>([[0x1p100, 0]])
+        #expect(try a.bfloat16Product(b, kernel: kernel)[0, 0] == 0)
+    }
+
+    @Test func columnCountsThatDifferAreAnError() throws {
+        let a = Matrix<Float>(rows: 2, columns: 3)
+        #expect(throws: BackpropError.self) { try a.bfloat16Product(Matrix<Float>(rows: 2, columns: 4)) }
+    }
+}
