@@ -29,7 +29,32 @@ static inline unsigned short round_bf16(float x) {
     return (unsigned short)(u >> 16);
 }
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/// round_bf16 on 16 values at a time, the tail under a mask: the same bits.
+__attribute__((target("avx512f,avx512bw,avx512vl"))) static void round_avx512(const float *x, unsigned short *y,
+                                                                               long n) {
+    const __m512i one = _mm512_set1_epi32(1), half = _mm512_set1_epi32(0x7fff), quiet = _mm512_set1_epi32(0x400000);
+    const __m512i magnitude = _mm512_set1_epi32(0x7fffffff), infinity = _mm512_set1_epi32(0x7f800000);
+    for (long i = 0; i < n; i += 16) {
+        __mmask16 mask = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+        __m512i u = _mm512_castps_si512(_mm512_maskz_loadu_ps(mask, x + i));
+        __mmask16 nan = _mm512_cmpgt_epi32_mask(_mm512_and_si512(u, magnitude), infinity);
+        __m512i rounded = _mm512_add_epi32(u, _mm512_add_epi32(half, _mm512_and_si512(_mm512_srli_epi32(u, 16), one)));
+        rounded = _mm512_mask_or_epi32(rounded, nan, u, quiet);
+        _mm256_mask_storeu_epi16(y + i, mask, _mm512_cvtepi32_epi16(_mm512_srli_epi32(rounded, 16)));
+    }
+}
+#endif
+
 void backprop_bf16_round(const float *x, unsigned short *y, long n) {
+#if defined(__x86_64__)
+    if (backprop_cpu()->avx512_skylake) {
+        round_avx512(x, y, n);
+        return;
+    }
+#endif
     for (long i = 0; i < n; i++) y[i] = round_bf16(x[i]);
 }
 
@@ -53,7 +78,29 @@ void backprop_bf16_round_rows(int transposed, const float *a, int lda, int m, in
     }
 }
 
+/// backprop_bf16_pack_b for B stored row by row: each row rounded a chunk at a time (with
+/// backprop_bf16_round's vectors), its pairs then spread 16 pairs apart.
+static void pack_rows(const float *b, int ldb, int n, int k, unsigned short *packed) {
+    enum { CHUNK = 512 };
+    long pairs = (k + 1) / 2;
+    unsigned short rounded[CHUNK + 2];
+    for (long row = 0; row < (n + 15) / 16 * 16; row++) {
+        unsigned short *panel = packed + ((row / 16) * pairs * 16 + row % 16) * 2;  // its first pair
+        for (long start = 0; start < 2 * pairs; start += CHUNK) {
+            long count = 2 * pairs - start < CHUNK ? 2 * pairs - start : CHUNK;
+            long present = row < n ? (k - start < count ? k - start : count) : 0;
+            if (present > 0) backprop_bf16_round(b + row * ldb + start, rounded, present);
+            for (long c = present < 0 ? 0 : present; c < count; c++) rounded[c] = 0;
+            for (long c = 0; c < count; c += 2) memcpy(panel + (start + c) * 16, rounded + c, 2 * sizeof *rounded);
+        }
+    }
+}
+
 void backprop_bf16_pack_b(int transposed, const float *b, int ldb, int n, int k, unsigned short *packed) {
+    if (!transposed) {
+        pack_rows(b, ldb, n, k, packed);
+        return;
+    }
     long pairs = (k + 1) / 2;
     for (int j0 = 0; j0 < n; j0 += 16) {
         unsigned short *panel = packed + (long)j0 * pairs * 2;
@@ -97,8 +144,6 @@ static void sgemm_bf16_portable(int m, int n, int k, const unsigned short *a, in
 }
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-
 #define BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 
 /// ROWS rows of C by PANELS × 16 columns from column panel `panel`: one accumulator per row

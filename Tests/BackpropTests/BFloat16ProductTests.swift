@@ -23,6 +23,22 @@ import Testing
         #expect(nan[1] & 0x8000 != 0)
     }
 
+    /// The rounding's vector loop (where the processor has AVX-512) against the rule written
+    /// out bit by bit, on random bit patterns (NaNs, infinities and subnormals among them) and
+    /// lengths that leave every kind of tail.
+    @Test func roundingsVectorLoopFollowsTheRule() {
+        var random = RandomSource(seed: 9)
+        let x = (0..<4099).map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: random.next())) }
+        func rule(_ x: Float) -> UInt16 {
+            let u = x.bitPattern
+            if u & 0x7fff_ffff > 0x7f80_0000 { return UInt16(u >> 16) | 0x40 }
+            return UInt16((u &+ 0x7fff &+ ((u >> 16) & 1)) >> 16)
+        }
+        for count in [0, 1, 15, 16, 17, 33, 4099] {
+            #expect(BFloat16.round(Array(x.prefix(count))) == x.prefix(count).map(rule), "\(count) values")
+        }
+    }
+
     /// bfloat16 keeps 8 significant bits: rounding moves a value by at most half a unit in the
     /// last place, 2⁻⁸ of it.
     @Test func roundingIsWithinHalfAUnitAndIdempotent() {

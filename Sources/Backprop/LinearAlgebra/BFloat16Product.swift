@@ -1,7 +1,6 @@
-// The matrix products of mixed-precision training (`--precision bf16`, issue 28, under way):
-// inputs rounded to bfloat16, products summed in float32, by the kernels of
-// Sources/CKernels/bf16.c. This file is their first step: the rounding, the products and
-// the choice of kernel, checked by BFloat16ProductTests; the training loop does not use them yet.
+// The matrix products of mixed-precision training: inputs rounded to bfloat16, products
+// summed in float32, by the kernels of Sources/CKernels/bf16.c. The rounding, the products
+// and the choice of kernel; the training loop does not use them yet.
 import CKernels
 
 /// The kernels that compute bfloat16 products.
