@@ -90,7 +90,7 @@ static void pack_rows(const float *b, int ldb, int n, int k, unsigned short *pac
             long count = 2 * pairs - start < CHUNK ? 2 * pairs - start : CHUNK;
             long present = row < n ? (k - start < count ? k - start : count) : 0;
             if (present > 0) backprop_bf16_round(b + row * ldb + start, rounded, present);
-            for (long c = present < 0 ? 0 : present; c < count; c++) rounded[c] = 0;
+            for (long c = present; c < count; c++) rounded[c] = 0;
             for (long c = 0; c < count; c += 2) memcpy(panel + (start + c) * 16, rounded + c, 2 * sizeof *rounded);
         }
     }

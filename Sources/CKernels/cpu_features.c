@@ -23,8 +23,6 @@ static backprop_cpu_features read_features(void) {
     found.avx512f = avx512_state && ((ebx >> 16) & 1);
     unsigned int skylake = (1u << 16) | (1u << 17) | (1u << 28) | (1u << 30) | (1u << 31);  // F, DQ, CD, BW, VL
     found.avx512_skylake = avx512_state && (ebx & skylake) == skylake;
-    // AMX: BF16 and TILE (leaf 7, EDX bits 22 and 24) and the tile state in XCR0 (bits 17, 18).
-    found.amx_bf16 = ((edx >> 22) & 1) && ((edx >> 24) & 1) && (xcr0_low & 0x60000) == 0x60000;
     unsigned int max_subleaf = eax;
     if (max_subleaf >= 1 && __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) {
         found.avx512_bf16 = found.avx512_skylake && ((eax >> 5) & 1);  // VDPBF16PS
@@ -53,8 +51,6 @@ int backprop_has_avx512(void) { return backprop_cpu()->avx512f; }
 int backprop_has_avx2_fma(void) { return backprop_cpu()->avx2_fma; }
 
 int backprop_has_avx512_bf16(void) { return backprop_cpu()->avx512_bf16; }
-
-int backprop_has_amx_bf16(void) { return backprop_cpu()->amx_bf16; }
 
 const char *backprop_openblas_core(void) {
     const backprop_cpu_features *cpu = backprop_cpu();

@@ -8,7 +8,6 @@ typedef struct {
     int avx512f;         // AVX-512 Foundation
     int avx512_skylake;  // AVX-512 F, CD, BW, DQ and VL, which OpenBLAS's SkylakeX kernels need
     int avx512_bf16;     // AVX512-BF16 (VDPBF16PS), with the above
-    int amx_bf16;        // AMX-BF16 and AMX-TILE, with the tile state enabled by the system
 } backprop_cpu_features;
 
 /// This processor's extensions, read once with cpuid and xgetbv.
@@ -74,10 +73,6 @@ void backprop_sgemv_avx2(int m, int n, float alpha, const float *w, int ldw, con
 /// Whether this processor runs AVX512-BF16 code (VDPBF16PS), which the bfloat16 products'
 /// fast kernel needs.
 int backprop_has_avx512_bf16(void);
-
-/// Whether this processor has AMX-BF16 tiles and the system enables their state (a process
-/// must still ask Linux for it before use).
-int backprop_has_amx_bf16(void);
 
 /// y_i = x_i rounded to bfloat16 (its upper 16 bits as a float32, rounded to nearest, ties
 /// to even), for n values; NaN stays a quiet NaN of the same sign, ±∞ stays ±∞.
