@@ -5,7 +5,12 @@ The usual PyTorch training loop, without a DataLoader: each epoch permutes the
 preloaded tensors once and slices the mini-batches from them, so the loop measures the
 framework rather than data loading.
 
-    python peer_torch.py --workload W1|W2|W3|W4 [--seed N] [--epochs N] [--compile] [--flush-denormal]
+    python peer_torch.py --workload W1|W2|W3|W4 [--seed N] [--epochs N] [--compile] [--flush-denormal] [--bf16]
+
+With --bf16 the forward pass and loss of each training step run under
+torch.autocast("cpu", dtype=torch.bfloat16), PyTorch's mixed precision: nn.Linear's products
+(and their gradients) in bfloat16, the parameters and optimizer in float32. The test accuracy
+is measured in float32, as Backprop's is.
 
 The workloads are defined in workloads.py; the result is one JSON line on standard output.
 """
@@ -40,9 +45,10 @@ def build_model(workload: wl.Workload) -> nn.Sequential:
     return model
 
 
-def make_step(workload: wl.Workload, model, forward):
+def make_step(workload: wl.Workload, model, forward, bf16=False):
     """One training step on a mini-batch: forward (through `forward`, the compiled model
-    with --compile), the batch-mean loss, backward, the optimizer's update."""
+    with --compile), the batch-mean loss, backward, the optimizer's update; with `bf16`
+    the forward pass and loss under autocast to bfloat16."""
     params = model.parameters()
     if workload.optimizer == "adam":  # PyTorch's defaults are workloads.py's Adam constants
         optimizer = torch.optim.Adam(params, lr=workload.learning_rate)
@@ -60,7 +66,9 @@ def make_step(workload: wl.Workload, model, forward):
 
     def step(x, y):
         optimizer.zero_grad(set_to_none=True)
-        loss_of(x, y).backward()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = loss_of(x, y)
+        loss.backward()
         optimizer.step()
     return step
 
@@ -128,6 +136,8 @@ def main():
     parser.add_argument("--compile", action="store_true", help="run the model through torch.compile")
     parser.add_argument("--flush-denormal", action="store_true",
                         help="torch.set_flush_denormal(True): denormals read and written as zero (FTZ/DAZ)")
+    parser.add_argument("--bf16", action="store_true",
+                        help="train under torch.autocast(\"cpu\", dtype=torch.bfloat16)")
     args = parser.parse_args()
     if args.flush_denormal:
         assert torch.set_flush_denormal(True), "this CPU cannot flush denormals"
@@ -136,6 +146,7 @@ def main():
     generator = torch.Generator().manual_seed(args.seed)  # each epoch's shuffle
     x_train, y_train, x_test, y_test = map(torch.from_numpy, wl.load_fashion())
     peer = ("torch-compile" if args.compile else "torch-eager") + ("+ftz" if args.flush_denormal else "")
+    peer += " bf16" if args.bf16 else ""
     record = {"peer": peer, "workload": workload.name, "torch": torch.__version__, "seed": args.seed}
 
     model = build_model(workload)
@@ -147,7 +158,7 @@ def main():
         return
 
     forward = torch.compile(model) if args.compile else model
-    step = make_step(workload, model, forward)
+    step = make_step(workload, model, forward, bf16=args.bf16)
     # The quadratic loss compares with one-hot rows; cross-entropy takes the labels.
     targets = torch.nn.functional.one_hot(y_train, wl.CLASSES).float() if workload.loss == "quadratic" else y_train
     epochs = args.epochs or workload.epochs

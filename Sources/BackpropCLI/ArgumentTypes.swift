@@ -22,6 +22,7 @@ extension Initialization: ExpressibleByArgument {}
 extension LearningTask: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension FeatureScaler.Kind: ExpressibleByArgument {}
+extension Precision: ExpressibleByArgument {}
 
 /// A comma-separated list such as `784,30,10`.
 struct List<Element: LosslessStringConvertible & Sendable>: ExpressibleByArgument {

@@ -42,3 +42,14 @@ func quoted(_ text: String) -> String {
     guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
     return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }
+
+/// Says which kernels run the products when they are not float32 (on standard output unless
+/// `json`), and once on standard error when this processor has no bfloat16 instructions.
+func notePrecision(_ precision: Precision, json: Bool) {
+    guard precision == .bfloat16 else { return }
+    if !json { print("Matrix products in bf16 (inputs rounded to bfloat16, sums in float32) on the \(precision.kernels) kernels") }
+    if !Precision.processorHasBFloat16Instructions {
+        FileHandle.standardError.write(Data(
+            "note: this CPU has no bfloat16 instructions (AVX512-BF16); bf16 products give the same results on the \(precision.kernels) kernels, no faster than fp32\n".utf8))
+    }
+}

@@ -43,6 +43,9 @@ struct OptimizationOptions: ParsableArguments {
     @Option(help: "Scale gradients down to this global norm when larger.")
     var clipNorm: Double?
 
+    @Option(help: "Matrix products of forward and backward propagation: fp32, or bf16 (inputs rounded to bfloat16, sums in float32; weights, gradients and optimizer state stay float32).")
+    var precision: Precision = .float32
+
     func check() throws {
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
             throw ValidationError("--learning-rate must be a finite number > 0, got \(learningRate)")
@@ -95,6 +98,7 @@ struct OptimizationOptions: ParsableArguments {
         var trainer = Trainer(
             epochs: count, batchSize: batchSize, optimizer: configuration, seed: seed, schedule: plan, earlyStopping: stopping)
         trainer.clipNorm = clipNorm
+        trainer.precision = precision
         return trainer
     }
 
@@ -106,6 +110,7 @@ struct OptimizationOptions: ParsableArguments {
         if let weightDecay { result["weight_decay"] = "\(weightDecay)" }
         result["schedule"] = schedule.rawValue
         if let clipNorm { result["clip_norm"] = "\(clipNorm)" }
+        if precision != .float32 { result["precision"] = precision.rawValue }
         return result
     }
 }

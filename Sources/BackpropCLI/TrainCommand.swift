@@ -118,6 +118,8 @@ struct TrainCommand: ParsableCommand {
         let reporter = ProgressReporter(mode: mode, epochs: session.trainer.epochs)
         if let resume, !json, leader { print("Resuming \(resume) at epoch \(session.state.epoch), batch \(session.state.batch)") }
         reporter.start(describe(session.network), examples: session.data.count, validation: session.validation?.count)
+        let precision = session.trainer.precision
+        if leader { notePrecision(precision, json: json) }
         if communicator.size > 1, leader, !json {
             let batch = session.trainer.batchSize
             let (low, high) = (batch / communicator.size, (batch + communicator.size - 1) / communicator.size)
@@ -149,7 +151,10 @@ struct TrainCommand: ParsableCommand {
         model.training?.history = session.state.history
         let history = session.state.history
 
-        var final: [String: Any] = ["final": true, "seconds": seconds, "epochs": history.epochs.count]
+        var final: [String: Any] = [
+            "final": true, "seconds": seconds, "epochs": history.epochs.count, "precision": precision.rawValue,
+            "kernels": precision.kernels,
+        ]
         if history.stoppedEarly { final["best_epoch"] = history.bestEpoch }
         if let test = session.test {
             final.merge(Report(model: model, evaluation: try model.evaluate(on: test)).fields(prefix: "test_")) { $1 }

@@ -1,6 +1,7 @@
 // The bfloat16 products of mixed precision: inputs rounded to bfloat16 (float32's upper 16
-// bits), products summed in float32. Two kernels give the same bits: a portable one, and one
-// for AVX512-BF16 (VDPBF16PS: 16 sums of pairs of products per instruction). Their order of
+// bits), products summed in float32. Three kernels give the same bits: a portable one, one
+// for AVX512-BF16 (VDPBF16PS: 16 sums of pairs of products per instruction), and one in
+// AVX2's float32 FMAs for processors without bfloat16 instructions. Their order of
 // summation is VDPBF16PS's, written out in backprop_sgemm_bf16's comment in kernels.h.
 #include "kernels.h"
 
@@ -202,12 +203,83 @@ BF16_TARGET static void sgemm_bf16_avx512(int m, int n, int k, const unsigned sh
 }
 #endif
 
+#if defined(__x86_64__)
+#define AVX2_TARGET __attribute__((target("avx2,fma")))
+
+/// MXCSR's "denormals are zero" and "flush to zero": with them an FMA reads subnormal inputs
+/// as zero and writes a subnormal sum as zero, as VDPBF16PS does.
+enum { MXCSR_DAZ_FTZ = 0x8040 };
+
+/// ROWS rows of C by the 16 columns of `panel`: each pair of B's panel widened to float32
+/// (the even value shifted up, the odd one masked), each row's pair broadcast, and the two
+/// products added one after the other with FMA (exact products, so one rounding per sum).
+AVX2_TARGET static inline __attribute__((always_inline)) void tile_avx2(
+    const int rows, long pairs, const unsigned short *a, int lda, const unsigned short *packed_b, int panel, int n,
+    float *c, int ldc, int accumulate) {
+    const __m256i high = _mm256_set1_epi32((int)0xffff0000u);
+    __m256 sum[4][2];
+    for (int r = 0; r < rows; r++) sum[r][0] = sum[r][1] = _mm256_setzero_ps();
+    const unsigned short *b = packed_b + (long)panel * pairs * 32;
+    unsigned int csr = _mm_getcsr();
+    _mm_setcsr(csr | MXCSR_DAZ_FTZ);
+    for (long p = 0; p < pairs; p++) {
+        __m256i raw[2] = {_mm256_loadu_si256((const __m256i *)(b + p * 32)),
+                          _mm256_loadu_si256((const __m256i *)(b + p * 32 + 16))};
+        __m256 even[2], odd[2];
+        for (int q = 0; q < 2; q++) {
+            even[q] = _mm256_castsi256_ps(_mm256_slli_epi32(raw[q], 16));
+            odd[q] = _mm256_castsi256_ps(_mm256_and_si256(raw[q], high));
+        }
+        for (int r = 0; r < rows; r++) {
+            unsigned int pair;
+            memcpy(&pair, a + (long)r * lda + 2 * p, sizeof pair);
+            __m256i ar = _mm256_set1_epi32((int)pair);
+            __m256 ae = _mm256_castsi256_ps(_mm256_slli_epi32(ar, 16)), ao = _mm256_castsi256_ps(_mm256_and_si256(ar, high));
+            for (int q = 0; q < 2; q++) {
+                sum[r][q] = _mm256_fmadd_ps(ao, odd[q], sum[r][q]);
+                sum[r][q] = _mm256_fmadd_ps(ae, even[q], sum[r][q]);
+            }
+        }
+    }
+    _mm_setcsr(csr);
+    int column = panel * 16, count = n - column < 16 ? n - column : 16;
+    for (int r = 0; r < rows; r++) {
+        float *out = c + (long)r * ldc + column;
+        float value[16];
+        _mm256_storeu_ps(value, sum[r][0]);
+        _mm256_storeu_ps(value + 8, sum[r][1]);
+        for (int j = 0; j < count; j++) out[j] = accumulate ? out[j] + value[j] : value[j];
+    }
+}
+
+/// The AVX2 kernel, for processors without bfloat16 instructions: tiles of 4 rows × 16
+/// columns in float32 FMAs under DAZ and FTZ, the same bits as the others.
+AVX2_TARGET static void sgemm_bf16_avx2(int m, int n, int k, const unsigned short *a, int lda,
+                                        const unsigned short *packed_b, float *c, int ldc, int accumulate) {
+    long pairs = (k + 1) / 2;
+    int panels = (n + 15) / 16;
+    for (int panel = 0; panel < panels; panel++) {
+        int i = 0;
+        for (; i + 4 <= m; i += 4) {
+            tile_avx2(4, pairs, a + (long)i * lda, lda, packed_b, panel, n, c + (long)i * ldc, ldc, accumulate);
+        }
+        for (; i < m; i++) {
+            tile_avx2(1, pairs, a + (long)i * lda, lda, packed_b, panel, n, c + (long)i * ldc, ldc, accumulate);
+        }
+    }
+}
+#endif
+
 void backprop_sgemm_bf16(backprop_bf16_kernel kernel, int m, int n, int k, const unsigned short *a, int lda,
                          const unsigned short *packed_b, float *c, int ldc, int accumulate) {
     if (m <= 0 || n <= 0) return;
 #if defined(__x86_64__)
     if (kernel == BACKPROP_BF16_AVX512 && backprop_has_avx512_bf16()) {
         sgemm_bf16_avx512(m, n, k, a, lda, packed_b, c, ldc, accumulate);
+        return;
+    }
+    if (kernel == BACKPROP_BF16_AVX2 && backprop_has_avx2_fma()) {
+        sgemm_bf16_avx2(m, n, k, a, lda, packed_b, c, ldc, accumulate);
         return;
     }
 #endif

@@ -7,7 +7,7 @@ struct Peers {
     let folder: String
 
     /// Every peer of `workload`, once each: NumPy and torch eager everywhere, torch.compile
-    /// for W2 and W3, JAX for W2 and W4 (the workloads its script has). W1 and W3 run one
+    /// and torch eager under bfloat16 autocast for W2 and W3, JAX for W2 and W4 (the workloads its script has). W1 and W3 run one
     /// epoch, W2 its five.
     func runAll(_ workload: String, seed: Int) -> [Result] {
         let epochs: Int? = workload == "W2" ? 5 : workload == "W4" ? nil : 1
@@ -15,6 +15,7 @@ struct Peers {
         results += run("peer_torch.py", workload: workload, epochs: epochs, seed: seed)
         if workload == "W2" || workload == "W3" {
             results += run("peer_torch.py", workload: workload, epochs: epochs, seed: seed, extra: ["--compile"])
+            results += run("peer_torch.py", workload: workload, epochs: epochs, seed: seed, extra: ["--bf16"])
         }
         if workload == "W2" || workload == "W4" {
             results += run("peer_jax.py", workload: workload, epochs: epochs, seed: seed)

@@ -51,8 +51,8 @@ struct Workloads {
     func run(_ workload: String) throws -> [Result] {
         switch workload {
         case "W1": [try w1()]
-        case "W2": [try w2()]
-        case "W3": [try w3()]
+        case "W2": [try w2(), try w2(precision: .bfloat16)]
+        case "W3": [try w3(), try w3(precision: .bfloat16)]
         default: try w4()
         }
     }
@@ -65,19 +65,21 @@ struct Workloads {
         return try train(&network, optimizer: &sgd, batchSize: 10, epochs: 1, name: "W1")
     }
 
-    /// W2: [784, 256, 128, 10], ReLU, softmax cross-entropy, Adam 1e-3, batch 64, 5 epochs.
-    func w2() throws -> Result {
+    /// W2: [784, 256, 128, 10], ReLU, softmax cross-entropy, Adam 1e-3, batch 64, 5 epochs;
+    /// its products in `precision`.
+    func w2(precision: Precision = .float32) throws -> Result {
         var network = try Network<Float>(sizes: [784, 256, 128, 10], activation: .relu, loss: .crossEntropy, seed: seed)
         var adam = try Adam<Float>(learningRate: 1e-3)
-        return try train(&network, optimizer: &adam, batchSize: 64, epochs: 5, name: "W2")
+        return try train(&network, optimizer: &adam, batchSize: 64, epochs: 5, name: "W2", precision: precision)
     }
 
-    /// W3: [784, 1024, 1024, 10], ReLU, softmax cross-entropy, SGD 0.01, batch 512, 1 epoch per repeat.
-    func w3() throws -> Result {
+    /// W3: [784, 1024, 1024, 10], ReLU, softmax cross-entropy, SGD 0.01, batch 512, 1 epoch per
+    /// repeat; its products in `precision`.
+    func w3(precision: Precision = .float32) throws -> Result {
         var network = try Network<Float>(sizes: [784, 1024, 1024, 10], activation: .relu, loss: .crossEntropy, seed: seed)
         var sgd = try SGD<Float>(learningRate: 0.01)
         PeakMemory.reset()
-        var result = try train(&network, optimizer: &sgd, batchSize: 512, epochs: 1, name: "W3")
+        var result = try train(&network, optimizer: &sgd, batchSize: 512, epochs: 1, name: "W3", precision: precision)
         result.peakMemoryMB = PeakMemory.megabytes()
         result.gflops = 6 * Double(parameterCount([784, 1024, 1024, 10])) * result.examplesPerSecond / 1e9
         return result
@@ -126,17 +128,23 @@ struct Workloads {
         ]
     }
 
-    /// Trains `epochs` epochs, timing each; counts allocations over one more epoch.
+    /// Trains `epochs` epochs with products in `precision`, timing each; counts allocations
+    /// over one more epoch.
     private func train<O: Optimizer<Float>>(
-        _ network: inout Network<Float>, optimizer: inout O, batchSize: Int, epochs: Int, name: String
+        _ network: inout Network<Float>, optimizer: inout O, batchSize: Int, epochs: Int, name: String,
+        precision: Precision = .float32
     ) throws -> Result {
+        let implementation = precision == .float32 ? "backprop" : "backprop \(precision.rawValue)"
         var random = RandomSource(seed: seed)
         var samples = Samples()
         for epoch in 1...epochs {
             var caught: Error?
             var net = network, opt = optimizer, rng = random
             samples.timings.append(Timing.measure {
-                do { _ = try net.trainEpoch(on: data.train, batchSize: batchSize, optimizer: &opt, random: &rng, epoch: epoch) }
+                do {
+                    _ = try net.trainEpoch(
+                        on: data.train, batchSize: batchSize, optimizer: &opt, random: &rng, epoch: epoch, precision: precision)
+                }
                 catch { caught = error }
             })
             if let caught { throw caught }
@@ -147,18 +155,20 @@ struct Workloads {
         let accuracy = try network.evaluate(on: data.test).accuracy
         guard countsAllocations else {
             return Result(
-                workload: name, implementation: "backprop", seconds: samples,
+                workload: name, implementation: implementation, seconds: samples,
                 examplesPerSecond: Double(data.train.count) / samples.best, accuracy: accuracy)
         }
         // Allocations in the steady state: counted over batches 11 … 110 of one more epoch.
         var net = network, opt = optimizer, rng = random
         let counter = allocations
-        _ = try net.trainEpoch(on: data.train, batchSize: batchSize, optimizer: &opt, random: &rng, epoch: epochs + 1) { progress in
+        _ = try net.trainEpoch(
+            on: data.train, batchSize: batchSize, optimizer: &opt, random: &rng, epoch: epochs + 1, precision: precision
+        ) { progress in
             if progress.batch == 10 { counter.start() }
             if progress.batch == 110 { counter.stop() }
         }
         return Result(
-            workload: name, implementation: "backprop", seconds: samples,
+            workload: name, implementation: implementation, seconds: samples,
             examplesPerSecond: Double(data.train.count) / samples.best, accuracy: accuracy,
             allocationsPerStep: counter.count.map { Double($0) / 100 })
     }

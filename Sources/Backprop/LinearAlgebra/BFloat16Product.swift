@@ -1,24 +1,47 @@
 // The matrix products of mixed-precision training: inputs rounded to bfloat16, products
-// summed in float32, by the kernels of Sources/CKernels/bf16.c. The rounding, the products
-// and the choice of kernel; the training loop does not use them yet.
+// summed in float32, by the kernels of Sources/CKernels/bf16.c. The rounding, the kernels,
+// and a product C ← α op(A) op(B) + β C run through buffers made once.
 import CKernels
+import Foundation
 
-/// The kernels that compute bfloat16 products.
-enum BFloat16Kernels: CaseIterable, Sendable {
+/// The kernels that compute bfloat16 products; all give the same bits.
+enum BFloat16Kernels: String, CaseIterable, Sendable {
     /// Plain C, one product at a time in VDPBF16PS's order: every machine, not fast.
     case portable
-    /// AVX512-BF16's VDPBF16PS, 16 sums of pairs of products per instruction: the same bits.
-    case avx512
+    /// AVX2's float32 FMAs under "denormals are zero" and "flush to zero": for processors
+    /// without bfloat16 instructions, about as fast as float32.
+    case avx2
+    /// AVX512-BF16's VDPBF16PS, 16 sums of pairs of products per instruction.
+    case avx512 = "avx512-bf16"
 
-    /// The families this processor can run.
-    static let runnable = allCases.filter { $0 == .portable || backprop_has_avx512_bf16() != 0 }
+    /// Whether this processor can run the family.
+    var isRunnable: Bool {
+        switch self {
+        case .portable: true
+        case .avx2: backprop_has_avx2_fma() != 0
+        case .avx512: backprop_has_avx512_bf16() != 0
+        }
+    }
 
-    /// The fastest family this processor has.
-    static let fastest: BFloat16Kernels = runnable.last ?? .portable
+    /// The families this processor can run, whatever `BACKPROP_ISA` says (for tests).
+    static let runnable = allCases.filter(\.isRunnable)
+
+    /// The family the products use: the fastest the processor has within `BACKPROP_ISA`'s limit.
+    static let fastest: BFloat16Kernels = {
+        switch InstructionSet.limit {
+        case .portable: .portable
+        case .avx2: avx2.isRunnable ? .avx2 : .portable
+        case .avx512: avx512.isRunnable ? .avx512 : avx2.isRunnable ? .avx2 : .portable
+        }
+    }()
+
+    /// Whether the family uses bfloat16 instructions, rather than computing their sums another way.
+    var hasInstructions: Bool { self == .avx512 }
 
     var code: backprop_bf16_kernel {
         switch self {
         case .portable: BACKPROP_BF16_PORTABLE
+        case .avx2: BACKPROP_BF16_AVX2
         case .avx512: BACKPROP_BF16_AVX512
         }
     }
@@ -39,6 +62,98 @@ enum BFloat16 {
 
     /// The float32 a bfloat16 stands for (exact).
     static func widen(_ h: UInt16) -> Float { Float(bitPattern: UInt32(h) << 16) }
+
+    /// Elements of op(A) rounded for a product with k columns: rows padded to an even length.
+    static func roundedCount(rows m: Int, columns k: Int) -> Int { m * ((k + 1) / 2 * 2) }
+
+    /// Elements of op(B)ᵀ (n × k) packed for the kernels.
+    static func packedCount(rows n: Int, columns k: Int) -> Int {
+        backprop_bf16_packed_b_count(Int32(clamping: n), Int32(clamping: k))
+    }
+}
+
+/// The buffers of bfloat16 products, made once for the largest product they will run: op(A)
+/// rounded row by row, and op(B) rounded and packed. One product runs at a time.
+final class BFloat16Buffers: @unchecked Sendable {
+    let kernels: BFloat16Kernels
+    private let rounded: UnsafeMutableBufferPointer<UInt16>
+    private let packed: UnsafeMutableBufferPointer<UInt16>
+
+    /// Buffers for products whose op(A) has at most `rounded` elements once rounded
+    /// (`BFloat16.roundedCount`) and op(B) at most `packed` once packed (`BFloat16.packedCount`).
+    init(rounded: Int, packed: Int, kernels: BFloat16Kernels = .fastest) {
+        self.kernels = kernels
+        self.rounded = .allocate(capacity: max(1, rounded))
+        self.packed = .allocate(capacity: max(1, packed))
+        self.rounded.initialize(repeating: 0)
+        self.packed.initialize(repeating: 0)
+    }
+
+    deinit {
+        rounded.deallocate()
+        packed.deallocate()
+    }
+
+    /// Runs `product` (C ← α op(A) op(B) + β C) with op(A) and op(B) rounded to bfloat16 and
+    /// each element of op(A) op(B) summed in float32 as `backprop_sgemm_bf16` does, then scaled by
+    /// α; β must be 0 or, with α = 1, 1. Returns false, C untouched, for another β or a
+    /// product larger than the buffers.
+    func multiply(_ product: MatrixProduct<Float>) -> Bool {
+        let (m, n, k) = (product.m, product.n, product.k)
+        guard product.beta == 0 || (product.beta == 1 && product.alpha == 1),
+              BFloat16.roundedCount(rows: m, columns: k) <= rounded.count,
+              BFloat16.packedCount(rows: n, columns: k) <= packed.count,
+              let a = rounded.baseAddress, let b = packed.baseAddress
+        else { return false }
+        guard m > 0, n > 0 else { return true }
+        let lda = (k + 1) / 2 * 2
+        let (opA, opB) = (product.a, product.b)
+        // op(B)ᵀ is B itself where op(B) = Bᵀ.
+        backprop_bf16_round_rows(opA.transposed ? 1 : 0, opA.start, Int32(opA.rowStride), Int32(m), Int32(k), a, Int32(lda))
+        backprop_bf16_pack_b(opB.transposed ? 0 : 1, opB.start, Int32(opB.rowStride), Int32(n), Int32(k), b)
+        let job = BFloat16Blocks(
+            kernels: kernels, m: m, n: n, k: k, a: a, lda: lda, packed: b, c: product.c, ldc: product.ldc,
+            accumulate: product.beta == 1)
+        inParallel(parts: parallelParts(operations: 2 * m * n * k), job)
+        if product.alpha != 1 {
+            for i in 0..<m {
+                let row = product.c + i * product.ldc
+                for j in 0..<n { row[j] *= product.alpha }
+            }
+        }
+        return true
+    }
+}
+
+/// One bfloat16 product split over the helper threads: blocks of 16-column panels of C, or
+/// blocks of rows where C has too few panels.
+private struct BFloat16Blocks: ParallelJob {
+    let kernels: BFloat16Kernels
+    let m: Int, n: Int, k: Int
+    let a: UnsafePointer<UInt16>, lda: Int
+    let packed: UnsafePointer<UInt16>
+    let c: UnsafeMutablePointer<Float>, ldc: Int
+    let accumulate: Bool
+
+    func run(part: Int, of parts: Int) {
+        let panels = (n + 15) / 16, pairs = (k + 1) / 2
+        if panels >= 2 * parts {
+            let first = partStart(part, of: parts, count: panels, multiple: 1)
+            let last = partStart(part + 1, of: parts, count: panels, multiple: 1)
+            guard last > first else { return }
+            let columns = Swift.min(n, last * 16) - first * 16
+            backprop_sgemm_bf16(
+                kernels.code, Int32(m), Int32(columns), Int32(k), a, Int32(lda), packed + first * pairs * 32,
+                c + first * 16, Int32(ldc), accumulate ? 1 : 0)
+        } else {
+            let first = partStart(part, of: parts, count: m, multiple: 4)
+            let last = partStart(part + 1, of: parts, count: m, multiple: 4)
+            guard last > first else { return }
+            backprop_sgemm_bf16(
+                kernels.code, Int32(last - first), Int32(n), Int32(k), a + first * lda, Int32(lda), packed,
+                c + first * ldc, Int32(ldc), accumulate ? 1 : 0)
+        }
+    }
 }
 
 extension Matrix where Element == Float {
@@ -56,19 +171,19 @@ extension Matrix where Element == Float {
         guard k == kB else {
             throw BackpropError.shapeMismatch(what: "op(B) of op(A) op(B)ᵀ in bfloat16", expected: "\(k) columns, as op(A) has", got: "\(kB)")
         }
-        let lda = (k + 1) / 2 * 2
-        var a = [UInt16](repeating: 0, count: m * lda)
-        elements.withUnsafeBufferPointer { source in
-            backprop_bf16_round_rows(transposeA ? 1 : 0, source.baseAddress, Int32(columns), Int32(m), Int32(k), &a, Int32(lda))
+        let buffers = BFloat16Buffers(
+            rounded: BFloat16.roundedCount(rows: m, columns: k), packed: BFloat16.packedCount(rows: n, columns: k),
+            kernels: kernel)
+        var c = Matrix<Float>(rows: m, columns: n)
+        withPointer { a in
+            b.withPointer { bStart in
+                c.withMutablePointer { c in
+                    _ = buffers.multiply(MatrixProduct(
+                        MatrixOperand(a, rows: rows, columns: columns, transposed: transposeA),
+                        MatrixOperand(bStart, rows: b.rows, columns: b.columns, transposed: !transposeB), into: c))
+                }
+            }
         }
-        var packed = [UInt16](repeating: 0, count: backprop_bf16_packed_b_count(Int32(n), Int32(k)))
-        b.elements.withUnsafeBufferPointer { source in
-            backprop_bf16_pack_b(transposeB ? 1 : 0, source.baseAddress, Int32(b.columns), Int32(n), Int32(k), &packed)
-        }
-        var c = [Float](repeating: 0, count: m * n)
-        c.withUnsafeMutableBufferPointer { c in
-            backprop_sgemm_bf16(kernel.code, Int32(m), Int32(n), Int32(k), a, Int32(lda), packed, c.baseAddress, Int32(n), 0)
-        }
-        return try Matrix(rows: m, columns: n, elements: c)
+        return c
     }
 }

@@ -22,12 +22,23 @@ public enum MatrixProductEngine: String, Sendable, CaseIterable {
 }
 
 /// The processor features the products may use: all the processor has, unless the
-/// environment variable `BACKPROP_ISA=avx2` limits them to AVX2 (to measure an AVX2-only
-/// machine's speed on an AVX-512 one).
+/// environment variable `BACKPROP_ISA` limits them — `avx2` to AVX2 (to measure an
+/// AVX2-only machine's speed on an AVX-512 one), `portable` to none of Backprop's own vector
+/// kernels (float32 products then run on BLAS, bfloat16 ones on the portable kernel);
+/// `avx512` is the default, all there is.
 enum InstructionSet {
-    static let limitedToAVX2 = ProcessInfo.processInfo.environment["BACKPROP_ISA"]?.lowercased() == "avx2"
-    static let avx512 = !limitedToAVX2 && backprop_has_avx512() != 0
-    static let avx2 = backprop_has_avx2_fma() != 0
+    enum Limit: String, CaseIterable {
+        case avx512, avx2, portable
+    }
+
+    /// The limit `BACKPROP_ISA` sets (`.avx512`, no limit, when it is unset or not a limit).
+    static let limit = limit(in: ProcessInfo.processInfo.environment)
+    static let avx512 = limit == .avx512 && backprop_has_avx512() != 0
+    static let avx2 = limit != .portable && backprop_has_avx2_fma() != 0
+
+    static func limit(in environment: [String: String]) -> Limit {
+        environment["BACKPROP_ISA"].flatMap { Limit(rawValue: $0.lowercased()) } ?? .avx512
+    }
 }
 
 /// Backprop's own matrix-product kernels, one family per instruction set.
@@ -54,7 +65,7 @@ private let engineSetting = Atomic<Int>(
 
 /// What is wrong with the environment variables that choose the engine and the
 /// instructions — `BACKPROP_GEMM` other than `automatic`, `blas` or `builtin`, or
-/// `BACKPROP_ISA` other than `avx2` (either in any case) — for a program to warn about,
+/// `BACKPROP_ISA` other than `avx512`, `avx2` or `portable` (either in any case) — for a program to warn about,
 /// since the library then ignores them; nil when both are unset or valid.
 public func matrixProductSettingsProblem(
     in environment: [String: String] = ProcessInfo.processInfo.environment
@@ -64,8 +75,9 @@ public func matrixProductSettingsProblem(
         let names = MatrixProductEngine.allCases.map(\.rawValue).joined(separator: ", ")
         problems.append("BACKPROP_GEMM=\(engine) is not an engine (expected one of \(names)); using automatic")
     }
-    if let isa = environment["BACKPROP_ISA"], isa.lowercased() != "avx2" {
-        problems.append("BACKPROP_ISA=\(isa) is not an instruction set limit (expected avx2); using all the processor has")
+    if let isa = environment["BACKPROP_ISA"], InstructionSet.Limit(rawValue: isa.lowercased()) == nil {
+        let names = InstructionSet.Limit.allCases.map(\.rawValue).joined(separator: ", ")
+        problems.append("BACKPROP_ISA=\(isa) is not an instruction set limit (expected one of \(names)); using all the processor has")
     }
     return problems.isEmpty ? nil : problems.joined(separator: "; ")
 }

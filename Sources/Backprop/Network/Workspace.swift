@@ -24,11 +24,15 @@ final class Workspace<S: Scalar> {
     let ones: UnsafeMutablePointer<S>
     /// ∂C/∂W^l and ∂C/∂b^l of the last backward pass.
     var gradients: Gradients<S>
+    /// The buffers of the bfloat16 products, when the products of forward and backward
+    /// propagation run in bfloat16 (only for `Float`).
+    let bfloat16: BFloat16Buffers?
 
     /// Buffers for `capacity` examples; with `training` false only z and a (inference needs
     /// neither δ, dropout masks nor gradients), and without `storesInputs` no a^1 either
-    /// (the forward pass then reads the caller's inputs in place).
-    init(sizes: [Int], capacity: Int, training: Bool = true, storesInputs: Bool = true) {
+    /// (the forward pass then reads the caller's inputs in place). With `precision`
+    /// `.bfloat16` (and S = Float) the products run in bfloat16.
+    init(sizes: [Int], capacity: Int, training: Bool = true, storesInputs: Bool = true, precision: Precision = .float32) {
         let capacity = max(1, capacity)
         self.sizes = sizes
         self.capacity = capacity
@@ -48,10 +52,43 @@ final class Workspace<S: Scalar> {
         ones = buffer(1)
         ones.update(repeating: 1, count: capacity)
         gradients = training ? Gradients(sizes: sizes) : Gradients(sizes: [])
+        bfloat16 = precision == .bfloat16 && S.self == Float.self
+            ? Self.bfloat16Buffers(sizes: sizes, capacity: capacity, training: training) : nil
     }
 
-    convenience init(for network: Network<S>, capacity: Int, training: Bool = true, storesInputs: Bool = true) {
-        self.init(sizes: network.sizes, capacity: capacity, training: training, storesInputs: storesInputs)
+    convenience init(
+        for network: Network<S>, capacity: Int, training: Bool = true, storesInputs: Bool = true,
+        precision: Precision = .float32
+    ) {
+        self.init(sizes: network.sizes, capacity: capacity, training: training, storesInputs: storesInputs, precision: precision)
+    }
+
+    /// Buffers for the largest bfloat16 product of a pass over `capacity` examples: each
+    /// layer's A Wᵀ and, in training, Δ W and Δᵀ A.
+    private static func bfloat16Buffers(sizes: [Int], capacity: Int, training: Bool) -> BFloat16Buffers {
+        var rounded = 0, packed = 0
+        for (nIn, nOut) in zip(sizes, sizes.dropFirst()) {
+            rounded = max(rounded, BFloat16.roundedCount(rows: capacity, columns: nIn))
+            packed = max(packed, BFloat16.packedCount(rows: nOut, columns: nIn))
+            if training {
+                rounded = max(
+                    rounded, BFloat16.roundedCount(rows: capacity, columns: nOut),
+                    BFloat16.roundedCount(rows: nOut, columns: capacity))
+                packed = max(
+                    packed, BFloat16.packedCount(rows: nIn, columns: nOut), BFloat16.packedCount(rows: nIn, columns: capacity))
+            }
+        }
+        return BFloat16Buffers(rounded: rounded, packed: packed)
+    }
+
+    /// Runs `product` in this workspace's precision: in bfloat16 where it has the buffers for
+    /// it, else in S.
+    @inline(__always)
+    func multiply(_ product: MatrixProduct<S>) {
+        if let bfloat16, S.self == Float.self, bfloat16.multiply(unsafeBitCast(product, to: MatrixProduct<Float>.self)) {
+            return
+        }
+        S.multiply(product)
     }
 
     deinit {

@@ -66,7 +66,7 @@ extension Network {
     ) {
         let deltaT = MatrixOperand(UnsafePointer(workspace.delta[k + 1]), rows: m, columns: shape.outputs, transposed: true)
         let input = MatrixOperand(workspace.output(k), rows: m, columns: shape.inputs)
-        S.multiply(MatrixProduct(deltaT, input, into: w, alpha: scaling.alpha, beta: scaling.beta))
+        workspace.multiply(MatrixProduct(deltaT, input, into: w, alpha: scaling.alpha, beta: scaling.beta))
     }
 
     /// b ← α (Δ^(l+1))ᵀ 1 + β b for layer `k`: its bias gradient or an SGD step on its biases.
@@ -85,7 +85,7 @@ extension Network {
     private func propagateDelta(to k: Int, _ workspace: Workspace<S>, rows m: Int) {
         let nIn = layers[k].inputSize, nOut = layers[k].outputSize
         layers[k].weight.withPointer { w in
-            S.multiply(MatrixProduct(
+            workspace.multiply(MatrixProduct(
                 MatrixOperand(UnsafePointer(workspace.delta[k + 1]), rows: m, columns: nOut),
                 MatrixOperand(w, rows: nOut, columns: nIn), into: workspace.delta[k]))
         }

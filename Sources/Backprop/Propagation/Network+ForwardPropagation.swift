@@ -16,7 +16,7 @@ extension Network {
             let z = workspace.z[k + 1], a = workspace.a[k + 1]
             let input = k == 0 ? inputs ?? UnsafePointer(workspace.a[0]) : UnsafePointer(workspace.output(k))
             layer.weight.withPointer { w in  // Z = A (W^l)ᵀ
-                S.multiply(MatrixProduct(
+                workspace.multiply(MatrixProduct(
                     MatrixOperand(input, rows: m, columns: nIn), MatrixOperand(w, rows: nOut, columns: nIn, transposed: true),
                     into: z))
             }

@@ -12,8 +12,9 @@ final class MiniBatches<S: Scalar> {
     /// A batch's loss and correct count, summed across ranks while backpropagation runs.
     let sums = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2)
 
+    /// Batches of `size`, whose products run in `precision`.
     /// - Throws: `BackpropError` if the data do not fit `network`, are empty, or `size` < 1.
-    init(_ data: Dataset<S>, size: Int, for network: Network<S>) throws {
+    init(_ data: Dataset<S>, size: Int, for network: Network<S>, precision: Precision = .float32) throws {
         try data.validate(for: network)
         guard size > 0 else {
             throw BackpropError.invalidHyperparameter(name: "batch size", value: "\(size)", expected: "an integer ≥ 1")
@@ -24,7 +25,7 @@ final class MiniBatches<S: Scalar> {
         self.data = data
         self.size = size
         count = (data.count + size - 1) / size
-        workspace = Workspace(for: network, capacity: Swift.min(size, data.count))
+        workspace = Workspace(for: network, capacity: Swift.min(size, data.count), precision: precision)
         order = Array(0..<data.count)
         sums.initialize(repeating: 0)
     }

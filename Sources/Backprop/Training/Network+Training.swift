@@ -13,6 +13,7 @@ extension Network {
     ///   - optimizer: updates the parameters after every mini-batch, keeping its state.
     ///   - random: shuffles the examples and draws the dropout masks; it advances.
     ///   - epoch: the epoch's number, for progress and error messages.
+    ///   - precision: the arithmetic of the matrix products (`Precision`); float32 by default.
     ///   - onBatch: called after every mini-batch; throwing stops training.
     /// - Returns: the mean training cost and, for class targets, the accuracy over the
     ///   epoch's examples, each measured before its batch's update (as Keras reports them).
@@ -20,9 +21,10 @@ extension Network {
     ///   or the cost or a parameter becomes NaN or ±∞ (the error names epoch and batch).
     public mutating func trainEpoch<O: Optimizer<S>>(
         on data: Dataset<S>, batchSize: Int, optimizer: inout O, random: inout RandomSource,
-        epoch: Int = 1, onBatch: (BatchProgress) throws -> Void = { _ in }
+        epoch: Int = 1, precision: Precision = .float32, onBatch: (BatchProgress) throws -> Void = { _ in }
     ) throws -> Evaluation {
-        let batches = try MiniBatches(data, size: batchSize, for: self)
+        try precision.check(for: S.self)
+        let batches = try MiniBatches(data, size: batchSize, for: self, precision: precision)
         var state = TrainingState(
             network: self, random: random, scheduler: LearningRateScheduler(.constant, initialRate: optimizer.learningRate))
         state.epoch = epoch

@@ -23,6 +23,20 @@ public struct Trainer: Codable, Equatable, Sendable {
     /// The largest global gradient norm ‖g‖₂ allowed; larger gradients are scaled down to it
     /// before each update (PyTorch's `clip_grad_norm_`).
     public var clipNorm: Double?
+    /// The arithmetic of the matrix products of forward and backward propagation:
+    /// float32 (the default) or mixed precision with bfloat16 products (`Float` networks only).
+    /// Evaluation after each epoch runs in float32 on the float32 weights.
+    public var precision: Precision {
+        get { storedPrecision ?? .float32 }
+        set { storedPrecision = newValue == .float32 ? nil : newValue }
+    }
+    /// nil for float32, so that files without the key (written before it existed) read the same.
+    private var storedPrecision: Precision?
+
+    private enum CodingKeys: String, CodingKey {
+        case epochs, batchSize, optimizer, seed, schedule, earlyStopping, clipNorm
+        case storedPrecision = "precision"
+    }
 
     /// Settings for a run without gradient clipping; they are checked when training starts.
     public init(
@@ -78,6 +92,7 @@ public struct Trainer: Codable, Equatable, Sendable {
                 name: "batch size", value: "\(batchSize)", expected: "an integer from 1 to \(Self.maximumBatchSize)")
         }
         if let clipNorm { try checkHyperparameter("gradient clipping norm", clipNorm, 0...Double.infinity, open: true) }
+        try precision.check(for: S.self)
         try optimizer.validate()
         try schedule.validate()
         try data.validate(for: network)

@@ -64,7 +64,7 @@ public struct TrainingSession<S: Scalar> {
         self.optimizer = optimizer
         self.validation = evaluation.validation
         self.test = evaluation.test
-        batches = try MiniBatches(data, size: trainer.batchSize, for: state.network)
+        batches = try MiniBatches(data, size: trainer.batchSize, for: state.network, precision: trainer.precision)
         guard state.isFinished || state.batch < batches.count else {
             throw BackpropError.shapeMismatch(
                 what: "batch to continue from", expected: "below \(batches.count), the batches per epoch of these data",

@@ -78,9 +78,10 @@ int backprop_has_avx512_bf16(void);
 /// to even), for n values; NaN stays a quiet NaN of the same sign, ±∞ stays ±∞.
 void backprop_bf16_round(const float *x, unsigned short *y, long n);
 
-/// The bfloat16 kernels: the portable one, or the AVX512-BF16 one (where
-/// backprop_has_avx512_bf16() is 1).
-typedef enum { BACKPROP_BF16_PORTABLE = 0, BACKPROP_BF16_AVX512 = 1 } backprop_bf16_kernel;
+/// The bfloat16 kernels: the portable one, the AVX512-BF16 one (where
+/// backprop_has_avx512_bf16() is 1), or the AVX2 one (float32 FMAs, where
+/// backprop_has_avx2_fma() is 1). A kernel the processor lacks falls back to the portable one.
+typedef enum { BACKPROP_BF16_PORTABLE = 0, BACKPROP_BF16_AVX512 = 1, BACKPROP_BF16_AVX2 = 2 } backprop_bf16_kernel;
 
 /// The bfloat16 values backprop_bf16_pack_b writes for an n × k matrix B: n rounded up to 16,
 /// times k rounded up to 2.
@@ -102,7 +103,7 @@ void backprop_bf16_pack_b(int transposed, const float *b, int ldb, int n, int k,
 /// backprop_bf16_pack_b; C is float32, m × n, rows `ldc` apart. Every element of A Bᵀ is
 /// summed as VDPBF16PS does it, in one float32 sum s from 0: for p = 0, 1, …:
 /// s ← s + a_(2p+1) b_(2p+1), then s ← s + a_(2p) b_(2p), each product exact, each sum
-/// rounded to nearest even; subnormal inputs and sums count as zero. So both kernels give
+/// rounded to nearest even; subnormal inputs and sums count as zero. So every kernel gives
 /// the same bits. Runs on the calling thread.
 void backprop_sgemm_bf16(backprop_bf16_kernel kernel, int m, int n, int k, const unsigned short *a, int lda,
                          const unsigned short *packed_b, float *c, int ldc, int accumulate);
