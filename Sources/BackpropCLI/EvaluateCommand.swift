@@ -23,14 +23,21 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
+    @OptionGroup var precision: PrecisionOption
+
     @OptionGroup var limits: InputLimitOptions
 
     func run() throws {
         let trained: Model<Float> = try ModelFile.read(from: model, maximumBytes: limits.maxInputBytes)
         let dataset = try trained.dataset(reading: data, options: limits.applied(to: DataFileOptions(labelsPath: labels, labelColumn: label)))
-        let report = Report(model: trained, evaluation: try trained.evaluate(on: dataset))
+        let precision = precision.precision
+        notePrecision(precision, json: json)
+        let report = Report(model: trained, evaluation: try trained.evaluate(on: dataset, precision: precision))
         if json {
-            printJSON(report.json)
+            var object = report.json
+            object["precision"] = precision.rawValue
+            object["kernels"] = precision.kernels
+            printJSON(object)
         } else {
             print(report.text, terminator: "")
         }

@@ -25,14 +25,15 @@ func prepareFolder(_ folder: String, flag: String) throws {
 }
 
 /// Writes the trained `model` to `path`; if that fails after all, writes it to a new file
-/// in the temporary folder and says where, so that the run is not lost.
-func saveTrainedModel(_ model: Model<Float>, to path: String) throws {
+/// in the temporary folder and says where, so that the run is not lost. With `bfloat16` the
+/// tensors are BF16.
+func saveTrainedModel(_ model: Model<Float>, to path: String, bfloat16: Bool = false) throws {
     do {
-        try ModelFile.write(model, to: path)
+        try ModelFile.write(model, to: path, bfloat16: bfloat16)
     } catch {
         let rescue = FileManager.default.temporaryDirectory
             .appendingPathComponent("backprop-trained-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).safetensors").path
-        guard (try? ModelFile.write(model, to: rescue)) != nil else { throw error }
+        guard (try? ModelFile.write(model, to: rescue, bfloat16: bfloat16)) != nil else { throw error }
         throw CLIError("\(error); the trained model is saved in \(rescue) instead")
     }
 }

@@ -21,6 +21,8 @@ struct PredictCommand: ParsableCommand {
     @Flag(help: "Add each class's probability.")
     var probabilities = false
 
+    @OptionGroup var precision: PrecisionOption
+
     @OptionGroup var limits: InputLimitOptions
 
     func run() throws {
@@ -33,7 +35,8 @@ struct PredictCommand: ParsableCommand {
             header += trained.encoding.labels.classNames.map { "probability_\($0)" }
         }
         csv += header.map(quoted).joined(separator: ",") + "\n"
-        for prediction in try trained.predictions(inputs) {
+        notePrecision(precision.precision, json: true)
+        for prediction in try trained.predictions(inputs, precision: precision.precision) {
             switch prediction {
             case .values(let values):
                 csv += values.map { "\($0)" }.joined(separator: ",") + "\n"

@@ -46,6 +46,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Microseconds a forward pass may wait for more requests to join (0: never wait).")
     var maxDelayUs = 0
 
+    @OptionGroup var precision: PrecisionOption
+
     @Option(help: "Require 'Authorization: Bearer TOKEN', with TOKEN the first line of this file (not for /healthz and /readyz).")
     var tokenFile: String?
 
@@ -116,6 +118,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.port = port
         settings.maxBatch = maxBatch
         settings.maxDelay = .microseconds(maxDelayUs)
+        settings.precision = precision.precision
         settings.maxBodyBytes = maxBodyBytes
         settings.requestTimeout = try duration(requestTimeout, flag: "--request-timeout")
         settings.headerTimeout = try duration(headerTimeout, flag: "--header-timeout")
@@ -142,6 +145,7 @@ struct ServeCommand: AsyncParsableCommand {
         var settings = try configuration()
         settings.token = try tokenFile.map(ServerConfiguration.token(readingFile:))
         if let threads { setBLASThreadCount(threads) }
+        notePrecision(settings.precision, json: true)
         let server = try ModelServer(settings)
         let (host, name, version) = (host, settings.modelName, server.modelVersion)
         let shown = host.contains(":") ? "[\(host)]" : host

@@ -55,6 +55,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Write the trained model to this file (safetensors).")
     var output: String?
 
+    @Option(help: "Tensors of --output: fp32, or bf16 (rounded to bfloat16: half the size; PyTorch reads them as torch.bfloat16).")
+    var savePrecision: Precision = .float32
+
     @Option(help: "Write a checkpoint every N epochs.")
     var checkpointEvery: Int?
 
@@ -160,7 +163,7 @@ struct TrainCommand: ParsableCommand {
             final.merge(Report(model: model, evaluation: try model.evaluate(on: test)).fields(prefix: "test_")) { $1 }
         }
         if let output {
-            if leader { try saveTrainedModel(model, to: output) }
+            if leader { try saveTrainedModel(model, to: output, bfloat16: savePrecision == .bfloat16) }
             final["model"] = output
         }
         if let plot, leader {
@@ -236,6 +239,7 @@ struct TrainCommand: ParsableCommand {
         result["data"] = URL(fileURLWithPath: data).lastPathComponent
         if let validationSplit { result["validation_split"] = "\(validationSplit)" }
         if let patience = trainer.earlyStopping?.patience { result["early_stopping_patience"] = "\(patience)" }
+        if trainer.precision != .float32 { result["kernels"] = trainer.precision.kernels }
         return result
     }
 }

@@ -22,6 +22,7 @@ final class DynamicBatcher: @unchecked Sendable {  // every stored var is guarde
 
     private let maxBatch: Int
     private let maxDelay: Duration
+    private let precision: Precision
     private let metrics: ServerMetrics
     private let condition = NSCondition()
     private var queue: [Job] = []
@@ -29,7 +30,8 @@ final class DynamicBatcher: @unchecked Sendable {  // every stored var is guarde
     private var stopping = false
     private var finished = false
 
-    init(maxBatch: Int, maxDelay: Duration, metrics: ServerMetrics) {
+    init(maxBatch: Int, maxDelay: Duration, precision: Precision = .float32, metrics: ServerMetrics) {
+        self.precision = precision
         self.maxBatch = max(1, maxBatch)
         self.maxDelay = maxDelay
         self.metrics = metrics
@@ -118,7 +120,8 @@ final class DynamicBatcher: @unchecked Sendable {  // every stored var is guarde
         metrics.batchSize.record(Double(rows))
         do {
             let inputs = batch.count == 1 ? batch[0].inputs : batch.flatMap(\.inputs)
-            let outputs = try model.model.predict(Matrix(rows: rows, columns: model.inputSize, elements: inputs)).elements
+            let outputs = try model.model.predict(
+                Matrix(rows: rows, columns: model.inputSize, elements: inputs), precision: precision).elements
             metrics.examples.increment(by: Int64(rows))
             let width = model.outputSize
             var start = 0

@@ -55,7 +55,8 @@ public struct ModelServer: Sendable {
                 throw ServerSetupError("\(error)")
             }
         }
-        batcher = DynamicBatcher(maxBatch: configuration.maxBatch, maxDelay: configuration.maxDelay, metrics: metrics)
+        batcher = DynamicBatcher(
+            maxBatch: configuration.maxBatch, maxDelay: configuration.maxDelay, precision: configuration.precision, metrics: metrics)
     }
 
     /// The version of the model that new requests get (1, then one more per reload); for a

@@ -26,6 +26,8 @@ public struct ServerConfiguration: Sendable {
     /// `max_queue_delay_microseconds`). Zero, the default, never waits: a lone request runs
     /// at once, and requests that arrive while a pass runs are gathered into the next.
     public var maxDelay: Duration = .zero
+    /// The arithmetic of the forward passes' matrix products (`Precision`): float32 by default.
+    public var precision: Precision = .float32
     /// The bearer token every request but `/healthz` and `/readyz` must carry, if any.
     public var token: String?
     /// The largest request body accepted; a larger one gets 413.

@@ -45,6 +45,27 @@ import TestSupport
         #expect(try readDouble.predict(inputs.converted()) == double.predict(inputs.converted()))
     }
 
+    /// BF16 tensors: every parameter rounded to bfloat16 (read back exactly as written), the
+    /// tensor data half of F32's, everything else of the model unchanged.
+    @Test func bfloat16TensorsHoldTheRoundedParameters() throws {
+        let model = try Self.model(.tanh, .crossEntropy, as: Float.self)
+        try ModelFile.write(model, to: path("f32.safetensors"))
+        try ModelFile.write(model, to: path("bf16.safetensors"), bfloat16: true)
+        let read: Model<Float> = try ModelFile.read(from: path("bf16.safetensors"))
+        for (l, layer) in model.network.layers.enumerated() {
+            let got = read.network.layers[l]
+            #expect(got.weight.elements == BFloat16.round(layer.weight.elements).map(BFloat16.widen), "layer \(l + 1) W")
+            #expect(got.bias == BFloat16.round(layer.bias).map(BFloat16.widen), "layer \(l + 1) b")
+            #expect(got.weight.elements != layer.weight.elements)
+        }
+        #expect(read.encoding == model.encoding)
+        let parameters = model.network.layers.reduce(0) { $0 + $1.weight.elements.count + $1.bias.count }
+        let sizes = try [path("f32.safetensors"), path("bf16.safetensors")].map {
+            try #require(try FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int)
+        }
+        #expect(sizes[0] - sizes[1] >= 2 * parameters - 64, "F32 \(sizes[0]) bytes, BF16 \(sizes[1])")
+    }
+
     @Test func leakySlopeSurvives() throws {
         let network = try Network<Float>(sizes: [2, 3, 2], activation: .leakyReLU(slope: 0.2), loss: .crossEntropy, seed: 1)
         let model = try Model(network: network, labels: LabelEncoding(task: .classification, classNames: ["a", "b"]), scaler: .identity(count: 2))
@@ -118,8 +139,8 @@ import TestSupport
 
     @Test func wrongDtypeShapeAndOffsets() throws {
         try expectError(try editedHeader { h in
-            var t = tensor(h, "layers.0.weight"); t["dtype"] = "BF16"; h["layers.0.weight"] = t
-        }, "dtype", containing: "'BF16' is not supported")
+            var t = tensor(h, "layers.0.weight"); t["dtype"] = "F16"; h["layers.0.weight"] = t
+        }, "dtype", containing: "'F16' is not supported")
         try expectError(try editedHeader { h in
             var t = tensor(h, "layers.0.weight"); t["shape"] = [1 << 40, 1 << 40]; h["layers.0.weight"] = t
         }, "shape-huge", containing: "layers.0.weight.shape")

@@ -24,10 +24,10 @@ extension LabelEncoding {
 
 extension Model {
     /// The prediction for each row of raw (unscaled) `inputs`: a class with every class's
-    /// probability for a classifier, the values for a regressor.
+    /// probability for a classifier, the values for a regressor; the products in `precision`.
     /// - Throws: `BackpropError` if the inputs do not fit the network.
-    public func predictions(_ inputs: Matrix<S>) throws -> [Prediction<S>] {
-        let outputs = try predict(inputs)
+    public func predictions(_ inputs: Matrix<S>, precision: Precision = .float32) throws -> [Prediction<S>] {
+        let outputs = try predict(inputs, precision: precision)
         return (0..<outputs.rows).map { encoding.labels.prediction(fromOutput: outputs.row($0)) }
     }
 }

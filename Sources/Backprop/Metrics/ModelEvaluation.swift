@@ -12,10 +12,11 @@ public struct ModelEvaluation: Sendable {
 
 extension Model {
     /// Evaluates the model on `data` (scaled inputs with targets, e.g. from
-    /// `dataset(reading:options:)`), from one forward pass.
-    /// - Throws: `BackpropError` if the data do not fit the network.
-    public func evaluate(on data: Dataset<S>) throws -> ModelEvaluation {
-        let (evaluation, outputs) = try network.evaluate(on: data, keepingOutputs: true)
+    /// `dataset(reading:options:)`), from one forward pass with products in `precision`.
+    /// - Throws: `BackpropError` if the data do not fit the network, or for bfloat16 with a
+    ///   network of `Double`.
+    public func evaluate(on data: Dataset<S>, precision: Precision = .float32) throws -> ModelEvaluation {
+        let (evaluation, outputs) = try network.evaluate(on: data, keepingOutputs: true, precision: precision)
         var result = ModelEvaluation(examples: data.count, loss: evaluation.loss)
         guard let outputs else { return result }
         switch data.targets {

@@ -15,17 +15,21 @@ public struct Evaluation: Equatable, Sendable {
 }
 
 extension Network {
-    /// The mean cost and, for class targets, the accuracy over `data`, in batches of up to 1,024.
-    public func evaluate(on data: Dataset<S>) throws -> Evaluation {
-        try evaluate(on: data, keepingOutputs: false).evaluation
+    /// The mean cost and, for class targets, the accuracy over `data`, in batches of up to
+    /// 1,024, with the products in `precision` (bfloat16 only for `Float`).
+    public func evaluate(on data: Dataset<S>, precision: Precision = .float32) throws -> Evaluation {
+        try evaluate(on: data, keepingOutputs: false, precision: precision).evaluation
     }
 
     /// The evaluation and, with `keepingOutputs`, the outputs a^L for every example, from
     /// one forward pass over `data`.
-    func evaluate(on data: Dataset<S>, keepingOutputs: Bool) throws -> (evaluation: Evaluation, outputs: Matrix<S>?) {
+    func evaluate(
+        on data: Dataset<S>, keepingOutputs: Bool, precision: Precision = .float32
+    ) throws -> (evaluation: Evaluation, outputs: Matrix<S>?) {
         try data.validate(for: self)
+        try precision.check(for: S.self)
         let chunk = Swift.max(1, Swift.min(data.count, 1024))
-        let workspace = Workspace(for: self, capacity: chunk, training: false)
+        let workspace = Workspace(for: self, capacity: chunk, training: false, precision: precision)
         var outputs = keepingOutputs ? Matrix<S>(rows: data.count, columns: outputSize) : nil
         let indices = Array(0..<data.count)
         var total: Double = 0

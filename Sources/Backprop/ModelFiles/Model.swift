@@ -85,9 +85,9 @@ public struct Model<S: Scalar>: Equatable, Sendable {
     }
 
     /// The network's outputs for raw (unscaled) inputs: class probabilities for a
-    /// classifier, predicted values for a regressor.
-    public func predict(_ inputs: Matrix<S>) throws -> Matrix<S> {
-        try network.predict(encoding.scaler.transform(inputs))
+    /// classifier, predicted values for a regressor; the products in `precision`.
+    public func predict(_ inputs: Matrix<S>, precision: Precision = .float32) throws -> Matrix<S> {
+        try network.predict(encoding.scaler.transform(inputs), precision: precision)
     }
 
     /// The scaled dataset for raw inputs and their targets.

@@ -3,7 +3,7 @@ import Foundation
 /// Reads and writes models as safetensors files.
 ///
 /// Tensors: `layers.{i}.weight`, shape (out, in), and `layers.{i}.bias`, shape (out), for
-/// i = 0 … L−2, as F32 or F64: the names and layout of PyTorch's `nn.Linear`. Metadata:
+/// i = 0 … L−2, as F32, F64 or BF16: the names and layout of PyTorch's `nn.Linear`. Metadata:
 /// `format` = "backprop", `format_version` = "1", and `model`, a JSON string describing the
 /// architecture, loss, task, classes, feature names, the steps from a file's values v to the
 /// network's input (`input_divisor` d, then `scaler`: x = (v / d − shift) / scale) and training.
@@ -18,8 +18,10 @@ public enum ModelFile {
     ///   - model: the model, with its scaling, labels and training record.
     ///   - path: the file to write (replaced if it exists).
     ///   - double: store F64 rather than F32 tensors (default: the model's own precision).
-    public static func write<S: Scalar>(_ model: Model<S>, to path: String, double: Bool? = nil) throws {
-        try writeAtomically(encode(model, extraTensors: [], extraMetadata: [:], double: double), to: path)
+    ///   - bfloat16: store BF16 tensors, the parameters rounded to nearest even (half the
+    ///     size of F32; PyTorch reads them as `torch.bfloat16`); reading widens them exactly.
+    public static func write<S: Scalar>(_ model: Model<S>, to path: String, double: Bool? = nil, bfloat16: Bool = false) throws {
+        try writeAtomically(encode(model, extraTensors: [], extraMetadata: [:], double: double, bfloat16: bfloat16), to: path)
     }
 
     /// The bytes of `model`'s file, as `write` stores them: for a download, a database or a
@@ -27,15 +29,16 @@ public enum ModelFile {
     /// - Parameters:
     ///   - model: the model, with its scaling, labels and training record.
     ///   - double: F64 rather than F32 tensors (default: the model's own precision).
-    public static func data<S: Scalar>(of model: Model<S>, double: Bool? = nil) throws -> Data {
-        Data(try encode(model, extraTensors: [], extraMetadata: [:], double: double))
+    ///   - bfloat16: BF16 tensors, as `write` stores them with `bfloat16`.
+    public static func data<S: Scalar>(of model: Model<S>, double: Bool? = nil, bfloat16: Bool = false) throws -> Data {
+        Data(try encode(model, extraTensors: [], extraMetadata: [:], double: double, bfloat16: bfloat16))
     }
 
     /// The safetensors bytes of `model` with `extraTensors` and `extraMetadata` (a checkpoint's).
     static func encode<S: Scalar>(
-        _ model: Model<S>, extraTensors: [Tensor], extraMetadata: [String: String], double: Bool?
+        _ model: Model<S>, extraTensors: [Tensor], extraMetadata: [String: String], double: Bool?, bfloat16: Bool = false
     ) throws -> [UInt8] {
-        let dtype = self.dtype(S.self, double: double)
+        let dtype = bfloat16 ? .bf16 : self.dtype(S.self, double: double)
         let json = try encodedJSON(ModelDescription(model))
         var metadata = ["format": "backprop", "format_version": "\(formatVersion)", "model": json]
         metadata.merge(extraMetadata) { $1 }

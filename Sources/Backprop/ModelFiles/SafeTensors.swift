@@ -8,8 +8,16 @@ struct SafeTensors {
     enum DType: String, Sendable {
         case f32 = "F32"
         case f64 = "F64"
+        /// bfloat16: float32's upper 16 bits.
+        case bf16 = "BF16"
 
-        var size: Int { self == .f32 ? 4 : 8 }
+        var size: Int {
+            switch self {
+            case .bf16: 2
+            case .f32: 4
+            case .f64: 8
+            }
+        }
     }
 
     struct Tensor {
@@ -27,6 +35,7 @@ struct SafeTensors {
                     switch dtype {
                     case .f32: out[i] = S(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))))
                     case .f64: out[i] = S(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
+                    case .bf16: out[i] = S(BFloat16.widen(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
                     }
                 }
             }
@@ -97,7 +106,7 @@ struct SafeTensors {
             guard let entry = raw as? [String: Any] else { throw fail(name, "not an object") }
             guard let dtypeName = entry["dtype"] as? String else { throw fail("\(name).dtype", "missing") }
             guard let dtype = DType(rawValue: dtypeName) else {
-                throw fail("\(name).dtype", "'\(dtypeName)' is not supported, expected F32 or F64")
+                throw fail("\(name).dtype", "'\(dtypeName)' is not supported, expected F32, F64 or BF16")
             }
             guard let shape = integers(entry["shape"]), shape.allSatisfy({ $0 >= 0 }) else {
                 throw fail("\(name).shape", "expected a list of non-negative integers")
@@ -155,14 +164,19 @@ private func integers(_ value: Any?) -> [Int]? {
 }
 
 extension Array where Element: Scalar {
-    /// The values as little-endian bytes of `dtype`.
+    /// The values as little-endian bytes of `dtype` (for BF16 rounded to nearest, ties to even).
     func littleEndianBytes(_ dtype: SafeTensors.DType) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(count * dtype.size)
+        if dtype == .bf16 {
+            for value in BFloat16.round(map { Float($0) }) { Swift.withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
+            return bytes
+        }
         for value in self {
             switch dtype {
             case .f32: Swift.withUnsafeBytes(of: Float(value).bitPattern.littleEndian) { bytes += $0 }
             case .f64: Swift.withUnsafeBytes(of: Double(value).bitPattern.littleEndian) { bytes += $0 }
+            case .bf16: break
             }
         }
         return bytes

@@ -33,14 +33,17 @@ extension Network {
         }
     }
 
-    /// The network's outputs a^L for a batch of inputs, one example per row.
+    /// The network's outputs a^L for a batch of inputs, one example per row, with the
+    /// products in `precision` (bfloat16 only for `Float`).
     ///
     /// These are class probabilities for softmax and sigmoid outputs.
-    /// - Throws: `BackpropError` if the column count is not the input size or an input is not finite.
-    public func predict(_ inputs: Matrix<S>) throws -> Matrix<S> {
+    /// - Throws: `BackpropError` if the column count is not the input size or an input is not
+    ///   finite, or for bfloat16 with a network of `Double`.
+    public func predict(_ inputs: Matrix<S>, precision: Precision = .float32) throws -> Matrix<S> {
         try checkInputs(inputs)
+        try precision.check(for: S.self)
         let chunk = Swift.min(inputs.rows, 1024)
-        let workspace = Workspace(for: self, capacity: chunk, training: false, storesInputs: false)
+        let workspace = Workspace(for: self, capacity: chunk, training: false, storesInputs: false, precision: precision)
         var outputs = Matrix<S>(rows: inputs.rows, columns: outputSize)
         let width = outputSize, inputWidth = inputSize
         inputs.withPointer { x in
