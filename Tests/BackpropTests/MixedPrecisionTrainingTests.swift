@@ -57,6 +57,22 @@ import Testing
         }
     }
 
+    /// A predictor in bfloat16 (weights packed once) gives the outputs of `predict` in
+    /// bfloat16, for one example and for batches; they differ from float32's by bfloat16's error.
+    @Test func predictorInBFloat16MatchesPredict() throws {
+        let network = try Network<Float>(sizes: [20, 16, 8, 3], activation: .relu, loss: .crossEntropy, seed: 5)
+        let inputs = try Dataset<Float>.random(for: network, count: 12, seed: 6).inputs
+        let expected = try network.predict(inputs, precision: .bfloat16)
+        let exact = try network.predict(inputs)
+        let predictor = Predictor(network, batchSize: 5, precision: .bfloat16)
+        for i in 0..<12 {
+            #expect(try predictor.predict(inputs.row(i)) == expected.row(i), "example \(i)")
+        }
+        #expect(try predictor.predictClasses(inputs) == network.classes(from: expected))
+        #expect(expected != exact)
+        #expect(zip(expected.elements, exact.elements).allSatisfy { abs($0 - $1) <= 0.02 })
+    }
+
     /// A network of Double cannot train in bfloat16; the trainer says so before training.
     @Test func bfloat16NeedsFloat() throws {
         var network = try Network<Double>(sizes: [4, 3, 2], seed: 1)

@@ -53,7 +53,7 @@ struct Workloads {
         case "W1": [try w1()]
         case "W2": [try w2(), try w2(precision: .bfloat16)]
         case "W3": [try w3(), try w3(precision: .bfloat16)]
-        default: try w4()
+        default: try w4() + w4(precision: .bfloat16)
         }
     }
 
@@ -86,11 +86,12 @@ struct Workloads {
     }
 
     /// W4: the W2 network, inference: one example at a time (latency), and the test set in
-    /// batches of 1,000 (throughput).
-    func w4() throws -> [Result] {
+    /// batches of 1,000 (throughput); the products in `precision`.
+    func w4(precision: Precision = .float32) throws -> [Result] {
+        let implementation = precision == .float32 ? "backprop" : "backprop \(precision.rawValue)"
         let network = try Network<Float>(sizes: [784, 256, 128, 10], activation: .relu, loss: .crossEntropy, seed: seed)
         let inputs = data.test.inputs
-        let predictor = Predictor(network)
+        let predictor = Predictor(network, precision: precision)
         let clock = ContinuousClock()
         var single = Samples()
         var classes = 0  // consumed below, so the predictions cannot be optimized away
@@ -116,14 +117,14 @@ struct Workloads {
         let chunks = try stride(from: 0, to: inputs.rows, by: 1000).map { start in
             try Matrix(rows: 1000, columns: 784, elements: Array(inputs.elements[(start * 784)..<((start + 1000) * 784)]))
         }
-        let batchPredictor = Predictor(network, batchSize: 1000)
+        let batchPredictor = Predictor(network, batchSize: 1000, precision: precision)
         for _ in 0..<repeats {
             batched.timings.append(try Timing.measure { for chunk in chunks { _ = try batchPredictor.predictClasses(chunk) } })
         }
         return [
-            Result(workload: "W4 latency", implementation: "backprop", seconds: single, examplesPerSecond: 1 / single.median,
+            Result(workload: "W4 latency", implementation: implementation, seconds: single, examplesPerSecond: 1 / single.median,
                    note: "median of 1,000 single predictions"),
-            Result(workload: "W4 batch 1000", implementation: "backprop", seconds: batched,
+            Result(workload: "W4 batch 1000", implementation: implementation, seconds: batched,
                    examplesPerSecond: Double(inputs.rows) / batched.best),
         ]
     }

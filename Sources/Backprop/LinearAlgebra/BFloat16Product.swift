@@ -73,11 +73,14 @@ enum BFloat16 {
 }
 
 /// The buffers of bfloat16 products, made once for the largest product they will run: op(A)
-/// rounded row by row, and op(B) rounded and packed. One product runs at a time.
+/// rounded row by row, and op(B) rounded and packed; for inference, also each layer's W
+/// packed once (`packWeights`). One product runs at a time.
 final class BFloat16Buffers: @unchecked Sendable {
     let kernels: BFloat16Kernels
     private let rounded: UnsafeMutableBufferPointer<UInt16>
     private let packed: UnsafeMutableBufferPointer<UInt16>
+    /// Layer k's W packed as op(B)ᵀ of Z = A Wᵀ, when the weights do not change (inference).
+    private(set) var packedWeights: [UnsafeMutableBufferPointer<UInt16>] = []
 
     /// Buffers for products whose op(A) has at most `rounded` elements once rounded
     /// (`BFloat16.roundedCount`) and op(B) at most `packed` once packed (`BFloat16.packedCount`).
@@ -92,25 +95,39 @@ final class BFloat16Buffers: @unchecked Sendable {
     deinit {
         rounded.deallocate()
         packed.deallocate()
+        for weights in packedWeights { weights.deallocate() }
+    }
+
+    /// Packs every layer's W once, for forward passes through weights that stay as they are.
+    func packWeights(_ network: Network<Float>) {
+        packedWeights = network.layers.map { layer in
+            let (n, k) = (layer.outputSize, layer.inputSize)
+            let buffer = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: BFloat16.packedCount(rows: n, columns: k))
+            layer.weight.withPointer { w in backprop_bf16_pack_b(0, w, Int32(k), Int32(n), Int32(k), buffer.baseAddress) }
+            return buffer
+        }
     }
 
     /// Runs `product` (C ← α op(A) op(B) + β C) with op(A) and op(B) rounded to bfloat16 and
     /// each element of op(A) op(B) summed in float32 as `backprop_sgemm_bf16` does, then scaled by
-    /// α; β must be 0 or, with α = 1, 1. Returns false, C untouched, for another β or a
-    /// product larger than the buffers.
-    func multiply(_ product: MatrixProduct<Float>) -> Bool {
+    /// α; β must be 0 or, with α = 1, 1. With `packedB` (from `packWeights`) op(B) is not
+    /// packed again. Returns false, C untouched, for another β or a product larger than the
+    /// buffers.
+    func multiply(_ product: MatrixProduct<Float>, packedB: UnsafeMutableBufferPointer<UInt16>? = nil) -> Bool {
         let (m, n, k) = (product.m, product.n, product.k)
+        let packedCount = BFloat16.packedCount(rows: n, columns: k)
         guard product.beta == 0 || (product.beta == 1 && product.alpha == 1),
               BFloat16.roundedCount(rows: m, columns: k) <= rounded.count,
-              BFloat16.packedCount(rows: n, columns: k) <= packed.count,
-              let a = rounded.baseAddress, let b = packed.baseAddress
+              packedCount <= (packedB ?? packed).count,
+              let a = rounded.baseAddress, let b = (packedB ?? packed).baseAddress
         else { return false }
         guard m > 0, n > 0 else { return true }
         let lda = (k + 1) / 2 * 2
         let (opA, opB) = (product.a, product.b)
-        // op(B)ᵀ is B itself where op(B) = Bᵀ.
         backprop_bf16_round_rows(opA.transposed ? 1 : 0, opA.start, Int32(opA.rowStride), Int32(m), Int32(k), a, Int32(lda))
-        backprop_bf16_pack_b(opB.transposed ? 0 : 1, opB.start, Int32(opB.rowStride), Int32(n), Int32(k), b)
+        if packedB == nil {  // op(B)ᵀ is B itself where op(B) = Bᵀ
+            backprop_bf16_pack_b(opB.transposed ? 0 : 1, opB.start, Int32(opB.rowStride), Int32(n), Int32(k), b)
+        }
         let job = BFloat16Blocks(
             kernels: kernels, m: m, n: n, k: k, a: a, lda: lda, packed: b, c: product.c, ldc: product.ldc,
             accumulate: product.beta == 1)

@@ -61,6 +61,9 @@ final class Workspace<S: Scalar> {
         precision: Precision = .float32
     ) {
         self.init(sizes: network.sizes, capacity: capacity, training: training, storesInputs: storesInputs, precision: precision)
+        if !training, let bfloat16, let network = network as? Network<Float> {
+            bfloat16.packWeights(network)  // inference: the weights stay as they are
+        }
     }
 
     /// Buffers for the largest bfloat16 product of a pass over `capacity` examples: each
@@ -82,11 +85,13 @@ final class Workspace<S: Scalar> {
     }
 
     /// Runs `product` in this workspace's precision: in bfloat16 where it has the buffers for
-    /// it, else in S.
+    /// it, else in S. `weightsOf` k says that op(B) is layer k's W (Z = A Wᵀ), which an
+    /// inference workspace holds packed already.
     @inline(__always)
-    func multiply(_ product: MatrixProduct<S>) {
-        if let bfloat16, S.self == Float.self, bfloat16.multiply(unsafeBitCast(product, to: MatrixProduct<Float>.self)) {
-            return
+    func multiply(_ product: MatrixProduct<S>, weightsOf layer: Int? = nil) {
+        if let bfloat16, S.self == Float.self {
+            let packed = layer.flatMap { bfloat16.packedWeights.indices.contains($0) ? bfloat16.packedWeights[$0] : nil }
+            if bfloat16.multiply(unsafeBitCast(product, to: MatrixProduct<Float>.self), packedB: packed) { return }
         }
         S.multiply(product)
     }

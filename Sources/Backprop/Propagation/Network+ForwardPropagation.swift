@@ -18,7 +18,7 @@ extension Network {
             layer.weight.withPointer { w in  // Z = A (W^l)ᵀ
                 workspace.multiply(MatrixProduct(
                     MatrixOperand(input, rows: m, columns: nIn), MatrixOperand(w, rows: nOut, columns: nIn, transposed: true),
-                    into: z))
+                    into: z), weightsOf: k)
             }
             withPointer(layer.bias) { b in
                 addBiasAndActivate(layer.activation, z: z, a: a, bias: b, rows: m, columns: nOut)

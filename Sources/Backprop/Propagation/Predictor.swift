@@ -1,7 +1,9 @@
 /// Predictions with nothing set up per call: the buffers for z and a are made once. One
 /// example at a time, each layer is one matrix-vector product z^(l+1) = W^l a^l + b^l (onto a
 /// copy of the bias) then a^(l+1) = g(z^(l+1)); a batch runs as forward propagation, up to
-/// `batchSize` examples per pass. Inputs are read in place.
+/// `batchSize` examples per pass. Inputs are read in place. With `precision` `.bfloat16` (a
+/// `Float` network) every pass, one example's too, is forward propagation with bfloat16
+/// products, the weights rounded and packed once.
 ///
 /// A predictor writes to its buffers on every call: use one per thread.
 public final class Predictor<S: Scalar> {
@@ -12,11 +14,13 @@ public final class Predictor<S: Scalar> {
     private let batchWorkspace: Workspace<S>?
 
     /// A predictor for `network`, with its buffers allocated once: for one example, and for
-    /// batches of up to `batchSize` examples where that is more than 1.
-    public init(_ network: Network<S>, batchSize: Int = 1) {
+    /// batches of up to `batchSize` examples where that is more than 1; the products in
+    /// `precision` (bfloat16 only for a `Float` network; a `Double` one computes in Double).
+    public init(_ network: Network<S>, batchSize: Int = 1, precision: Precision = .float32) {
         self.network = network
-        workspace = Workspace(for: network, capacity: 1, training: false, storesInputs: false)
-        batchWorkspace = batchSize > 1 ? Workspace(for: network, capacity: batchSize, training: false, storesInputs: false) : nil
+        workspace = Workspace(for: network, capacity: 1, training: false, storesInputs: false, precision: precision)
+        batchWorkspace = batchSize > 1
+            ? Workspace(for: network, capacity: batchSize, training: false, storesInputs: false, precision: precision) : nil
     }
 
     /// The class each input row predicts (as `Network.predictClasses` decides it), by forward
@@ -53,6 +57,10 @@ public final class Predictor<S: Scalar> {
         }
         if let column = firstNonFiniteIndex(x, count: input.count) {
             throw BackpropError.nonFinite(what: "input", row: 0, column: column)
+        }
+        if workspace.bfloat16 != nil {
+            network.forward(workspace, rows: 1, inputs: x)
+            return UnsafeBufferPointer(start: workspace.a[network.layers.count], count: network.outputSize)
         }
         var a = x
         for k in network.layers.indices {
