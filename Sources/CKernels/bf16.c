@@ -67,13 +67,22 @@ static inline float element(const float *x, int ld, int transposed, long row, lo
     return transposed ? x[column * ld + row] : x[row * ld + column];
 }
 
-void backprop_bf16_round_rows(int transposed, const float *a, int lda, int m, int k, unsigned short *out, int ldo) {
+void backprop_bf16_round_rows(int transposed, const float *a, int lda, int m, int k, float scale, unsigned short *out,
+                              int ldo) {
+    enum { CHUNK = 512 };
+    float scaled[CHUNK];
     for (long i = 0; i < m; i++) {
         unsigned short *row = out + i * ldo;
-        if (!transposed) {
+        if (transposed) {
+            for (long p = 0; p < k; p++) row[p] = round_bf16(scale * a[p * lda + i]);
+        } else if (scale == 1.0f) {
             backprop_bf16_round(a + i * lda, row, k);
         } else {
-            for (long p = 0; p < k; p++) row[p] = round_bf16(a[p * lda + i]);
+            for (long start = 0; start < k; start += CHUNK) {
+                long count = k - start < CHUNK ? k - start : CHUNK;
+                for (long p = 0; p < count; p++) scaled[p] = scale * a[i * lda + start + p];
+                backprop_bf16_round(scaled, row + start, count);
+            }
         }
         for (long p = k; p < ldo; p++) row[p] = 0;
     }
@@ -210,61 +219,73 @@ BF16_TARGET static void sgemm_bf16_avx512(int m, int n, int k, const unsigned sh
 /// as zero and writes a subnormal sum as zero, as VDPBF16PS does.
 enum { MXCSR_DAZ_FTZ = 0x8040 };
 
-/// ROWS rows of C by the 16 columns of `panel`: each pair of B's panel widened to float32
-/// (the even value shifted up, the odd one masked), each row's pair broadcast, and the two
-/// products added one after the other with FMA (exact products, so one rounding per sum).
+/// ROWS rows of C by PANELS × 16 columns from column panel `panel`: each pair of B's panels
+/// widened to float32 (the even value shifted up, the odd one masked), each row's pair
+/// broadcast, and the two products added one after the other with FMA (exact products, so one
+/// rounding per sum).
 AVX2_TARGET static inline __attribute__((always_inline)) void tile_avx2(
-    const int rows, long pairs, const unsigned short *a, int lda, const unsigned short *packed_b, int panel, int n,
-    float *c, int ldc, int accumulate) {
+    const int rows, const int panels, long pairs, const unsigned short *a, int lda, const unsigned short *packed_b,
+    int panel, int n, float *c, int ldc, int accumulate) {
     const __m256i high = _mm256_set1_epi32((int)0xffff0000u);
-    __m256 sum[4][2];
-    for (int r = 0; r < rows; r++) sum[r][0] = sum[r][1] = _mm256_setzero_ps();
+    __m256 sum[4][8];
+    for (int r = 0; r < rows; r++)
+        for (int v = 0; v < 2 * panels; v++) sum[r][v] = _mm256_setzero_ps();
     const unsigned short *b = packed_b + (long)panel * pairs * 32;
     unsigned int csr = _mm_getcsr();
     _mm_setcsr(csr | MXCSR_DAZ_FTZ);
     for (long p = 0; p < pairs; p++) {
-        __m256i raw[2] = {_mm256_loadu_si256((const __m256i *)(b + p * 32)),
-                          _mm256_loadu_si256((const __m256i *)(b + p * 32 + 16))};
-        __m256 even[2], odd[2];
-        for (int q = 0; q < 2; q++) {
-            even[q] = _mm256_castsi256_ps(_mm256_slli_epi32(raw[q], 16));
-            odd[q] = _mm256_castsi256_ps(_mm256_and_si256(raw[q], high));
+        __m256 even[8], odd[8];
+        for (int v = 0; v < 2 * panels; v++) {
+            __m256i raw = _mm256_loadu_si256((const __m256i *)(b + ((long)(v / 2) * pairs + p) * 32 + (v % 2) * 16));
+            even[v] = _mm256_castsi256_ps(_mm256_slli_epi32(raw, 16));
+            odd[v] = _mm256_castsi256_ps(_mm256_and_si256(raw, high));
         }
         for (int r = 0; r < rows; r++) {
             unsigned int pair;
             memcpy(&pair, a + (long)r * lda + 2 * p, sizeof pair);
             __m256i ar = _mm256_set1_epi32((int)pair);
             __m256 ae = _mm256_castsi256_ps(_mm256_slli_epi32(ar, 16)), ao = _mm256_castsi256_ps(_mm256_and_si256(ar, high));
-            for (int q = 0; q < 2; q++) {
-                sum[r][q] = _mm256_fmadd_ps(ao, odd[q], sum[r][q]);
-                sum[r][q] = _mm256_fmadd_ps(ae, even[q], sum[r][q]);
+            for (int v = 0; v < 2 * panels; v++) {
+                sum[r][v] = _mm256_fmadd_ps(ao, odd[v], sum[r][v]);
+                sum[r][v] = _mm256_fmadd_ps(ae, even[v], sum[r][v]);
             }
         }
     }
     _mm_setcsr(csr);
-    int column = panel * 16, count = n - column < 16 ? n - column : 16;
-    for (int r = 0; r < rows; r++) {
-        float *out = c + (long)r * ldc + column;
-        float value[16];
-        _mm256_storeu_ps(value, sum[r][0]);
-        _mm256_storeu_ps(value + 8, sum[r][1]);
-        for (int j = 0; j < count; j++) out[j] = accumulate ? out[j] + value[j] : value[j];
+    for (int q = 0; q < panels; q++) {
+        int column = (panel + q) * 16, count = n - column < 16 ? n - column : 16;
+        for (int r = 0; r < rows; r++) {
+            float *out = c + (long)r * ldc + column;
+            float value[16];
+            _mm256_storeu_ps(value, sum[r][2 * q]);
+            _mm256_storeu_ps(value + 8, sum[r][2 * q + 1]);
+            for (int j = 0; j < count; j++) out[j] = accumulate ? out[j] + value[j] : value[j];
+        }
     }
 }
 
-/// The AVX2 kernel, for processors without bfloat16 instructions: tiles of 4 rows × 16
-/// columns in float32 FMAs under DAZ and FTZ, the same bits as the others.
+/// The AVX2 kernel, for processors without bfloat16 instructions, in float32 FMAs under DAZ
+/// and FTZ, the same bits as the others: tiles of 4 rows × 16 columns, and for the last rows
+/// (one example's forward pass among them) 1 row × 64 columns, enough sums at once to keep
+/// the FMA units busy.
 AVX2_TARGET static void sgemm_bf16_avx2(int m, int n, int k, const unsigned short *a, int lda,
                                         const unsigned short *packed_b, float *c, int ldc, int accumulate) {
     long pairs = (k + 1) / 2;
-    int panels = (n + 15) / 16;
+    int panels = (n + 15) / 16, full = m / 4 * 4;
     for (int panel = 0; panel < panels; panel++) {
-        int i = 0;
-        for (; i + 4 <= m; i += 4) {
-            tile_avx2(4, pairs, a + (long)i * lda, lda, packed_b, panel, n, c + (long)i * ldc, ldc, accumulate);
+        for (int i = 0; i < full; i += 4) {
+            tile_avx2(4, 1, pairs, a + (long)i * lda, lda, packed_b, panel, n, c + (long)i * ldc, ldc, accumulate);
         }
-        for (; i < m; i++) {
-            tile_avx2(1, pairs, a + (long)i * lda, lda, packed_b, panel, n, c + (long)i * ldc, ldc, accumulate);
+    }
+    for (int panel = 0; panel < panels; panel += 4) {
+        int wide = panels - panel;
+        for (int i = full; i < m; i++) {
+            const unsigned short *ai = a + (long)i * lda;
+            float *ci = c + (long)i * ldc;
+            if (wide >= 4) tile_avx2(1, 4, pairs, ai, lda, packed_b, panel, n, ci, ldc, accumulate);
+            else if (wide == 3) tile_avx2(1, 3, pairs, ai, lda, packed_b, panel, n, ci, ldc, accumulate);
+            else if (wide == 2) tile_avx2(1, 2, pairs, ai, lda, packed_b, panel, n, ci, ldc, accumulate);
+            else tile_avx2(1, 1, pairs, ai, lda, packed_b, panel, n, ci, ldc, accumulate);
         }
     }
 }

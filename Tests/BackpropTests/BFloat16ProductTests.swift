@@ -54,7 +54,7 @@ import Testing
 
     /// (m, n, k): one row, one column, k odd (a padded pair), n past a panel of 16 and short of
     /// one, a 4-row tile with a 1-row tail, k = 0, and W4's first layer.
-    static let shapes = [(1, 1, 1), (1, 17, 3), (5, 33, 7), (4, 32, 64), (9, 50, 129), (3, 16, 2), (7, 15, 1), (2, 3, 0), (37, 256, 784)]
+    static let shapes = [(1, 1, 1), (1, 17, 3), (5, 33, 7), (4, 32, 64), (9, 50, 129), (3, 16, 2), (7, 15, 1), (2, 3, 0), (2, 90, 9), (37, 256, 784)]
 
     @Test(arguments: BFloat16Kernels.runnable) func productsAreWithinBFloat16sBound(kernel: BFloat16Kernels) throws {
         var random = RandomSource(seed: 3)

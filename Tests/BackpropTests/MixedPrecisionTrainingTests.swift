@@ -43,6 +43,19 @@ import Testing
         #expect(workspace.gradients.weight[2].elements == gradient.elements.map { $0 * (1 / Float(32)) })
     }
 
+    /// Plain SGD applied during backpropagation in bfloat16: W³ ← W³ + ((−η/m) Δ⁴)ᵀ A³, the
+    /// scaled Δ⁴ and A³ rounded, the sums added to W³ — bit for bit.
+    @Test func fusedStepAddsTheBFloat16ProductOfTheScaledDelta() throws {
+        var (network, _, workspace) = try pass(.bfloat16)
+        let before = network.layers[2].weight.elements
+        let delta4 = try matrix(workspace.delta[3], 32, 3), a3 = try matrix(workspace.a[2], 32, 8)
+        let eta: Float = 0.5, step = -eta / 32
+        let scaled = try Matrix(rows: 32, columns: 3, elements: delta4.elements.map { step * $0 })
+        let sums = try scaled.bfloat16Product(transposeA: true, a3, transposeB: true)
+        network.backwardApplyingSGD(workspace, rows: 32, learningRate: eta)
+        #expect(network.layers[2].weight.elements == zip(before, sums.elements).map { $0 + $1 })
+    }
+
     /// bfloat16 keeps 8 significant bits, so the gradients move by about 2⁻⁸ relative to
     /// float32's, and do move (the products are rounded, not float32).
     @Test func gradientsAreWithinBFloat16sErrorOfFloat32s() throws {

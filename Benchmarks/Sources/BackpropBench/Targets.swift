@@ -1,3 +1,5 @@
+import Backprop
+
 /// The speed targets: W1's time at most 0.25 of NumPy's and 1/15 of PyTorch's (eager);
 /// W2's at most 0.5 of PyTorch's and 0.7 of the best of torch.compile, JAX and NumPy, with
 /// a test accuracy no lower than the best peer's median; W3 at least 1.1 times PyTorch's

@@ -109,14 +109,15 @@ final class BFloat16Buffers: @unchecked Sendable {
     }
 
     /// Runs `product` (C ← α op(A) op(B) + β C) with op(A) and op(B) rounded to bfloat16 and
-    /// each element of op(A) op(B) summed in float32 as `backprop_sgemm_bf16` does, then scaled by
-    /// α; β must be 0 or, with α = 1, 1. With `packedB` (from `packWeights`) op(B) is not
-    /// packed again. Returns false, C untouched, for another β or a product larger than the
-    /// buffers.
+    /// each element of op(A) op(B) summed in float32 as `backprop_sgemm_bf16` does: for β = 0,
+    /// C ← α (op(A) op(B)), the sums scaled; for β = 1, C ← C + (α op(A)) op(B), α applied
+    /// before the rounding (an SGD step, W ← W + (−η/m Δ)ᵀ A). With `packedB` (from
+    /// `packWeights`) op(B) is not packed again. Returns false, C untouched, for another β or
+    /// a product larger than the buffers.
     func multiply(_ product: MatrixProduct<Float>, packedB: UnsafeMutableBufferPointer<UInt16>? = nil) -> Bool {
         let (m, n, k) = (product.m, product.n, product.k)
         let packedCount = BFloat16.packedCount(rows: n, columns: k)
-        guard product.beta == 0 || (product.beta == 1 && product.alpha == 1),
+        guard product.beta == 0 || product.beta == 1,
               BFloat16.roundedCount(rows: m, columns: k) <= rounded.count,
               packedCount <= (packedB ?? packed).count,
               let a = rounded.baseAddress, let b = (packedB ?? packed).baseAddress
@@ -124,15 +125,18 @@ final class BFloat16Buffers: @unchecked Sendable {
         guard m > 0, n > 0 else { return true }
         let lda = (k + 1) / 2 * 2
         let (opA, opB) = (product.a, product.b)
-        backprop_bf16_round_rows(opA.transposed ? 1 : 0, opA.start, Int32(opA.rowStride), Int32(m), Int32(k), a, Int32(lda))
+        let accumulate = product.beta == 1
+        backprop_bf16_round_rows(
+            opA.transposed ? 1 : 0, opA.start, Int32(opA.rowStride), Int32(m), Int32(k), accumulate ? product.alpha : 1, a,
+            Int32(lda))
         if packedB == nil {  // op(B)ᵀ is B itself where op(B) = Bᵀ
             backprop_bf16_pack_b(opB.transposed ? 0 : 1, opB.start, Int32(opB.rowStride), Int32(n), Int32(k), b)
         }
         let job = BFloat16Blocks(
             kernels: kernels, m: m, n: n, k: k, a: a, lda: lda, packed: b, c: product.c, ldc: product.ldc,
-            accumulate: product.beta == 1)
+            accumulate: accumulate)
         inParallel(parts: parallelParts(operations: 2 * m * n * k), job)
-        if product.alpha != 1 {
+        if !accumulate, product.alpha != 1 {
             for i in 0..<m {
                 let row = product.c + i * product.ldc
                 for j in 0..<n { row[j] *= product.alpha }

@@ -42,7 +42,8 @@ extension Network {
     /// - W^l ← W^l − (η/m) (Δ^(l+1))ᵀ A^l,  b^l ← b^l − (η/m) (Δ^(l+1))ᵀ 1,
     /// after Δ^l = (Δ^(l+1) W^l) ⊙ g′(Z^l) has used W^l. The same step as `backward` then
     /// `SGD.update` (to rounding), without writing the gradients or reading them back;
-    /// `workspace.gradients` is left as it was.
+    /// `workspace.gradients` is left as it was. With bfloat16 products, −η/m multiplies Δ
+    /// before it is rounded.
     @_specialize(where S == Float)
     mutating func backwardApplyingSGD(_ workspace: Workspace<S>, rows m: Int, learningRate eta: S) {
         let count = layers.count

@@ -22,8 +22,7 @@ extension TrainingState {
     /// forward propagation (with dropout), the cost, backpropagation, the gradient
     /// transform and clipping, then the optimizer's update. Plain SGD in one process with
     /// neither transform nor clipping is applied during backpropagation instead
-    /// (`Optimizer.fusedGradientDescentStep()`), unless the products run in bfloat16 (whose
-    /// weight products write gradients, not steps).
+    /// (`Optimizer.fusedGradientDescentStep()`).
     ///
     /// With a `communicator` of N processes, this rank takes its share of the batch (rows
     /// ⌊m r/N⌋ ..< ⌊m (r+1)/N⌋), its gradients are scaled by 1/m for the whole batch and
@@ -83,8 +82,7 @@ extension TrainingState {
         }
         partialLoss += loss
         partialCorrect += correct
-        if ranks == 1, transform == nil, clipNorm == nil, workspace.bfloat16 == nil,
-           let eta = optimizer.fusedGradientDescentStep() {
+        if ranks == 1, transform == nil, clipNorm == nil, let eta = optimizer.fusedGradientDescentStep() {
             network.backwardApplyingSGD(workspace, rows: rows, learningRate: S(eta))
         } else {
             if ranks == 1 { network.backward(workspace, rows: rows) }

@@ -87,10 +87,11 @@ typedef enum { BACKPROP_BF16_PORTABLE = 0, BACKPROP_BF16_AVX512 = 1, BACKPROP_BF
 /// times k rounded up to 2.
 long backprop_bf16_packed_b_count(int n, int k);
 
-/// Rounds A (m × k; stored row by row, rows `lda` apart, or where `transposed` is nonzero
-/// as its transpose, k × m) to bfloat16 rows `ldo` apart (ldo ≥ k), the columns past k zero:
-/// backprop_sgemm_bf16's A.
-void backprop_bf16_round_rows(int transposed, const float *a, int lda, int m, int k, unsigned short *out, int ldo);
+/// Rounds `scale` A (m × k; stored row by row, rows `lda` apart, or where `transposed` is
+/// nonzero as its transpose, k × m) to bfloat16 rows `ldo` apart (ldo ≥ k), the columns past
+/// k zero: backprop_sgemm_bf16's A. Each product scale · a is a float32, then rounded.
+void backprop_bf16_round_rows(int transposed, const float *a, int lda, int m, int k, float scale, unsigned short *out,
+                              int ldo);
 
 /// Rounds B (n × k; stored row by row, rows `ldb` apart, or where `transposed` is nonzero as
 /// its transpose, k × n) to bfloat16 and lays it out for backprop_sgemm_bf16: for each block
