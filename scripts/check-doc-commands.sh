@@ -22,8 +22,8 @@
 #   single-copy mechanism).
 #
 # The blocks of one file run in order in one scratch folder (a later block may use a model an
-# earlier one wrote); each file gets a fresh one. A scratch folder holds a symbolic link to the
-# repository's Tests/ (the data the examples read), so nothing a block writes lands in the
+# earlier one wrote); each file gets a fresh one. A scratch folder holds symbolic links to the
+# repository's Tests/ (the data the examples read) and scripts/, so nothing a block writes lands in the
 # checkout. Prints `ok FILE:LINE` or `FAIL FILE:LINE` (with the block's output) per block, then
 # `N passed, M failed`; exits 1 if any block failed.
 set -euo pipefail
@@ -56,6 +56,7 @@ for file in "${files[@]}"; do
   work="$scratch/work-$index"; blocks="$scratch/blocks-$index"
   mkdir -p "$work" "$blocks"
   ln -s "$root/Tests" "$work/Tests"
+  ln -s "$root/scripts" "$work/scripts"
   # One file per ```sh block; prints "LINE FILE" for each (LINE: the opening fence's).
   if ! listing=$(awk -v dir="$blocks" '
     !open && /^```sh[ \t]*$/ { open = 1; n++; out = sprintf("%s/%04d.sh", dir, n); start = FNR; printf "" > out; next }

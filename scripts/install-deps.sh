@@ -8,7 +8,7 @@
 # As root it runs apt-get; otherwise it prints the command to run and fails.
 set -euo pipefail
 
-packages=(libopenblas-dev zlib1g-dev pkg-config gzip python3 time libopenmpi-dev openmpi-bin)
+packages=(libopenblas-dev zlib1g-dev pkg-config gzip python3 time libopenmpi-dev openmpi-bin iproute2)
 [ "${1:-}" = "--data" ] && packages+=(dataset-fashion-mnist)
 [ "${1:-}" = "--bench" ] && packages+=(dataset-fashion-mnist wrk libblis4 libdnnl2)
 [ "${1:-}" = "--browser" ] && packages+=(chromium chromium-driver)
