@@ -64,7 +64,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Folder for checkpoints (default: the folder of --output, else the current one).")
     var checkpointDir: String?
 
-    @Option(help: "Continue the run saved in this checkpoint (same DATA; the checkpoint's settings apply).")
+    @Option(help: "Continue the run saved in this checkpoint (same DATA; the checkpoint's settings apply), or with `latest` the newest one in the checkpoint folder (--checkpoint-dir).")
     var resume: String?
 
     @Option(help: "Write the loss and accuracy curves to this SVG file.")
@@ -111,6 +111,7 @@ struct TrainCommand: ParsableCommand {
             setBLASThreadCount(max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, processesOnThisMachine(communicator))))
         }
         if leader { try checkOutputs() }
+        let resume = try self.resume.flatMap(resolvedResume)
         var (session, model) = try resume.map(resumeSession) ?? startSession()
         session.communicator = communicator
         Interruption.testPoint("loaded")
@@ -194,6 +195,30 @@ struct TrainCommand: ParsableCommand {
         let session = try TrainingSession(
             trainer: trainer, network: network, data: prepared.training, validation: prepared.validation, test: testSet)
         return (session, trained)
+    }
+
+    /// `--resume`'s checkpoint: the path given, or for `latest` (when no file has that name)
+    /// the newest checkpoint in the checkpoint folder that reads whole; those that do not
+    /// are named on standard error and passed over. nil, a new run, where the folder holds
+    /// no checkpoint at all (the first start of a restart loop, as PyTorch Lightning's
+    /// `ckpt_path="last"` does).
+    private func resolvedResume(_ given: String) throws -> String? {
+        guard given == "latest", !FileManager.default.fileExists(atPath: given) else { return given }
+        let found = CheckpointPolicy.checkpoints(in: checkpointFolder)
+        for path in found {
+            do {
+                let _: Checkpoint<Float> = try CheckpointFile.read(from: path, maximumBytes: limits.maxInputBytes)
+                return path
+            } catch {
+                FileHandle.standardError.write(Data("note: passing over \(path): \(error)\n".utf8))
+            }
+        }
+        guard found.isEmpty else {
+            throw CLIError("--resume latest: no readable checkpoint (checkpoint-epoch-*.safetensors) in \(checkpointFolder)")
+        }
+        FileHandle.standardError.write(Data(
+            "note: --resume latest: no checkpoint (checkpoint-epoch-*.safetensors) in \(checkpointFolder) yet; starting a new run\n".utf8))
+        return nil
     }
 
     /// The run saved in the checkpoint `path`, continued on DATA read as it was read then.

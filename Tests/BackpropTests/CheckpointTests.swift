@@ -91,6 +91,23 @@ import TestSupport
     }
 
     /// Stepping one batch at a time is the same loop as `run`.
+    /// `--resume latest`'s order: furthest into training first (a batch of epoch E + 1 after
+    /// the end of epoch E, epoch 10 after epoch 9), other files ignored.
+    @Test func checkpointsAreListedNewestFirst() throws {
+        let names = [
+            "checkpoint-epoch-9.safetensors", "checkpoint-epoch-10-batch-2.safetensors", "checkpoint-epoch-10.safetensors",
+            "checkpoint-epoch-10-batch-12.safetensors", "checkpoint-epoch-2.safetensors", "model.safetensors",
+            "checkpoint-epoch-x.safetensors", "checkpoint-epoch-3.safetensors.tmp",
+        ]
+        for name in names { try Data().write(to: URL(fileURLWithPath: folder.path(name))) }
+        let listed = CheckpointPolicy.checkpoints(in: folder.path).map { URL(fileURLWithPath: $0).lastPathComponent }
+        #expect(listed == [
+            "checkpoint-epoch-10.safetensors", "checkpoint-epoch-10-batch-12.safetensors", "checkpoint-epoch-10-batch-2.safetensors",
+            "checkpoint-epoch-9.safetensors", "checkpoint-epoch-2.safetensors",
+        ])
+        #expect(CheckpointPolicy.checkpoints(in: folder.path("missing")).isEmpty)
+    }
+
     @Test func steppingEqualsRunning() throws {
         let trainer = Trainer(epochs: 3, batchSize: 16, optimizer: .adam(learningRate: 0.01), seed: 9)
         var run = try session(trainer)

@@ -21,6 +21,24 @@ public struct CheckpointPolicy: Sendable {
             : "checkpoint-epoch-\(state.epoch)-batch-\(state.batch).safetensors"
         return URL(fileURLWithPath: folder).appendingPathComponent(name).path
     }
+
+    /// The checkpoints in `folder` named as `path(for:)` names them, newest first: the one
+    /// furthest into training (after epoch E comes epoch E + 1's batches). Checkpoints are
+    /// written atomically, so each one listed is whole; other files are ignored.
+    public static func checkpoints(in folder: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        let positioned = names.compactMap { name -> (epoch: Int, batch: Int, name: String)? in
+            guard name.hasPrefix("checkpoint-epoch-"), name.hasSuffix(".safetensors") else { return nil }
+            let parts = name.dropFirst("checkpoint-epoch-".count).dropLast(".safetensors".count).split(separator: "-")
+            if parts.count == 1, let epoch = Int(parts[0]) { return (epoch + 1, 0, name) }
+            if parts.count == 3, parts[1] == "batch", let epoch = Int(parts[0]), let batch = Int(parts[2]) {
+                return (epoch, batch, name)
+            }
+            return nil
+        }
+        return positioned.sorted { ($0.epoch, $0.batch) > ($1.epoch, $1.batch) }
+            .map { URL(fileURLWithPath: folder).appendingPathComponent($0.name).path }
+    }
 }
 
 /// How a checkpointed run ended.
