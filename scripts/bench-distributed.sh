@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Data-parallel scaling on this machine (MPI): W2 and W3 trained on 1 process × 1 and
-# 2 BLAS threads and on 2 MPI processes × 1 thread (gradients summed layer by layer during
-# backpropagation, and after it), with the allreduce time of each model's gradients.
+# Data-parallel scaling (MPI): W2 and W3 trained on 1 process × 1 and 2 BLAS threads and on
+# 2 MPI processes × 1 thread (gradients summed layer by layer during backpropagation, and
+# after it), with the allreduce time of each model's gradients; then, where network
+# namespaces can be made (root), the same 2 ranks on 2 hosts of scripts/hosts.sh over TCP
+# with links shaped to 10 and 1 Gbit/s, beside the cost model's prediction.
 # Efficiency = examples/s ÷ (cores used × examples/s on 1 process × 1 thread).
 # Usage: scripts/bench-distributed.sh [TIMED_EPOCHS]   (after `make deps-data`)
 set -euo pipefail
@@ -11,24 +13,67 @@ swift build -c release --package-path Benchmarks --product backprop-scaling >/de
 bench=Benchmarks/.build/release/backprop-scaling
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
 results=$(mktemp)
-trap 'rm -f "$results"' EXIT
+trap 'rm -f "$results"; scripts/hosts.sh down 2>/dev/null || true' EXIT
 for w in W2 W3; do
   "$bench" "$w" --threads 1 --epochs "$epochs" >>"$results"
   "$bench" "$w" --threads 2 --epochs "$epochs" >>"$results"
   mpirun -np 2 --bind-to core "$bench" "$w" --threads 1 --epochs "$epochs" >>"$results"
   mpirun -np 2 --bind-to core "$bench" "$w" --threads 1 --epochs "$epochs" --no-overlap >>"$results"
 done
+for rate in 10gbit 1gbit; do
+  if ! scripts/hosts.sh up 2 "$rate" >/dev/null 2>&1; then
+    echo "note: no namespace hosts here (root and iproute2 needed): the runs over TCP are left out"
+    break
+  fi
+  for w in W2 W3; do
+    scripts/hosts.sh mpirun 2 --bind-to core "$bench" "$w" --threads 1 --epochs "$epochs" --link "TCP $rate" >>"$results"
+  done
+done
 python3 - "$results" <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
-print(f"{'workload':9}{'processes × threads':>21}{'gradient sums':>22}{'examples/s':>12}{'efficiency':>12}{'allreduce':>12}")
+print(f"{'workload':9}{'processes × threads':>21}{'link':>16}{'gradient sums':>18}{'examples/s':>12}{'efficiency':>12}{'allreduce':>12}")
+efficiency = {}
 for r in rows:
     base = next(b for b in rows if b["workload"] == r["workload"] and b["ranks"] == 1 and b["threads"] == 1)
     cores = r["ranks"] * r["threads"]
     mode = "—" if r["ranks"] == 1 else ("during backprop" if r["overlap"] else "after backprop")
     reduce = f"{r['allreduce_seconds'] * 1e3:.2f} ms" if r["ranks"] > 1 else "—"
-    print(f"{r['workload']:9}{str(r['ranks']) + ' × ' + str(r['threads']):>21}{mode:>22}"
-          f"{r['examples_per_second']:>12.0f}{r['examples_per_second'] / (cores * base['examples_per_second']):>12.2f}{reduce:>12}")
-    if r["ranks"] > 1 and r["overlap"]:
+    link = r.get("link", "shared memory") if r["ranks"] > 1 else "—"
+    e = r["examples_per_second"] / (cores * base["examples_per_second"])
+    efficiency[(r["workload"], link, r["overlap"], r["ranks"])] = e
+    print(f"{r['workload']:9}{str(r['ranks']) + ' × ' + str(r['threads']):>21}{link:>16}{mode:>18}"
+          f"{r['examples_per_second']:>12.0f}{e:>12.2f}{reduce:>12}")
+    if r["ranks"] > 1 and r["overlap"] and link == "shared memory":
         print(f"{'':9}  gradients: {r['gradient_values']:,} floats = {r['gradient_values'] * 4 / 1e6:.2f} MB per step")
+# The cost model (docs/distributed.md) on each host run: a rank computes its B/N examples in
+# c = B / (N r₁) seconds (r₁: examples/s of 1 process × 1 thread) and the ring allreduce moves
+# 8P(N−1)/N bytes through a link of β bytes/s: m = 8P(N−1)/(Nβ). Without overlap the
+# efficiency falls by c / (c + m) from the same ranks on shared memory; the prediction below
+# is the shared-memory efficiency times that factor, with m from the link's rate and, in the
+# last columns, with m the allreduce time measured on the link (the model corrected: on one
+# machine the kernel's TCP work shares the ranks' cores, so the sums run below the link's rate).
+hosts = [r for r in rows if r.get("link", "shared memory") != "shared memory" and r["ranks"] > 1]
+if hosts:
+    print("\nranks over TCP against the cost model (prediction = shared-memory efficiency × c/(c + m)):")
+    print(f"{'workload':9}{'link':>12}{'c (ms)':>9}{'m (ms)':>9}{'measured':>10}{'÷ shared':>10}{'predicted':>11}"
+          f"{'÷ predicted':>13}{'allreduce':>11}{'predicted':>11}{'÷ predicted':>13}")
+    for r in hosts:
+        n, p, b = r["ranks"], r["gradient_values"], r["batch"]
+        base = next(x for x in rows if x["workload"] == r["workload"] and x["ranks"] == 1 and x["threads"] == 1)
+        c = b / (n * base["examples_per_second"])
+        beta = float(r["link"].split()[1].removesuffix("gbit")) * 1e9 / 8
+        m = 8 * p * (n - 1) / (n * beta)
+        shared = efficiency[(r["workload"], "shared memory", True, n)]
+        measured = efficiency[(r["workload"], r["link"], True, n)]
+        predicted = shared * c / (c + m)
+        measured_m = r["allreduce_seconds"]
+        corrected = shared * c / (c + measured_m)
+        print(f"{r['workload']:9}{r['link']:>12}{c * 1e3:>9.2f}{m * 1e3:>9.2f}{measured:>10.2f}{measured / shared:>10.2f}"
+              f"{predicted:>11.2f}{measured / predicted:>13.2f}{measured_m * 1e3:>8.2f} ms{corrected:>11.2f}{measured / corrected:>13.2f}")
+    w3 = [r for r in hosts if r["workload"] == "W3" and r["link"] == "TCP 10gbit"]
+    if w3:
+        ratio = efficiency[("W3", "TCP 10gbit", True, 2)] / efficiency[("W3", "shared memory", True, 2)]
+        print(f"target: W3 on 2 hosts at 10 Gbit/s ≥ 0.85 of the same ranks on shared memory: {ratio:.2f} "
+              f"{'met' if ratio >= 0.85 else 'NOT met'}")
 PY

@@ -24,6 +24,9 @@ struct ScalingBench: ParsableCommand {
     @Option(help: "Folder of Fashion-MNIST.")
     var data = "/usr/share/datasets/fashion-mnist"
 
+    @Option(help: "What joins the ranks, for the record (e.g. \"shared memory\", \"TCP 1gbit\").")
+    var link = "shared memory"
+
     func run() throws {
         let world = try MPICommunicator()
         defer { world.finalize() }
@@ -61,7 +64,8 @@ struct ScalingBench: ParsableCommand {
         }
         guard world.rank == 0 else { return }
         let object: [String: Any] = [
-            "workload": workload, "ranks": world.size, "threads": threads, "overlap": !noOverlap,
+            "workload": workload, "ranks": world.size, "threads": threads, "overlap": !noOverlap, "link": link,
+            "batch": batch,
             "examples_per_second": Double(train.count * epochs) / seconds,
             "allreduce_seconds": times.sorted()[times.count / 2], "gradient_values": count,
         ]
