@@ -79,8 +79,11 @@ final class PlaygroundRun: @unchecked Sendable {
     }
 
     /// Pauses the run and trains `batches` mini-batches, a slice at a time on one of `cores`,
-    /// until they are done or `control` says to stop; then the run as it stands.
-    /// - Throws: `BackpropError.diverged` when training diverges.
+    /// until they are done or `control` says to stop; then the run as it stands, unless the
+    /// client has left (drawing the snapshot's views for nobody took a core for a second in a
+    /// debug build).
+    /// - Throws: `BackpropError.diverged` when training diverges; `CancellationError` when the
+    ///   client has left.
     func step(batches: Int, on cores: CoreQueue, until control: WorkControl) throws -> PlaygroundSnapshot {
         pause()
         var done = 0
@@ -99,6 +102,7 @@ final class PlaygroundRun: @unchecked Sendable {
         }
         let state = locked { session.state }
         publish()
+        if control.clientLeft { throw CancellationError() }
         return try cores.withCore { try state.snapshot() }
     }
 

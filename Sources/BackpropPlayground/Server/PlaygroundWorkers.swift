@@ -90,6 +90,9 @@ final class WorkControl: Sendable {
         cancelled.store(true, ordering: .releasing)
     }
 
+    /// Whether the client went away: nobody waits for the work's answer.
+    var clientLeft: Bool { cancelled.load(ordering: .acquiring) }
+
     /// Whether to stop after the current step.
     var shouldStop: Bool {
         cancelled.load(ordering: .acquiring) || workers.isStopping || ContinuousClock.now >= deadline
