@@ -80,8 +80,8 @@ run_mpirun() {
   [ "$count" -le "$made" ] || { echo "only $made hosts are up" >&2; exit 1; }
   local hosts; hosts=$(seq -s, -f "$NET.%g" 1 "$count")
   # mpi_yield_when_idle: a rank waiting for a message gives its core back. On one machine
-  # the kernel's TCP work runs on the ranks' cores; ranks that spin held it off for a clock
-  # tick per message (an allreduce of one float took 7.8 ms, with yielding 0.05 ms).
+  # the kernel's TCP work runs on the ranks' cores, and ranks that spin hold it off for a
+  # clock tick per message (measured in docs/distributed.md).
   exec mpirun --host "$hosts" -np "$count" --mca plm_rsh_agent "$STATE/agent" \
     --mca oob_tcp_if_include "$NET.0/24" --mca btl tcp,self --mca btl_tcp_if_include "$NET.0/24" \
     --mca mpi_yield_when_idle 1 "$@"

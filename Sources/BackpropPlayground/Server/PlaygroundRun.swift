@@ -80,8 +80,7 @@ final class PlaygroundRun: @unchecked Sendable {
 
     /// Pauses the run and trains `batches` mini-batches, a slice at a time on one of `cores`,
     /// until they are done or `control` says to stop; then the run as it stands, unless the
-    /// client has left (drawing the snapshot's views for nobody took a core for a second in a
-    /// debug build).
+    /// client has left (its views would be drawn for nobody).
     /// - Throws: `BackpropError.diverged` when training diverges; `CancellationError` when the
     ///   client has left.
     func step(batches: Int, on cores: CoreQueue, until control: WorkControl) throws -> PlaygroundSnapshot {
