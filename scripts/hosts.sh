@@ -61,12 +61,15 @@ up() {
   done
   trap - ERR
   mkdir -p "$STATE"
-  # Open MPI calls the agent as `agent [options] HOST COMMAND…`; HOST is 10.77.0.<i>.
+  # Open MPI calls the agent as `agent [options] HOST COMMAND…`; HOST is 10.77.0.<i>. The
+  # command runs in namespace bp<i> under its own host name bp<i> (a UTS namespace), as on a
+  # real host: Open MPI names its session directory in /tmp after the host name, and daemons
+  # sharing one name race to make and fill the same directory.
   cat > "$STATE/agent" <<'EOF'
 #!/bin/sh
 while [ $# -gt 0 ]; do case "$1" in -*) shift ;; *) break ;; esac; done
-host=$1; shift
-exec ip netns exec "bp${host##*.}" /bin/sh -c "$*"
+host=bp${1##*.}; shift
+exec ip netns exec "$host" unshare --uts /bin/sh -c "echo $host > /proc/sys/kernel/hostname && $*"
 EOF
   chmod +x "$STATE/agent"
   echo "$count" > "$STATE/count"
