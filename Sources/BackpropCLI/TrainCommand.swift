@@ -76,6 +76,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Train one model on all the processes `mpirun -np N` started, on one machine or many: each computes its share of every mini-batch (--batch-size stays the whole batch) and the gradients are summed with MPI_Allreduce. Rank 0 alone prints and writes files.")
     var distributed = false
 
+    @Flag(help: "With --distributed: each rank reads and holds only its part of DATA and of --test (IDX files by records, CSV files split at line starts), so memory per rank falls with the ranks. Every epoch each part is shuffled on its own (seeded, as PyTorch's DistributedSampler); validation and test metrics are summed over the parts.")
+    var shardData = false
+
     @OptionGroup var limits: InputLimitOptions
 
     func validate() throws {
@@ -87,6 +90,9 @@ struct TrainCommand: ParsableCommand {
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if distributed, !distributedTrainingBuiltIn { throw ValidationError(distributedTrainingMissing) }
+        if shardData, !distributed {
+            throw ValidationError("--shard-data needs --distributed: it splits the data over the ranks mpirun starts")
+        }
         try model.check()
         try optimization.check()
     }
@@ -112,8 +118,11 @@ struct TrainCommand: ParsableCommand {
         }
         if leader { try checkOutputs() }
         let resume = try self.resume.flatMap(resolvedResume)
-        var (session, model) = try resume.map(resumeSession) ?? startSession()
+        let sharded = shardData && communicator.size > 1
+        var (session, model) = try resume.map { try resumeSession($0, on: communicator, sharded: sharded) }
+            ?? startSession(on: communicator, sharded: sharded)
         session.communicator = communicator
+        if sharded { session.shards = try DataShards(holding: session.data.count, over: communicator) }
         Interruption.testPoint("loaded")
         try Interruption.exitIfReceived("before training started; nothing was written")
         // Under mpirun a rank's output is a pseudo-terminal whatever the user's is: no live bar.
@@ -121,13 +130,17 @@ struct TrainCommand: ParsableCommand {
         let mode: ProgressReporter.Mode = !leader ? .silent : json ? .json : terminal ? .terminal : .plain
         let reporter = ProgressReporter(mode: mode, epochs: session.trainer.epochs)
         if let resume, !json, leader { print("Resuming \(resume) at epoch \(session.state.epoch), batch \(session.state.batch)") }
-        reporter.start(describe(session.network), examples: session.data.count, validation: session.validation?.count)
+        let validationCount = try session.validation.map { sharded ? Int(try communicator.sum([Double($0.count)])[0]) : $0.count }
+        reporter.start(describe(session.network), examples: session.shards?.total ?? session.data.count, validation: validationCount)
         let precision = session.trainer.precision
         if leader { notePrecision(precision, json: json) }
         if communicator.size > 1, leader, !json {
             let batch = session.trainer.batchSize
             let (low, high) = (batch / communicator.size, (batch + communicator.size - 1) / communicator.size)
             print("Data-parallel on \(communicator.size) processes (MPI): each computes \(low == high ? "\(low)" : "\(low)–\(high)") examples of every mini-batch of \(batch)")
+            if let shards = session.shards {
+                print("Data sharded: each process holds its part of the examples (\(shards.counts.map(String.init).joined(separator: ", ")))")
+            }
         }
         let clock = ContinuousClock()
         let started = clock.now
@@ -161,7 +174,8 @@ struct TrainCommand: ParsableCommand {
         ]
         if history.stoppedEarly { final["best_epoch"] = history.bestEpoch }
         if let test = session.test {
-            final.merge(Report(model: model, evaluation: try model.evaluate(on: test)).fields(prefix: "test_")) { $1 }
+            let evaluation = sharded ? try model.evaluate(on: test, over: communicator) : try model.evaluate(on: test)
+            final.merge(Report(model: model, evaluation: evaluation).fields(prefix: "test_")) { $1 }
         }
         if let output {
             if leader { try saveTrainedModel(model, to: output, bfloat16: savePrecision == .bfloat16) }
@@ -177,21 +191,25 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// A fresh run from the flags: the data prepared, the network built, the trainer set.
-    private func startSession() throws -> (TrainingSession<Float>, Model<Float>) {
-        let prepared = try TrainingData<Float>.load(data, options: TrainingDataOptions(
+    /// With `sharded`, each rank of `communicator` reads its part of the data.
+    private func startSession(on communicator: any Communicator, sharded: Bool) throws -> (TrainingSession<Float>, Model<Float>) {
+        let options = TrainingDataOptions(
             file: limits.applied(to: DataFileOptions(labelsPath: labels, labelColumn: label)), task: task, scaling: scale,
-            validationFraction: validationSplit, seed: seed))
-        if let batchSize = optimization.batchSize, batchSize > prepared.training.count {
-            throw ValidationError(
-                "--batch-size \(batchSize) is larger than the \(prepared.training.count) training examples; use 1 ... \(prepared.training.count)")
+            validationFraction: validationSplit, seed: seed)
+        let prepared = sharded
+            ? try TrainingData<Float>.load(data, options: options, shardedOver: communicator)
+            : try TrainingData<Float>.load(data, options: options)
+        let examples = sharded ? Int(try communicator.sum([Double(prepared.training.count)])[0]) : prepared.training.count
+        if let batchSize = optimization.batchSize, batchSize > examples {
+            throw ValidationError("--batch-size \(batchSize) is larger than the \(examples) training examples; use 1 ... \(examples)")
         }
         let network = try model.makeNetwork(for: prepared, seed: seed)
-        let trainer = optimization.makeTrainer(examples: prepared.training.count, seed: seed)
+        let trainer = optimization.makeTrainer(examples: examples, seed: seed)
         var trained = try prepared.model(of: network)
         trained.training = TrainingRecord(
             settings: settings(trainer, scaler: prepared.encoding.scaler), trainer: trainer, validationFraction: validationSplit,
             history: TrainingHistory())
-        let testSet = try test.map { try trained.dataset(reading: $0, options: limits.applied(to: DataFileOptions(labelsPath: testLabels, labelColumn: label))) }
+        let testSet = try test.map { try trained.dataset(reading: $0, options: testOptions(on: communicator, sharded: sharded)) }
         let session = try TrainingSession(
             trainer: trainer, network: network, data: prepared.training, validation: prepared.validation, test: testSet)
         return (session, trained)
@@ -222,19 +240,27 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// The run saved in the checkpoint `path`, continued on DATA read as it was read then.
-    private func resumeSession(_ path: String) throws -> (TrainingSession<Float>, Model<Float>) {
+    private func resumeSession(_ path: String, on communicator: any Communicator, sharded: Bool) throws -> (TrainingSession<Float>, Model<Float>) {
         let checkpoint: Checkpoint<Float> = try CheckpointFile.read(from: path, maximumBytes: limits.maxInputBytes)
-        let prepared = try checkpoint.model.trainingData(reading: data, options: TrainingDataOptions(
+        let options = TrainingDataOptions(
             file: limits.applied(to: DataFileOptions(labelsPath: labels, labelColumn: label)),
-            validationFraction: checkpoint.model.training?.validationFraction, seed: checkpoint.trainer.seed))
-        let testSet = try test.map {
-            try checkpoint.model.dataset(reading: $0, options: limits.applied(to: DataFileOptions(labelsPath: testLabels, labelColumn: label)))
-        }
+            validationFraction: checkpoint.model.training?.validationFraction, seed: checkpoint.trainer.seed)
+        let prepared = sharded
+            ? try checkpoint.model.trainingData(reading: data, options: options, shardedOver: communicator)
+            : try checkpoint.model.trainingData(reading: data, options: options)
+        let testSet = try test.map { try checkpoint.model.dataset(reading: $0, options: testOptions(on: communicator, sharded: sharded)) }
         do {
             return (try checkpoint.resume(on: prepared.training, validation: prepared.validation, test: testSet), checkpoint.model)
         } catch let error as BackpropError {
             throw CLIError("\(path): cannot continue on \(data): \(error)")
         }
+    }
+
+    /// How --test is read: with `sharded`, this rank's part of it.
+    private func testOptions(on communicator: any Communicator, sharded: Bool) throws -> DataFileOptions {
+        var options = limits.applied(to: DataFileOptions(labelsPath: testLabels, labelColumn: label))
+        if sharded { options.shard = try DataShard(communicator.rank, of: communicator.size) }
+        return options
     }
 
     /// Every file and folder the run will write, checked before any work starts: the
@@ -263,6 +289,7 @@ struct TrainCommand: ParsableCommand {
         result["scaling"] = scaler.kind.rawValue
         result["data"] = URL(fileURLWithPath: data).lastPathComponent
         if let validationSplit { result["validation_split"] = "\(validationSplit)" }
+        if shardData, distributed { result["shard_data"] = "true" }
         if let patience = trainer.earlyStopping?.patience { result["early_stopping_patience"] = "\(patience)" }
         if trainer.precision != .float32 { result["kernels"] = trainer.precision.kernels }
         return result

@@ -4,6 +4,9 @@
 // lockstep and comparing every parameter after every step. Cases: SGD with momentum and
 // Adam, in Float and Double, with global batches of 10 and 12 on 37 examples (an uneven
 // last batch; with 12, a last batch of one example, so that a rank has none), two epochs.
+// Then with data shards (`--shard-data`): each rank holds only its part of the training and
+// validation sets, and one process holding every part draws the same batches; the
+// parameters after every step and each epoch's train and validation losses must agree.
 // Prints one line per case from rank 0; exits 1 if a difference exceeds the tolerance.
 // Without the trait `MPI` it is an empty program (MPITests is not run then).
 #if MPI
@@ -57,6 +60,44 @@ func compare<S: Scalar>(_: S.Type, optimizer: OptimizerConfiguration, batchSize:
     return (worst, steps)
 }
 
+/// Rows `range` of `data`: one rank's part.
+func rows<S: Scalar>(_ range: Range<Int>, of data: Dataset<S>) throws -> Dataset<S> {
+    let d = data.inputs.columns
+    let inputs = try Matrix(
+        rows: range.count, columns: d, elements: Array(data.inputs.elements[range.lowerBound * d ..< range.upperBound * d]))
+    guard case .classes(let labels) = data.targets else { throw Mismatch(description: "expected class targets") }
+    return try Dataset(inputs: inputs, targets: .classes(Array(labels[range])))
+}
+
+/// As `compare`, with each rank holding its part of the training and validation sets and
+/// the single process holding every part (`DataShards(held: nil)`).
+func compareSharded<S: Scalar>(_: S.Type, optimizer: OptimizerConfiguration, batchSize: Int, on world: MPICommunicator) throws -> (Double, Int) {
+    let network = try Network<S>(sizes: [5, 8, 6, 3], activation: .tanh, loss: .crossEntropy, seed: 3)
+    let data = try Dataset.random(for: network, count: 37, seed: 4), validation = try Dataset.random(for: network, count: 13, seed: 6)
+    let trainer = Trainer(epochs: 2, batchSize: batchSize, optimizer: optimizer, seed: 5)
+    let shard = try DataShard(world.rank, of: world.size)
+    var together = try TrainingSession(
+        trainer: trainer, network: network, data: rows(shard.range(of: 37), of: data),
+        validation: rows(shard.range(of: 13), of: validation))
+    together.communicator = world
+    together.shards = try DataShards(holding: together.data.count, over: world)
+    var alone = try TrainingSession(trainer: trainer, network: network, data: data, validation: validation)
+    alone.shards = try DataShards(counts: (0..<world.size).map { try DataShard($0, of: world.size).range(of: 37).count }, held: nil)
+    var worst = 0.0, steps = 0
+    while let step = try together.step() {
+        let single = try alone.step()
+        worst = max(worst, relativeDifference(together.network, alone.network))
+        steps += 1
+        if let epoch = step.epoch, let other = single?.epoch {
+            for (name, a, b) in [("train", epoch.trainLoss, other.trainLoss), ("validation", epoch.validationLoss ?? .nan, other.validationLoss ?? 0)]
+            where !(abs(a - b) <= 1e-4 * abs(b)) {
+                throw Mismatch(description: "sharded epoch \(epoch.epoch): \(name) loss \(a) on \(world.size) ranks, \(b) alone")
+            }
+        }
+    }
+    return (worst, steps)
+}
+
 var failed = false
 do {
     for (name, optimizer) in [("SGD+momentum", OptimizerConfiguration.sgd(learningRate: 0.1, momentum: 0.9)), ("Adam", .adam(learningRate: 0.01))] {
@@ -67,6 +108,13 @@ do {
             failed = failed || !ok
             if world.rank == 0 {
                 print("\(ok ? "ok" : "FAILED") \(name) batch \(batchSize) on \(world.size) ranks, \(steps) steps: largest relative difference Float \(single), Double \(double)")
+            }
+            let (shardedSingle, shardedSteps) = try compareSharded(Float.self, optimizer: optimizer, batchSize: batchSize, on: world)
+            let (shardedDouble, _) = try compareSharded(Double.self, optimizer: optimizer, batchSize: batchSize, on: world)
+            let shardedOK = shardedSingle <= 1e-5 && shardedDouble <= 1e-12
+            failed = failed || !shardedOK
+            if world.rank == 0 {
+                print("\(shardedOK ? "ok" : "FAILED") \(name) batch \(batchSize) sharded on \(world.size) ranks, \(shardedSteps) steps: largest relative difference Float \(shardedSingle), Double \(shardedDouble)")
             }
         }
     }

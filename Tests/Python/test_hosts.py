@@ -55,7 +55,7 @@ def test_two_hosts_step_in_lockstep_with_one_process(hosts):
     result = mpirun(hosts, EQUIVALENCE)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = [line for line in result.stdout.split("\n") if line.startswith(("ok ", "FAILED "))]
-    assert len(lines) == 4 and all(line.startswith("ok ") for line in lines), result.stdout
+    assert len(lines) == 8 and all(line.startswith("ok ") for line in lines), result.stdout
     # The gradient sums crossed host 1's link: tens of kilobytes of TCP, not shared memory.
     assert transmitted_bytes("bpv1") - before > 20_000
 
@@ -74,3 +74,14 @@ def test_distributed_train_across_hosts_matches_one_process(hosts):
     a, b = evaluate(one), evaluate(two)
     assert abs(a["loss"] - b["loss"]) <= 1e-4 * a["loss"], (a["loss"], b["loss"])
     assert a["accuracy"] == b["accuracy"]
+
+
+def test_sharded_train_across_hosts(hosts):
+    """`--shard-data` across hosts: each host reads its part of the training and test sets,
+    and the test metrics are summed over both parts (all 150 examples)."""
+    flags = ["--hidden", "16", "--epochs", "40", "--batch-size", "16", "--validation-split", "0.2", "--json"]
+    result = mpirun(hosts, BACKPROP, "train", IRIS, "--distributed", "--shard-data", "--test", IRIS, *flags)
+    assert result.returncode == 0, result.stderr
+    final = json.loads(result.stdout.strip().split("\n")[-1])
+    assert final["test_examples"] == 150
+    assert final["test_accuracy"] >= 0.8, final

@@ -47,7 +47,7 @@ public struct FeatureScaler: Codable, Equatable, Sendable {
             scale: container.decode([Double].self, forKey: .scale))
     }
 
-    private init(kind: Kind, uncheckedShift shift: [Double], scale: [Double]) {
+    init(kind: Kind, uncheckedShift shift: [Double], scale: [Double]) {
         self.kind = kind
         self.shift = shift
         self.scale = scale

@@ -5,7 +5,8 @@ import CZlib
 /// Layout (big-endian): two zero bytes, a type byte (0x08 = unsigned byte), the number
 /// of dimensions d, then d 32-bit sizes, then the values, last dimension fastest.
 public struct IDXFile: Equatable, Sendable {
-    /// The size of each dimension, e.g. [60000, 28, 28] for images, [60000] for labels.
+    /// The size of each dimension, e.g. [60000, 28, 28] for images, [60000] for labels; for
+    /// a part of the file, the first is the part's count.
     public let dimensions: [Int]
     /// The values, row-major.
     public let bytes: [UInt8]
@@ -15,9 +16,14 @@ public struct IDXFile: Equatable, Sendable {
     /// Memory grows only with data actually read, so a header claiming absurd sizes
     /// cannot make this allocate more than the file holds; and the values, decompressed,
     /// may not exceed `maximumBytes` (a gzip bomb stops at the header).
+    ///
+    /// With a `shard`, only that part of the records (the first dimension) is read and held:
+    /// a plain file is read from the part's offset, a gzipped one decompressed up to it and
+    /// the bytes before it dropped; `maximumBytes` then limits the part's values.
     /// - Throws: `DataError` naming the file and the field or offset at fault.
-    public init(contentsOf path: String, maximumBytes: Int = InputFile.defaultMaximumBytes) throws {
-        _ = try InputFile.checkedSize(path, maximumBytes: maximumBytes)
+    public init(contentsOf path: String, maximumBytes: Int = InputFile.defaultMaximumBytes, shard: DataShard = .whole) throws {
+        let whole = shard.count == 1
+        _ = try InputFile.checkedSize(path, maximumBytes: whole ? maximumBytes : .max)
         guard let file = gzopen(path, "rb") else {
             throw DataError.unreadable(path: path, reason: "no such file, or permission denied")
         }
@@ -54,25 +60,36 @@ public struct IDXFile: Equatable, Sendable {
         for d in 0..<rank {
             let size = header[4 * d ..< 4 * d + 4].reduce(0) { $0 << 8 | Int($1) }
             let (product, overflow) = total.multipliedReportingOverflow(by: size)
-            guard !overflow, product <= min(IDXFile.maximumCount, maximumBytes) else {
+            let limit = whole ? min(IDXFile.maximumCount, maximumBytes) : IDXFile.maximumCount
+            guard !overflow, product <= limit else {
                 throw DataError.malformed(
                     path: path, location: "dimension \(d + 1)",
-                    message: "sizes \(dimensions + [size]) describe more than \(min(IDXFile.maximumCount, maximumBytes)) values (the input limit)")
+                    message: "sizes \(dimensions + [size]) describe more than \(limit) values (the input limit)")
             }
             dimensions.append(size)
             total = product
         }
-        let bytes = try reader.read(count: total)
-        guard bytes.count == total else {
+        let record = dimensions[0] == 0 ? 0 : total / dimensions[0]
+        let held = shard.range(of: dimensions[0])
+        guard held.count * record <= maximumBytes else {
+            throw DataError.malformed(
+                path: path, location: "dimension 1",
+                message: "\(shard.name) of the \(dimensions[0]) records is \(held.count * record) bytes, more than the input limit of \(maximumBytes)")
+        }
+        if held.lowerBound > 0 { try reader.skip(count: held.lowerBound * record) }
+        let bytes = try reader.read(count: held.count * record)
+        guard bytes.count == held.count * record else {
             throw DataError.malformed(
                 path: path, location: "data",
-                message: "header sizes \(dimensions) need \(total) bytes of data, but the file holds \(bytes.count)")
+                message: "header sizes \(dimensions) need \(total) bytes of data, but the file holds \(held.lowerBound * record + bytes.count)")
         }
-        guard try reader.read(count: 1).isEmpty else {
+        // The part that ends with the file checks that nothing follows the values.
+        guard try held.upperBound < dimensions[0] || reader.read(count: 1).isEmpty else {
             throw DataError.malformed(
                 path: path, location: "data",
                 message: "file holds more than the \(total) bytes of data its header sizes \(dimensions) describe")
         }
+        dimensions[0] = held.count
         self.dimensions = dimensions
         self.bytes = bytes
     }
@@ -129,6 +146,18 @@ private struct GzipReader {
     init(file: gzFile, path: String) {
         self.file = file
         self.path = path
+    }
+
+    /// Passes over `count` bytes (decompressing them, for a gzip stream).
+    /// - Throws: `DataError` if the stream ends or is damaged first.
+    mutating func skip(count: Int) throws {
+        let target = offset + count
+        if gzseek(file, target, SEEK_SET) != target {
+            try checkStream()
+            throw DataError.malformed(
+                path: path, location: "data", message: "the file ends before decompressed byte \(target), where this part of its records starts")
+        }
+        offset = target
     }
 
     /// Up to `count` bytes; fewer only at the end of the stream.

@@ -92,6 +92,13 @@ public struct LabelEncoding: Codable, Equatable, Sendable {
     /// The targets for these labels.
     /// - Throws: `DataError` naming the line of a label that is not one of the classes or not a number.
     public func targets<S: Scalar>(_ labels: [String], path: String, column: String) throws -> Targets<S> {
+        try targets(labels, path: path, column: column, line: nil)
+    }
+
+    /// The targets for these labels, errors naming the line of label i as `line` says
+    /// (default: line i + 2).
+    func targets<S: Scalar>(_ labels: [String], path: String, column: String, line: ((Int) -> String)?) throws -> Targets<S> {
+        let line = line ?? { "line \($0 + 2)" }
         switch task {
         case .classification:
             let index = Dictionary(classNames.enumerated().map { ($1, $0) }) { first, _ in first }
@@ -100,7 +107,7 @@ public struct LabelEncoding: Codable, Equatable, Sendable {
             for (row, label) in labels.enumerated() {
                 guard let c = index[label] ?? numericMatch(label, index) else {
                     throw DataError.malformed(
-                        path: path, location: "line \(row + 2), column '\(column)'",
+                        path: path, location: "\(line(row)), column '\(column)'",
                         message: "label '\(label)' is not one of the classes \(classNames.joined(separator: ", "))")
                 }
                 classes.append(c)
@@ -111,7 +118,7 @@ public struct LabelEncoding: Codable, Equatable, Sendable {
             for (row, label) in labels.enumerated() {
                 guard let value = Double(label), value.isFinite else {
                     throw DataError.malformed(
-                        path: path, location: "line \(row + 2), column '\(column)'",
+                        path: path, location: "\(line(row)), column '\(column)'",
                         message: "label '\(label)' is not a finite number")
                 }
                 values.append(S(value))

@@ -15,6 +15,8 @@ public struct DataFileOptions: Sendable {
     public var featureNames: [String]?
     /// The most bytes held from one file (a CSV file, or an IDX file decompressed).
     public var maximumBytes = InputFile.defaultMaximumBytes
+    /// The part of the file to read (see `DataShard`); the whole file by default.
+    public var shard = DataShard.whole
 
     /// Options as given; each nil takes the default its property describes.
     public init(
@@ -44,6 +46,8 @@ public struct RawExamples<S: Scalar>: Sendable {
     public var labelName: String?
     /// Whether the rows come from a CSV table or IDX images.
     public var input: InputKind
+    /// Where a CSV table's rows are in its file, for errors (nil: IDX, or row i on line i + 2).
+    var lines: RowLines?
 
     /// The number of examples (rows of `features`).
     public var count: Int { features.rows }
@@ -55,12 +59,14 @@ public struct RawExamples<S: Scalar>: Sendable {
     }
 
     private static func readIDX(_ path: String, options: DataFileOptions) throws -> RawExamples {
-        let images: Matrix<S> = try IDXFile(contentsOf: path, maximumBytes: options.maximumBytes).images(path: path)
+        let images: Matrix<S> = try IDXFile(contentsOf: path, maximumBytes: options.maximumBytes, shard: options.shard)
+            .images(path: path)
         var labels: [String]?
         let labelFile = options.labelsPath ?? defaultLabelsPath(for: path)
         if let labelFile,
            options.labelsPath != nil || options.requiresLabels || FileManager.default.fileExists(atPath: labelFile) {
-            let indices = try IDXFile(contentsOf: labelFile, maximumBytes: options.maximumBytes).labels(path: labelFile)
+            let indices = try IDXFile(contentsOf: labelFile, maximumBytes: options.maximumBytes, shard: options.shard)
+                .labels(path: labelFile)
             guard indices.count == images.rows else {
                 throw DataError.malformed(
                     path: labelFile, location: "dimension 1",
@@ -76,7 +82,7 @@ public struct RawExamples<S: Scalar>: Sendable {
     }
 
     private static func readCSV(_ path: String, options: DataFileOptions) throws -> RawExamples {
-        let table = try CSVTable(contentsOf: path, maximumBytes: options.maximumBytes)
+        let table = try CSVTable(contentsOf: path, maximumBytes: options.maximumBytes, shard: options.shard)
         var labelIndex: Int?
         if let column = options.labelColumn {
             labelIndex = options.requiresLabels ? try table.columnIndex(column) : table.header.firstIndex(of: column)
@@ -108,7 +114,7 @@ public struct RawExamples<S: Scalar>: Sendable {
             path: path, features: try table.numbers(columns: featureColumns),
             labels: labelIndex.map { i in table.rows.map { $0[i] } },
             featureNames: featureColumns.map { table.header[$0] }, labelName: labelIndex.map { table.header[$0] },
-            input: .table)
+            input: .table, lines: table.lines)
     }
 
     /// The targets for these labels under `encoding`.
@@ -118,7 +124,7 @@ public struct RawExamples<S: Scalar>: Sendable {
         guard let labels else {
             throw DataError.malformed(path: path, location: "labels", message: "the file has no labels")
         }
-        return try encoding.targets(labels, path: path, column: labelName ?? "label")
+        return try encoding.targets(labels, path: path, column: labelName ?? "label", line: lines?.line)
     }
 
     /// The rows at `indices`, in that order.

@@ -14,6 +14,12 @@ public enum Targets<S: Scalar>: Equatable, Sendable {
         }
     }
 
+    /// Whether the targets are classes.
+    var isClasses: Bool {
+        if case .classes = self { return true }
+        return false
+    }
+
     /// Checks that these targets fit a network with `outputSize` outputs.
     func validate(outputSize: Int) throws {
         switch self {

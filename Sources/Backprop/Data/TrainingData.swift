@@ -59,13 +59,13 @@ public struct TrainingData<S: Scalar>: Sendable {
     /// the training part's features.
     static func prepare(
         _ raw: RawExamples<S>, labels: LabelEncoding, options: TrainingDataOptions,
-        scaler: (Matrix<S>) -> FeatureScaler
+        scaler: (Matrix<S>) throws -> FeatureScaler
     ) throws -> TrainingData {
         var (training, validation): (RawExamples<S>, RawExamples<S>?) = (raw, nil)
         if let fraction = options.validationFraction {
             (training, validation) = try raw.split(validationFraction: fraction, seed: options.seed)
         }
-        let scaler = scaler(training.features)
+        let scaler = try scaler(training.features)
         return TrainingData(
             training: try Dataset(inputs: scaler.transform(training.features), targets: training.targets(labels)),
             validation: try validation.map { try Dataset(inputs: scaler.transform($0.features), targets: $0.targets(labels)) },

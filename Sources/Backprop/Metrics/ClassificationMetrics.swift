@@ -29,9 +29,16 @@ public struct ClassificationMetrics: Codable, Equatable, Sendable {
             }
             matrix[a][p] += 1
         }
+        self.init(confusionMatrix: matrix)
+    }
+
+    /// The metrics of a confusion matrix (rows: actual classes, columns: predicted).
+    init(confusionMatrix matrix: [[Int]]) {
+        let classCount = matrix.count
         confusionMatrix = matrix
+        let total = matrix.reduce(0) { $0 + $1.reduce(0, +) }
         let correct = (0..<classCount).reduce(0) { $0 + matrix[$1][$1] }
-        accuracy = actual.isEmpty ? 0 : Double(correct) / Double(actual.count)
+        accuracy = total == 0 ? 0 : Double(correct) / Double(total)
         let support = matrix.map { $0.reduce(0, +) }
         let predictedCounts = (0..<classCount).map { c in matrix.reduce(0) { $0 + $1[c] } }
         let precision = (0..<classCount).map {

@@ -16,6 +16,17 @@ public struct RegressionMetrics: Codable, Equatable, Sendable {
     /// R², the mean of `r2ByOutput` over the outputs.
     public var r2: Double { mean(r2ByOutput) }
 
+    /// The metrics from their sums over n examples, per output: the squared errors, the
+    /// absolute errors and the squared deviations of the targets from their mean.
+    init(count n: Double, squaredErrors: [Double], absoluteErrors: [Double], spreads: [Double]) {
+        let n = Swift.max(n, 1)
+        mseByOutput = squaredErrors.map { $0 / n }
+        maeByOutput = absoluteErrors.map { $0 / n }
+        r2ByOutput = zip(squaredErrors, spreads).map { residual, spread in
+            spread == 0 ? (residual == 0 ? 1 : 0) : 1 - residual / spread
+        }
+    }
+
     /// - Throws: `BackpropError.shapeMismatch` unless both matrices have one shape.
     public init<S: Scalar>(predicted: Matrix<S>, actual: Matrix<S>) throws {
         guard predicted.rows == actual.rows, predicted.columns == actual.columns else {

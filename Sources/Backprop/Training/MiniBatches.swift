@@ -4,9 +4,13 @@ final class MiniBatches<S: Scalar> {
     let data: Dataset<S>
     let size: Int
     /// Batches per epoch; the last one may be smaller.
-    let count: Int
+    private(set) var count: Int
+    /// The examples of an epoch over every process: n, or all the parts' with `shards`.
+    private(set) var total: Int
+    /// How the examples are split over the processes, when each holds only its part.
+    private(set) var shards: DataShards?
     let workspace: Workspace<S>
-    /// The order of the examples in the epoch `orderEpoch`.
+    /// The examples this process holds, in the order it takes them in the epoch `orderEpoch`.
     private(set) var order: [Int]
     private(set) var orderEpoch = 0
     /// A batch's loss and correct count, summed across ranks while backpropagation runs.
@@ -25,6 +29,7 @@ final class MiniBatches<S: Scalar> {
         self.data = data
         self.size = size
         count = (data.count + size - 1) / size
+        total = data.count
         workspace = Workspace(for: network, capacity: Swift.min(size, data.count), precision: precision)
         order = Array(0..<data.count)
         sums.initialize(repeating: 0)
@@ -34,10 +39,92 @@ final class MiniBatches<S: Scalar> {
         sums.deallocate()
     }
 
-    /// Shuffles the examples for `epoch` with `random` (a permutation of 0 ..< n).
+    /// Takes the batches as `shards` describe (none: every process holds all the data) for
+    /// rank `rank` of `ranks`.
+    /// - Throws: `BackpropError` if the parts do not match the ranks and the data held, or
+    ///   the batch size is below the number of parts.
+    func use(_ shards: DataShards?, rank: Int, of ranks: Int) throws {
+        guard shards != self.shards else { return }
+        if let shards {
+            if let held = shards.held {
+                guard shards.counts.count == ranks, held == rank, shards.counts[held] == data.count else {
+                    throw BackpropError.shapeMismatch(
+                        what: "data shards", expected: "\(ranks) parts, part \(rank) of \(data.count) examples (this rank's data)",
+                        got: "\(shards.counts.count) parts, part \(held) of \(shards.counts[held])")
+                }
+            } else {
+                guard ranks == 1, shards.total == data.count else {
+                    throw BackpropError.shapeMismatch(
+                        what: "data shards held by one process", expected: "1 process holding all \(data.count) examples",
+                        got: "\(ranks) processes, \(shards.total) examples in the parts")
+                }
+            }
+            guard size >= shards.counts.count else {
+                throw BackpropError.invalidHyperparameter(
+                    name: "batch size", value: "\(size)",
+                    expected: "at least the \(shards.counts.count) data shards (each gives every batch at least one example)")
+            }
+            count = shards.counts.indices.map { s in
+                let b = shards.share(s, of: size)
+                return (shards.counts[s] + b - 1) / b
+            }.max() ?? 0
+            total = shards.total
+        } else {
+            count = (data.count + size - 1) / size
+            total = data.count
+        }
+        self.shards = shards
+        orderEpoch = 0
+    }
+
+    /// Batch k for rank `rank` of `ranks`: the rows of `order` this process computes
+    /// (`first ..< first + rows`), m, the batch's examples over every process, and the
+    /// epoch's examples done once it is done.
+    func batch(_ k: Int, rank: Int, of ranks: Int) -> (first: Int, rows: Int, m: Int, done: Int) {
+        guard let shards else {
+            let start = k * size, m = Swift.min(size, data.count - start)
+            let first = start + m * rank / ranks
+            return (first, start + m * (rank + 1) / ranks - first, m, start + m)
+        }
+        var m = 0, done = 0, before = 0, (first, rows) = (0, 0)
+        for s in shards.counts.indices {
+            let taken = shards.taken(s, before: k, size: size), next = shards.taken(s, before: k + 1, size: size)
+            m += next - taken
+            done += next
+            before += taken
+            if s == shards.held { (first, rows) = (taken, next - taken) }
+        }
+        return shards.held == nil ? (before, m, m, done) : (first, rows, m, done)
+    }
+
+    /// Shuffles the examples for `epoch` with `random`: a permutation of 0 ..< n, or with
+    /// `shards`, each part's own permutation (see `DataShards`).
     func shuffle(for epoch: Int, with random: inout RandomSource) {
+        defer { orderEpoch = epoch }
         for i in order.indices { order[i] = i }
-        random.shuffle(&order)
-        orderEpoch = epoch
+        guard let shards else {
+            random.shuffle(&order)
+            return
+        }
+        let base = random.next()
+        if let held = shards.held {
+            var generator = DataShards.generator(base, part: held)
+            generator.shuffle(&order)
+            return
+        }
+        var offset = 0
+        let parts = shards.counts.indices.map { s -> [Int] in
+            var part = Array(offset ..< offset + shards.counts[s])
+            var generator = DataShards.generator(base, part: s)
+            generator.shuffle(&part)
+            offset += shards.counts[s]
+            return part
+        }
+        order.removeAll(keepingCapacity: true)
+        for k in 0..<count {
+            for s in parts.indices {
+                order += parts[s][shards.taken(s, before: k, size: size) ..< shards.taken(s, before: k + 1, size: size)]
+            }
+        }
     }
 }

@@ -38,6 +38,12 @@ public struct TrainingSession<S: Scalar> {
     /// DDP's gradient buckets do), rather than all at once after backpropagation. The
     /// results are the same either way.
     public var overlapsCommunication = true
+    /// With several processes that each hold only their part of the training data (and of
+    /// the validation and test sets): the parts' sizes and which one this rank holds, e.g.
+    /// `DataShards(holding: data.count, over: communicator)`. Batches then draw from every
+    /// part as `DataShards` describes, and the validation and test metrics are summed over
+    /// the ranks' parts. nil (the default): every rank holds all the data.
+    public var shards: DataShards?
     /// Whether the ranks' parameters were made equal (rank 0's, broadcast at the first step).
     private var synchronized = false
     let batches: MiniBatches<S>
@@ -89,6 +95,12 @@ public struct TrainingSession<S: Scalar> {
             try state.network.broadcastParameters(from: 0, over: communicator)
             synchronized = true
         }
+        try batches.use(shards, rank: communicator.rank, of: communicator.size)
+        guard state.batch < batches.count else {
+            throw BackpropError.shapeMismatch(
+                what: "batch to continue from", expected: "below \(batches.count), the batches per epoch of these data shards",
+                got: "\(state.batch)")
+        }
         let started = clock.now
         state.prepareEpoch(batches)
         optimizer.learningRate = state.scheduler.rate
@@ -97,8 +109,17 @@ public struct TrainingSession<S: Scalar> {
             communication: (communicator, overlapsCommunication))
         state.partialSeconds += (clock.now - started).seconds
         guard state.batch == batches.count else { return TrainingStep(batch: progress, epoch: nil) }
-        let record = try state.finishEpoch(trainer, data: batches.data, validation: validation, test: test)
+        let record = try state.finishEpoch(
+            trainer, examples: batches.total, classes: batches.data.targets.isClasses, validation: try evaluate(validation), test: try evaluate(test))
         return TrainingStep(batch: progress, epoch: record)
+    }
+
+    /// The network's evaluation on `set`: with data shards, on every rank's part of it.
+    private func evaluate(_ set: Dataset<S>?) throws -> Evaluation? {
+        guard let set else { return nil }
+        let evaluation = try state.network.evaluate(on: set)
+        guard shards?.held != nil, communicator.size > 1 else { return evaluation }
+        return try evaluation.summed(over: communicator, classes: set.targets.isClasses)
     }
 
     /// Steps until training ends or `onEvent` asks to pause (after a batch, or after an epoch).

@@ -1,20 +1,19 @@
 extension TrainingState {
-    /// Records the finished epoch, applies early stopping and moves to the next epoch.
+    /// Records the finished epoch of `examples` (over every process), with the validation
+    /// and test sets' evaluations, applies early stopping and moves to the next epoch.
     /// - Throws: `BackpropError.diverged` if a parameter became NaN or ±∞.
     mutating func finishEpoch(
-        _ trainer: Trainer, data: Dataset<S>, validation: Dataset<S>?, test: Dataset<S>?
+        _ trainer: Trainer, examples: Int, classes: Bool, validation validationEvaluation: Evaluation?,
+        test testEvaluation: Evaluation?
     ) throws -> EpochRecord {
         if let (l, what) = network.firstNonFiniteParameter() {
             throw BackpropError.diverged(epoch: epoch, batch: batch, what: "a \(what) of layer \(l)")
         }
-        let validationEvaluation = try validation.map { try network.evaluate(on: $0) }
-        let testEvaluation = try test.map { try network.evaluate(on: $0) }
-        let trainLoss = partialLoss / Double(data.count)
-        var trainAccuracy: Double?
-        if case .classes = data.targets { trainAccuracy = Double(partialCorrect) / Double(data.count) }
+        let trainLoss = partialLoss / Double(examples)
+        let trainAccuracy = classes ? Double(partialCorrect) / Double(examples) : nil
         let record = EpochRecord(
             epoch: epoch, learningRate: scheduler.rate,
-            train: Evaluation(loss: trainLoss, accuracy: trainAccuracy, count: data.count),
+            train: Evaluation(loss: trainLoss, accuracy: trainAccuracy, count: examples),
             validation: validationEvaluation, test: testEvaluation, seconds: partialSeconds)
         history.epochs.append(record)
         history.bestEpoch = epoch

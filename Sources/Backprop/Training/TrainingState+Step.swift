@@ -25,7 +25,7 @@ extension TrainingState {
     /// (`Optimizer.fusedGradientDescentStep()`).
     ///
     /// With a `communicator` of N processes, this rank takes its share of the batch (rows
-    /// ⌊m r/N⌋ ..< ⌊m (r+1)/N⌋), its gradients are scaled by 1/m for the whole batch and
+    /// ⌊m r/N⌋ ..< ⌊m (r+1)/N⌋, or with data shards its part's share, see `DataShards`), its gradients are scaled by 1/m for the whole batch and
     /// summed across ranks layer by layer as backpropagation finishes each (overlapping the
     /// layers below), and the loss and correct counts are summed too: every rank then holds
     /// the batch's gradients and applies the same update. Dropout masks come from a
@@ -42,18 +42,15 @@ extension TrainingState {
     ) throws -> BatchProgress {
         let communicator = communication.communicator
         let workspace = batches.workspace
-        let start = batch * batches.size
-        let m = Swift.min(batches.size, batches.data.count - start)
         let (rank, ranks) = (communicator.rank, communicator.size)
-        let first = start + m * rank / ranks, rows = start + m * (rank + 1) / ranks - first
+        let (first, rows, m, done) = batches.batch(batch, rank: rank, of: ranks)
         var loss = 0.0, correct = 0
         if rows > 0 {
             batches.order.withUnsafeBufferPointer { order in
                 workspace.load(batches.data, indices: UnsafeBufferPointer(rebasing: order[first ..< first + rows]))
-                let nextStart = start + m, nextM = Swift.min(batches.size, batches.data.count - nextStart)
-                if nextM > 0 {  // this rank's share of the next batch
-                    let nextFirst = nextStart + nextM * rank / ranks, nextEnd = nextStart + nextM * (rank + 1) / ranks
-                    workspace.prefetch(batches.data, indices: UnsafeBufferPointer(rebasing: order[nextFirst ..< nextEnd]))
+                if batch + 1 < batches.count {  // this rank's share of the next batch
+                    let next = batches.batch(batch + 1, rank: rank, of: ranks)
+                    workspace.prefetch(batches.data, indices: UnsafeBufferPointer(rebasing: order[next.first ..< next.first + next.rows]))
                 }
             }
             if ranks == 1 {
@@ -92,7 +89,7 @@ extension TrainingState {
         }
         batch += 1
         return BatchProgress(
-            epoch: epoch, batch: batch, batchCount: batches.count, examples: start + m,
-            runningLoss: partialLoss / Double(start + m))
+            epoch: epoch, batch: batch, batchCount: batches.count, examples: done,
+            runningLoss: partialLoss / Double(done))
     }
 }
