@@ -76,6 +76,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Train one model on all the processes `mpirun -np N` started, on one machine or many: each computes its share of every mini-batch (--batch-size stays the whole batch) and the gradients are summed with MPI_Allreduce. Rank 0 alone prints and writes files.")
     var distributed = false
 
+    @Option(help: "With --distributed: the most megabytes (MiB) of gradients summed in one message; layers are packed into buckets from the last, each summed while backpropagation goes on (PyTorch DDP's bucket_cap_mb). 0: one message per tensor.")
+    var bucketCapMb: Double = Double(TrainingSession<Float>.defaultGradientBucketCapacity) / Double(1 << 20)
+
     @Flag(help: "With --distributed: each rank reads and holds only its part of DATA and of --test (IDX files by records, CSV files split at line starts), so memory per rank falls with the ranks. Every epoch each part is shuffled on its own (seeded, as PyTorch's DistributedSampler); validation and test metrics are summed over the parts.")
     var shardData = false
 
@@ -90,6 +93,9 @@ struct TrainCommand: ParsableCommand {
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if distributed, !distributedTrainingBuiltIn { throw ValidationError(distributedTrainingMissing) }
+        guard bucketCapMb >= 0, bucketCapMb.isFinite, bucketCapMb * Double(1 << 20) < Double(Int.max / 2) else {
+            throw ValidationError("--bucket-cap-mb must be a number of MiB ≥ 0 (0: one message per tensor), got \(bucketCapMb)")
+        }
         if shardData, !distributed {
             throw ValidationError("--shard-data needs --distributed: it splits the data over the ranks mpirun starts")
         }
@@ -122,6 +128,7 @@ struct TrainCommand: ParsableCommand {
         var (session, model) = try resume.map { try resumeSession($0, on: communicator, sharded: sharded) }
             ?? startSession(on: communicator, sharded: sharded)
         session.communicator = communicator
+        session.gradientBucketCapacity = Int(bucketCapMb * Double(1 << 20))
         if sharded { session.shards = try DataShards(holding: session.data.count, over: communicator) }
         Interruption.testPoint("loaded")
         try Interruption.exitIfReceived("before training started; nothing was written")

@@ -21,6 +21,9 @@ struct ScalingBench: ParsableCommand {
     @Flag(help: "Sum the gradients after backpropagation instead of layer by layer during it.")
     var noOverlap = false
 
+    @Option(help: "The most MiB of gradients summed in one message (0: one message per tensor).")
+    var bucketCapMb = 25.0
+
     @Option(help: "Folder of Fashion-MNIST.")
     var data = "/usr/share/datasets/fashion-mnist"
 
@@ -40,6 +43,7 @@ struct ScalingBench: ParsableCommand {
             trainer: Trainer(epochs: epochs + 1, batchSize: batch, optimizer: optimizer, seed: 1), network: network, data: train)
         session.communicator = world
         session.overlapsCommunication = !noOverlap
+        session.gradientBucketCapacity = Int(bucketCapMb * Double(1 << 20))
         _ = try session.run { event in  // the untimed first epoch
             if case .epoch = event { return .pause }
             return .proceed
@@ -65,6 +69,7 @@ struct ScalingBench: ParsableCommand {
         guard world.rank == 0 else { return }
         let object: [String: Any] = [
             "workload": workload, "ranks": world.size, "threads": threads, "overlap": !noOverlap, "link": link,
+            "bucket_cap_mb": bucketCapMb,
             "batch": batch,
             "examples_per_second": Double(train.count * epochs) / seconds,
             "allreduce_seconds": times.sorted()[times.count / 2], "gradient_values": count,

@@ -13,6 +13,8 @@ final class MiniBatches<S: Scalar> {
     /// The examples this process holds, in the order it takes them in the epoch `orderEpoch`.
     private(set) var order: [Int]
     private(set) var orderEpoch = 0
+    /// The gradient buckets summed across ranks, if any (none: one message per tensor).
+    private(set) var buckets: GradientBuckets<S>?
     /// A batch's loss and correct count, summed across ranks while backpropagation runs.
     let sums = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2)
 
@@ -75,6 +77,13 @@ final class MiniBatches<S: Scalar> {
         }
         self.shards = shards
         orderEpoch = 0
+    }
+
+    /// Sums the gradients across ranks in buckets of at most `capacity` bytes (0: one
+    /// message per tensor); the buffer is made once.
+    func useBuckets(of capacity: Int) {
+        guard capacity != (buckets?.capacity ?? 0) else { return }
+        buckets = capacity > 0 ? GradientBuckets(for: workspace.gradients, capacity: capacity) : nil
     }
 
     /// Batch k for rank `rank` of `ranks`: the rows of `order` this process computes

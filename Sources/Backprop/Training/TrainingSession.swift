@@ -38,6 +38,13 @@ public struct TrainingSession<S: Scalar> {
     /// DDP's gradient buckets do), rather than all at once after backpropagation. The
     /// results are the same either way.
     public var overlapsCommunication = true
+    /// With several processes: the most bytes of gradients summed in one message. Layers'
+    /// gradients are packed into buckets from the last layer down, each summed as soon as
+    /// its last layer is packed (PyTorch DDP's `bucket_cap_mb`); 0 sums each tensor on its
+    /// own. The results are the same either way.
+    public var gradientBucketCapacity = TrainingSession.defaultGradientBucketCapacity
+    /// The default `gradientBucketCapacity`: 25 MiB, PyTorch DDP's default.
+    public static var defaultGradientBucketCapacity: Int { 25 << 20 }
     /// With several processes that each hold only their part of the training data (and of
     /// the validation and test sets): the parts' sizes and which one this rank holds, e.g.
     /// `DataShards(holding: data.count, over: communicator)`. Batches then draw from every
@@ -96,6 +103,7 @@ public struct TrainingSession<S: Scalar> {
             synchronized = true
         }
         try batches.use(shards, rank: communicator.rank, of: communicator.size)
+        if communicator.size > 1 { batches.useBuckets(of: Swift.max(0, gradientBucketCapacity)) }
         guard state.batch < batches.count else {
             throw BackpropError.shapeMismatch(
                 what: "batch to continue from", expected: "below \(batches.count), the batches per epoch of these data shards",

@@ -1,16 +1,18 @@
 extension TrainingState {
     /// Backpropagation of this rank's `rows` examples of an `m`-example batch, with more
     /// than one rank: each layer's gradients are summed across ranks as soon as they are
-    /// final (as PyTorch DDP's gradient buckets are) — or, without `overlaps`, after
-    /// backpropagation — and all sums are awaited at the end.
+    /// final — or, without `overlaps`, after backpropagation — one message per tensor, or
+    /// with `buckets` one per bucket of layers; all sums are awaited at the end.
     @_specialize(where S == Float)
     func backpropagateAcrossRanks(
-        _ workspace: Workspace<S>, rows: Int, of m: Int, communication: (communicator: any Communicator, overlaps: Bool)
+        _ workspace: Workspace<S>, rows: Int, of m: Int, communication: (communicator: any Communicator, overlaps: Bool),
+        buckets: GradientBuckets<S>?
     ) throws {
         let communicator = communication.communicator
         var failure: (any Error)?
         func reduce(_ k: Int) {
             do {
+                if let buckets { return try buckets.add(k, of: workspace.gradients, over: communicator) }
                 let weights = workspace.gradients.weight[k].elements.count
                 try workspace.gradients.weight[k].withMutablePointer {
                     try communicator.startAllReduceSum(UnsafeMutableBufferPointer(start: $0, count: weights))
@@ -30,5 +32,6 @@ extension TrainingState {
         }
         try communicator.finishReductions()
         if let failure { throw failure }
+        buckets?.unpack(into: &workspace.gradients)
     }
 }

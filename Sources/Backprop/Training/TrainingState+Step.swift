@@ -70,7 +70,7 @@ extension TrainingState {
         if ranks > 1 {  // summed with the gradients, awaited at the end of backpropagation
             (batches.sums[0], batches.sums[1]) = (loss, Double(correct))
             try communicator.startAllReduceSum(batches.sums)
-            try backpropagateAcrossRanks(workspace, rows: rows, of: m, communication: communication)
+            try backpropagateAcrossRanks(workspace, rows: rows, of: m, communication: communication, buckets: batches.buckets)
             (loss, correct) = (batches.sums[0], Int(batches.sums[1]))
         }
         guard loss.isFinite else {
