@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Data-parallel scaling (MPI): W2 and W3 trained on 1 process × 1 and 2 BLAS threads and on
-# 2 MPI processes × 1 thread (gradients summed layer by layer during backpropagation, and
-# after it), with the allreduce time of each model's gradients; then, where network
+# 2 MPI processes × 1 thread (gradients summed tensor by tensor during backpropagation, after
+# it, and in 25 MiB buckets as PyTorch DDP's default), with the allreduce time of each model's gradients; then, where network
 # namespaces can be made (root), the same 2 ranks on 2 hosts of scripts/hosts.sh over TCP
 # with links shaped to 10 and 1 Gbit/s, beside the cost model's prediction.
 # Efficiency = examples/s ÷ (cores used × examples/s on 1 process × 1 thread).
@@ -19,6 +19,7 @@ for w in W2 W3; do
   "$bench" "$w" --threads 2 --epochs "$epochs" >>"$results"
   mpirun -np 2 --bind-to core "$bench" "$w" --threads 1 --epochs "$epochs" >>"$results"
   mpirun -np 2 --bind-to core "$bench" "$w" --threads 1 --epochs "$epochs" --no-overlap >>"$results"
+  mpirun -np 2 --bind-to core "$bench" "$w" --threads 1 --epochs "$epochs" --bucket-cap-mb 25 >>"$results"
 done
 for rate in 10gbit 1gbit; do
   if ! scripts/hosts.sh up 2 "$rate" >/dev/null 2>&1; then
@@ -27,6 +28,8 @@ for rate in 10gbit 1gbit; do
   fi
   for w in W2 W3; do
     scripts/hosts.sh mpirun 2 --bind-to core "$bench" "$w" --threads 1 --epochs "$epochs" --link "TCP $rate" >>"$results"
+    scripts/hosts.sh mpirun 2 --bind-to core "$bench" "$w" --threads 1 --epochs "$epochs" --link "TCP $rate" \
+      --bucket-cap-mb 25 >>"$results"
   done
 done
 python3 - "$results" <<'PY'
@@ -37,14 +40,15 @@ efficiency = {}
 for r in rows:
     base = next(b for b in rows if b["workload"] == r["workload"] and b["ranks"] == 1 and b["threads"] == 1)
     cores = r["ranks"] * r["threads"]
-    mode = "—" if r["ranks"] == 1 else ("during backprop" if r["overlap"] else "after backprop")
+    bucketed = r.get("bucket_cap_mb", 0) > 0
+    mode = "—" if r["ranks"] == 1 else "25 MiB buckets" if bucketed else "during backprop" if r["overlap"] else "after backprop"
     reduce = f"{r['allreduce_seconds'] * 1e3:.2f} ms" if r["ranks"] > 1 else "—"
     link = r.get("link", "shared memory") if r["ranks"] > 1 else "—"
     e = r["examples_per_second"] / (cores * base["examples_per_second"])
-    efficiency[(r["workload"], link, r["overlap"], r["ranks"])] = e
+    efficiency[(r["workload"], link, r["overlap"] and not bucketed, r["ranks"])] = e
     print(f"{r['workload']:9}{str(r['ranks']) + ' × ' + str(r['threads']):>21}{link:>16}{mode:>18}"
           f"{r['examples_per_second']:>12.0f}{e:>12.2f}{reduce:>12}")
-    if r["ranks"] > 1 and r["overlap"] and link == "shared memory":
+    if r["ranks"] > 1 and r["overlap"] and not bucketed and link == "shared memory":
         print(f"{'':9}  gradients: {r['gradient_values']:,} floats = {r['gradient_values'] * 4 / 1e6:.2f} MB per step")
 # The cost model (docs/distributed.md) on each host run: a rank computes its B/N examples in
 # c = B / (N r₁) seconds (r₁: examples/s of 1 process × 1 thread) and the ring allreduce moves
@@ -53,7 +57,8 @@ for r in rows:
 # is the shared-memory efficiency times that factor, with m from the link's rate and, in the
 # last columns, with m the allreduce time measured on the link (the model corrected: on one
 # machine the kernel's TCP work shares the ranks' cores, so the sums run below the link's rate).
-hosts = [r for r in rows if r.get("link", "shared memory") != "shared memory" and r["ranks"] > 1]
+hosts = [r for r in rows if r.get("link", "shared memory") != "shared memory" and r["ranks"] > 1
+         and r.get("bucket_cap_mb", 0) == 0]
 if hosts:
     print("\nranks over TCP against the cost model (prediction = shared-memory efficiency × c/(c + m)):")
     print(f"{'workload':9}{'link':>12}{'c (ms)':>9}{'m (ms)':>9}{'measured':>10}{'÷ shared':>10}{'predicted':>11}"

@@ -76,8 +76,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Train one model on all the processes `mpirun -np N` started, on one machine or many: each computes its share of every mini-batch (--batch-size stays the whole batch) and the gradients are summed with MPI_Allreduce. Rank 0 alone prints and writes files.")
     var distributed = false
 
-    @Option(help: "With --distributed: the most megabytes (MiB) of gradients summed in one message; layers are packed into buckets from the last, each summed while backpropagation goes on (PyTorch DDP's bucket_cap_mb). 0: one message per tensor.")
-    var bucketCapMb: Double = Double(TrainingSession<Float>.defaultGradientBucketCapacity) / Double(1 << 20)
+    @Option(help: "With --distributed: the most megabytes (MiB) of gradients summed in one message; layers are packed into buckets from the last, each summed while backpropagation goes on (PyTorch DDP's bucket_cap_mb, whose default is 25). 0, the default: one message per tensor, as soon as it is final.")
+    var bucketCapMb = 0.0
 
     @Flag(help: "With --distributed: each rank reads and holds only its part of DATA and of --test (IDX files by records, CSV files split at line starts), so memory per rank falls with the ranks. Every epoch each part is shuffled on its own (seeded, as PyTorch's DistributedSampler); validation and test metrics are summed over the parts.")
     var shardData = false

@@ -22,7 +22,7 @@ struct ScalingBench: ParsableCommand {
     var noOverlap = false
 
     @Option(help: "The most MiB of gradients summed in one message (0: one message per tensor).")
-    var bucketCapMb = 25.0
+    var bucketCapMb = 0.0
 
     @Option(help: "Folder of Fashion-MNIST.")
     var data = "/usr/share/datasets/fashion-mnist"

@@ -41,10 +41,10 @@ public struct TrainingSession<S: Scalar> {
     /// With several processes: the most bytes of gradients summed in one message. Layers'
     /// gradients are packed into buckets from the last layer down, each summed as soon as
     /// its last layer is packed (PyTorch DDP's `bucket_cap_mb`); 0 sums each tensor on its
-    /// own. The results are the same either way.
-    public var gradientBucketCapacity = TrainingSession.defaultGradientBucketCapacity
-    /// The default `gradientBucketCapacity`: 25 MiB, PyTorch DDP's default.
-    public static var defaultGradientBucketCapacity: Int { 25 << 20 }
+    /// own (the default: for networks of a few million parameters, summing each tensor as
+    /// soon as it is final overlapped more of the communication than buckets did, see
+    /// docs/distributed.md). The results are the same either way.
+    public var gradientBucketCapacity = 0
     /// With several processes that each hold only their part of the training data (and of
     /// the validation and test sets): the parts' sizes and which one this rank holds, e.g.
     /// `DataShards(holding: data.count, over: communicator)`. Batches then draw from every
