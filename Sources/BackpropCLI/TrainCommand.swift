@@ -79,6 +79,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "With --distributed: the most megabytes (MiB) of gradients summed in one message; layers are packed into buckets from the last, each summed while backpropagation goes on (PyTorch DDP's bucket_cap_mb, whose default is 25). 0, the default: one message per tensor, as soon as it is final.")
     var bucketCapMb = 0.0
 
+    @Option(help: "With --distributed: the precision of the gradient sums across ranks: fp32, or bf16 (gradients and partial sums rounded to bfloat16: half the bytes on the network).")
+    var allreducePrecision: Precision = .float32
+
     @Flag(help: "With --distributed: each rank reads and holds only its part of DATA and of --test (IDX files by records, CSV files split at line starts), so memory per rank falls with the ranks. Every epoch each part is shuffled on its own (seeded, as PyTorch's DistributedSampler); validation and test metrics are summed over the parts.")
     var shardData = false
 
@@ -129,6 +132,7 @@ struct TrainCommand: ParsableCommand {
             ?? startSession(on: communicator, sharded: sharded)
         session.communicator = communicator
         session.gradientBucketCapacity = Int(bucketCapMb * Double(1 << 20))
+        session.gradientSumPrecision = allreducePrecision
         if sharded { session.shards = try DataShards(holding: session.data.count, over: communicator) }
         Interruption.testPoint("loaded")
         try Interruption.exitIfReceived("before training started; nothing was written")
@@ -297,6 +301,7 @@ struct TrainCommand: ParsableCommand {
         result["data"] = URL(fileURLWithPath: data).lastPathComponent
         if let validationSplit { result["validation_split"] = "\(validationSplit)" }
         if shardData, distributed { result["shard_data"] = "true" }
+        if allreducePrecision != .float32, distributed { result["allreduce_precision"] = allreducePrecision.rawValue }
         if let patience = trainer.earlyStopping?.patience { result["early_stopping_patience"] = "\(patience)" }
         if trainer.precision != .float32 { result["kernels"] = trainer.precision.kernels }
         return result

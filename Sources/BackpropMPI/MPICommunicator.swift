@@ -62,6 +62,12 @@ public final class MPICommunicator: Communicator {
         try start(UnsafeMutableRawPointer(values.baseAddress), count: values.count, type: cmpi_double())
     }
 
+    /// Starts an in-place `MPI_Iallreduce` of bfloat16 values (as `UInt16`) with an MPI
+    /// operation that adds them in float32 and rounds each sum to nearest even.
+    public func startAllReduceSum(bfloat16 values: UnsafeMutableBufferPointer<UInt16>) throws {
+        try start(UnsafeMutableRawPointer(values.baseAddress), count: values.count, type: cmpi_uint16(), op: cmpi_bf16_sum())
+    }
+
     public func finishReductions() throws {
         defer { pending.removeAll(keepingCapacity: true) }
         guard !pending.isEmpty else { return }
@@ -92,10 +98,10 @@ public final class MPICommunicator: Communicator {
 
     /// Starts an in-place `MPI_Iallreduce`, then lets the ones already started progress
     /// (`MPI_Testall`): without a progress thread, MPI moves data only inside MPI calls.
-    private func start(_ values: UnsafeMutableRawPointer?, count values_: Int, type: MPI_Datatype) throws {
+    private func start(_ values: UnsafeMutableRawPointer?, count values_: Int, type: MPI_Datatype, op: MPI_Op? = nil) throws {
         var request: MPI_Request? = cmpi_request_null()
         try check(MPI_Iallreduce(
-            cmpi_in_place(), values, try count(values_), type, cmpi_sum(), cmpi_comm_world(), &request), "MPI_Iallreduce")
+            cmpi_in_place(), values, try count(values_), type, op ?? cmpi_sum(), cmpi_comm_world(), &request), "MPI_Iallreduce")
         pending.append(request)
         var done: Int32 = 0
         try check(MPI_Testall(Int32(pending.count), &pending, &done, cmpi_statuses_ignore()), "MPI_Testall")

@@ -16,5 +16,32 @@ static inline MPI_Request cmpi_request_null(void) { return MPI_REQUEST_NULL; }
 static inline MPI_Status *cmpi_statuses_ignore(void) { return MPI_STATUSES_IGNORE; }
 static inline int cmpi_success(void) { return MPI_SUCCESS; }
 static inline int cmpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
+static inline MPI_Datatype cmpi_uint16(void) { return MPI_UINT16_T; }
+
+/* inout[i] = bf16(float(in[i]) + float(inout[i])): sums of bfloat16 values (the upper 16
+   bits of IEEE floats), each rounded to nearest even; a NaN stays a NaN. */
+static inline void cmpi_bf16_sum_function(void *in, void *inout, int *length, MPI_Datatype *type) {
+    (void)type;
+    const unsigned short *a = (const unsigned short *)in;
+    unsigned short *b = (unsigned short *)inout;
+    for (int i = 0; i < *length; i++) {
+        union { unsigned int bits; float value; } x, y, sum;
+        x.bits = (unsigned int)a[i] << 16;
+        y.bits = (unsigned int)b[i] << 16;
+        sum.value = x.value + y.value;
+        if ((sum.bits & 0x7f800000u) == 0x7f800000u && (sum.bits & 0x007fffffu)) {
+            b[i] = (unsigned short)((sum.bits >> 16) | 0x40);
+        } else {
+            b[i] = (unsigned short)((sum.bits + 0x7fffu + ((sum.bits >> 16) & 1u)) >> 16);
+        }
+    }
+}
+
+/* The MPI operation that sums bfloat16 values (made once, on first use). */
+static inline MPI_Op cmpi_bf16_sum(void) {
+    static MPI_Op op = MPI_OP_NULL;
+    if (op == MPI_OP_NULL) MPI_Op_create(cmpi_bf16_sum_function, 1, &op);
+    return op;
+}
 
 #endif

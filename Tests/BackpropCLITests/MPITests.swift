@@ -42,7 +42,7 @@ import TestSupport
         let result = try Self.mpirun(["-np", "2", try Self.built("mpi-equivalence")])
         #expect(result.status == 0, "\(result.output)\(result.error)")
         let lines = result.output.split(separator: "\n").filter { $0.hasPrefix("ok ") || $0.hasPrefix("FAILED ") }
-        #expect(lines.count == 10 && lines.allSatisfy { $0.hasPrefix("ok ") }, "\(result.output)")
+        #expect(lines.count == 11 && lines.allSatisfy { $0.hasPrefix("ok ") }, "\(result.output)")
         print(result.output)
     }
 

@@ -24,6 +24,9 @@ struct ScalingBench: ParsableCommand {
     @Option(help: "The most MiB of gradients summed in one message (0: one message per tensor).")
     var bucketCapMb = 0.0
 
+    @Option(help: "Gradient sums in fp32 or bf16.")
+    var allreducePrecision = "fp32"
+
     @Option(help: "Folder of Fashion-MNIST.")
     var data = "/usr/share/datasets/fashion-mnist"
 
@@ -44,6 +47,7 @@ struct ScalingBench: ParsableCommand {
         session.communicator = world
         session.overlapsCommunication = !noOverlap
         session.gradientBucketCapacity = Int(bucketCapMb * Double(1 << 20))
+        session.gradientSumPrecision = Precision(rawValue: allreducePrecision) ?? .float32
         _ = try session.run { event in  // the untimed first epoch
             if case .epoch = event { return .pause }
             return .proceed
@@ -69,7 +73,7 @@ struct ScalingBench: ParsableCommand {
         guard world.rank == 0 else { return }
         let object: [String: Any] = [
             "workload": workload, "ranks": world.size, "threads": threads, "overlap": !noOverlap, "link": link,
-            "bucket_cap_mb": bucketCapMb,
+            "bucket_cap_mb": bucketCapMb, "allreduce_precision": allreducePrecision,
             "batch": batch,
             "examples_per_second": Double(train.count * epochs) / seconds,
             "allreduce_seconds": times.sorted()[times.count / 2], "gradient_values": count,

@@ -1,3 +1,5 @@
+import CKernels
+
 /// The processes that train one model together, and the collective operations data-parallel
 /// training needs between them — the subset of MPI that Horovod and PyTorch DDP use.
 ///
@@ -25,6 +27,10 @@ public protocol Communicator: AnyObject {
     func startAllReduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws
     /// Starts `allReduceSum(values)` without waiting (see the `Float` version).
     func startAllReduceSum(_ values: UnsafeMutableBufferPointer<Double>) throws
+    /// Starts summing bfloat16 values (each the upper 16 bits of a float) across ranks in
+    /// place, each partial sum rounded to bfloat16 to nearest even: half the bytes of a float
+    /// sum (`TrainingSession.gradientSumPrecision`). The default sums in float32 at once.
+    func startAllReduceSum(bfloat16 values: UnsafeMutableBufferPointer<UInt16>) throws
     /// Waits until every started reduction has finished.
     func finishReductions() throws
     /// Replaces `bytes` on every rank by rank `root`'s.
@@ -54,6 +60,15 @@ extension Communicator {
         } else {
             throw BackpropError.invalidArchitecture("a communicator sums Float or Double values, not \(S.self)")
         }
+    }
+
+    /// Sums `values` in float32 (blocking) and rounds the sums back to bfloat16: for
+    /// communicators without a bfloat16 operation of their own.
+    public func startAllReduceSum(bfloat16 values: UnsafeMutableBufferPointer<UInt16>) throws {
+        guard size > 1 else { return }
+        var floats = values.map { Float(bitPattern: UInt32($0) << 16) }
+        try floats.withUnsafeMutableBufferPointer { try allReduceSum($0) }
+        withPointer(floats) { backprop_bf16_round($0, values.baseAddress, values.count) }
     }
 
     /// Whether any rank passes `true` (a blocking reduction of one number).

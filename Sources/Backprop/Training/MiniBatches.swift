@@ -80,10 +80,12 @@ final class MiniBatches<S: Scalar> {
     }
 
     /// Sums the gradients across ranks in buckets of at most `capacity` bytes (0: one
-    /// message per tensor); the buffer is made once.
-    func useBuckets(of capacity: Int) {
-        guard capacity != (buckets?.capacity ?? 0) else { return }
-        buckets = capacity > 0 ? GradientBuckets(for: workspace.gradients, capacity: capacity) : nil
+    /// message per tensor; in bfloat16, one per layer), in `precision`; the buffer is made once.
+    /// - Throws: `BackpropError` for bfloat16 sums of gradients other than `Float`.
+    func useBuckets(of capacity: Int, precision: Precision) throws {
+        let capacity = precision == .bfloat16 ? Swift.max(capacity, 1) : capacity
+        guard capacity != (buckets?.capacity ?? 0) || precision != (buckets?.precision ?? .float32) else { return }
+        buckets = capacity > 0 ? try GradientBuckets(for: workspace.gradients, capacity: capacity, precision: precision) : nil
     }
 
     /// Batch k for rank `rank` of `ranks`: the rows of `order` this process computes

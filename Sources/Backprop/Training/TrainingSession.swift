@@ -45,6 +45,10 @@ public struct TrainingSession<S: Scalar> {
     /// soon as it is final overlapped more of the communication than buckets did, see
     /// docs/distributed.md). The results are the same either way.
     public var gradientBucketCapacity = 0
+    /// With several processes: the precision of the gradient sums. `.bfloat16` rounds each
+    /// gradient to bfloat16 before it is sent and each partial sum after, halving the bytes
+    /// (one message per layer at least); `Float` networks only. float32 by default.
+    public var gradientSumPrecision = Precision.float32
     /// With several processes that each hold only their part of the training data (and of
     /// the validation and test sets): the parts' sizes and which one this rank holds, e.g.
     /// `DataShards(holding: data.count, over: communicator)`. Batches then draw from every
@@ -103,7 +107,9 @@ public struct TrainingSession<S: Scalar> {
             synchronized = true
         }
         try batches.use(shards, rank: communicator.rank, of: communicator.size)
-        if communicator.size > 1 { batches.useBuckets(of: Swift.max(0, gradientBucketCapacity)) }
+        if communicator.size > 1 {
+            try batches.useBuckets(of: Swift.max(0, gradientBucketCapacity), precision: gradientSumPrecision)
+        }
         guard state.batch < batches.count else {
             throw BackpropError.shapeMismatch(
                 what: "batch to continue from", expected: "below \(batches.count), the batches per epoch of these data shards",
