@@ -53,7 +53,7 @@ check: deps
 ## and the library's under ThreadSanitizer, the playground's page in headless Chromium
 ## (Tests/Browser, which leaves its screenshots in out/screenshots), the commands shown in
 ## README.md and docs/ (scripts/check-doc-commands.sh), the documentation check (docs-check),
-## 10 s of fuzzing per reader (scripts/fuzz.sh), then the command-line contract check when
+## 5 s of fuzzing per reader (scripts/fuzz.sh), then the command-line contract check when
 ## the shared folder is beside the checkout.
 ## The sanitizer passes build without the default traits (no HTTP server, no MPI):
 ## Hummingbird and SwiftNIO would cost each pass minutes of compiling, the server's code is
@@ -71,6 +71,13 @@ ASAN := ASAN_OPTIONS=detect_leaks=0
 ASAN_SKIP := --skip FaultTests --skip accuracyMatchesFloat32
 TSAN_SKIP := --skip accuracyMatchesFloat32
 NO_DEFAULT_TRAITS := --disable-default-traits
+## The documentation's commands run as two jobs at once, one per core: the files with the
+## longest trainings (no servers among them), and the others (servers on fixed ports, run one
+## file after another). Each file has a scratch folder of its own.
+DOCS_LONG := docs/command-line.md docs/distributed.md
+DOC_COMMANDS = scripts/check-doc-commands.sh .build/debug/backprop $(DOCS_LONG) >.build/doc-commands.log 2>&1 & long=$$!; \
+	scripts/check-doc-commands.sh .build/debug/backprop $(filter-out $(DOCS_LONG),README.md $(wildcard docs/*.md)); rest=$$?; \
+	wait $$long; status=$$?; cat .build/doc-commands.log; [ $$rest -eq 0 ] && [ $$status -eq 0 ]
 TSAN := TSAN_OPTIONS=halt_on_error=1
 test: deps deps-data deps-browser
 	$(MAKE) --no-print-directory check
@@ -80,11 +87,11 @@ test: deps deps-data deps-browser
 	$(SWIFT) build --product BackpropPackageTests --sanitize=thread --scratch-path .build-tsan $(NO_DEFAULT_TRAITS)
 	$(TSAN) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan $(NO_DEFAULT_TRAITS) --filter 'BackpropTests\.' $(TSAN_SKIP)
 	BACKPROP=.build/debug/backprop SCREENSHOTS=out/screenshots $(PYTEST) Tests/Browser
-	scripts/check-doc-commands.sh .build/debug/backprop
+	$(DOC_COMMANDS)
 	$(NOTHING_LEFT)
 	python3 scripts/checks/source-rules.py
 	$(MAKE) --no-print-directory docs-check
-	FUZZ_SECONDS=10 scripts/fuzz.sh
+	FUZZ_SECONDS=5 scripts/fuzz.sh
 	@if [ -f $(CONTRACT) ]; then bash $(CONTRACT) .build/debug/backprop; \
 	else echo "note: $(CONTRACT) not found; command-line contract check not run"; fi
 

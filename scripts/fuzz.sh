@@ -4,7 +4,7 @@
 # hang (FUZZ_TIMEOUT seconds for one input, default 10) or out-of-memory (2 GB).
 # A crashing input is copied to Tests/Fuzz/Regressions/TARGET/ (which the ordinary tests
 # replay, so it keeps failing until fixed) and the run fails; commit it with the fix.
-# `make test` runs this for 10 s per reader.
+# `make test` runs this for 5 s per reader.
 # Leak reports are off: a leak is not a crash, and Foundation's file reader leaks on
 # empty files (seen here), which would stop the fuzzer at once.
 set -euo pipefail
