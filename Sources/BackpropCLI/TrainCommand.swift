@@ -134,6 +134,12 @@ struct TrainCommand: ParsableCommand {
         session.gradientBucketCapacity = Int(bucketCapMb * Double(1 << 20))
         session.gradientSumPrecision = allreducePrecision
         if sharded { session.shards = try DataShards(holding: session.data.count, over: communicator) }
+        do {
+            try session.checkBatches()
+        } catch let error as BackpropError {
+            guard let resume else { throw error }
+            throw CLIError("\(resume): cannot continue on \(data): \(error)")
+        }
         Interruption.testPoint("loaded")
         try Interruption.exitIfReceived("before training started; nothing was written")
         // Under mpirun a rank's output is a pseudo-terminal whatever the user's is: no live bar.

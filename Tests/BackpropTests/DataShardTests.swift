@@ -107,4 +107,32 @@ import TestSupport
         batches.shuffle(for: 2, with: &random)
         #expect(batches.order != firstEpoch && batches.order.sorted() == Array(0..<23))
     }
+
+    /// A run drawing the batches of parts, paused past the batches one process would have
+    /// per epoch (part 0's share of 1 needs 8 batches, one process 5) and resumed from its
+    /// checkpoint, ends as the run never paused.
+    @Test func aShardedRunResumedLateInAnEpochEqualsTheUninterruptedRun() throws {
+        let network = try Network<Float>(sizes: [3, 4, 3], activation: .tanh, loss: .crossEntropy, seed: 1)
+        let data = try Dataset.random(for: network, count: 23, seed: 2)
+        let trainer = Trainer(epochs: 2, batchSize: 5, optimizer: .adam(learningRate: 0.01), seed: 3)
+        let shards = try DataShards(counts: [8, 7, 8], held: nil)
+        let model = try Model(network: network, labels: LabelEncoding(task: .classification, classNames: ["a", "b", "c"]),
+                              scaler: .identity(count: 3))
+        var whole = try TrainingSession(trainer: trainer, network: network, data: data)
+        whole.shards = shards
+        try whole.run()
+        var paused = try TrainingSession(trainer: trainer, network: network, data: data)
+        paused.shards = shards
+        var batches = 0
+        try paused.run { event in
+            if case .batch = event { batches += 1 }
+            return batches == 7 ? .pause : .proceed
+        }
+        #expect(paused.state.epoch == 1 && paused.state.batch == 7)
+        var resumed = try paused.checkpoint(model: model).resume(on: data)
+        resumed.shards = shards
+        try resumed.run()
+        #expect(resumed.network == whole.network)
+        #expect(resumed.state.history.epochs.map(\.trainLoss) == whole.state.history.epochs.map(\.trainLoss))
+    }
 }

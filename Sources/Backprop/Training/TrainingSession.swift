@@ -82,11 +82,8 @@ public struct TrainingSession<S: Scalar> {
         self.validation = evaluation.validation
         self.test = evaluation.test
         batches = try MiniBatches(data, size: trainer.batchSize, for: state.network, precision: trainer.precision)
-        guard state.isFinished || state.batch < batches.count else {
-            throw BackpropError.shapeMismatch(
-                what: "batch to continue from", expected: "below \(batches.count), the batches per epoch of these data",
-                got: "\(state.batch)")
-        }
+        // The batch to continue from is checked at the first step, once `shards` (which set
+        // the batches per epoch) are known.
     }
 
     /// The network being trained.
@@ -106,14 +103,9 @@ public struct TrainingSession<S: Scalar> {
             try state.network.broadcastParameters(from: 0, over: communicator)
             synchronized = true
         }
-        try batches.use(shards, rank: communicator.rank, of: communicator.size)
+        try checkBatches()
         if communicator.size > 1 {
             try batches.useBuckets(of: Swift.max(0, gradientBucketCapacity), precision: gradientSumPrecision)
-        }
-        guard state.batch < batches.count else {
-            throw BackpropError.shapeMismatch(
-                what: "batch to continue from", expected: "below \(batches.count), the batches per epoch of these data shards",
-                got: "\(state.batch)")
         }
         let started = clock.now
         state.prepareEpoch(batches)
@@ -134,6 +126,20 @@ public struct TrainingSession<S: Scalar> {
         let evaluation = try state.network.evaluate(on: set)
         guard shards?.held != nil, communicator.size > 1 else { return evaluation }
         return try evaluation.summed(over: communicator, classes: set.targets.isClasses)
+    }
+
+    /// Takes the batches as `shards` and `communicator` say, and checks that the batch to
+    /// continue from lies within an epoch of them (`step()` does this first; call it to learn
+    /// of a mismatched checkpoint before training).
+    /// - Throws: `BackpropError` if the shards do not fit the data and ranks, or the batch to
+    ///   continue from is beyond the epoch.
+    public func checkBatches() throws {
+        try batches.use(shards, rank: communicator.rank, of: communicator.size)
+        guard state.isFinished || state.batch < batches.count else {
+            throw BackpropError.shapeMismatch(
+                what: "batch to continue from", expected: "below \(batches.count), the batches per epoch of these data",
+                got: "\(state.batch)")
+        }
     }
 
     /// Steps until training ends or `onEvent` asks to pause (after a batch, or after an epoch).
