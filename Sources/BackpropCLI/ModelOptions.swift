@@ -36,10 +36,10 @@ struct ModelOptions: ParsableArguments {
 
     /// The network for `data`: its input size, and the outputs, loss and output activation
     /// that `OutputLayout` chooses for its labels.
-    func makeNetwork(for data: TrainingData<Float>, seed: UInt64) throws -> Network<Float> {
-        let output = try OutputLayout(for: data.encoding.labels, loss: loss, activation: outputActivation)
+    func makeNetwork(for encoding: DataEncoding, seed: UInt64) throws -> Network<Float> {
+        let output = try OutputLayout(for: encoding.labels, loss: loss, activation: outputActivation)
         return try Network(
-            sizes: [data.inputSize] + hidden.values + [output.size], activation: activation,
+            sizes: [encoding.scaler.shift.count] + hidden.values + [output.size], activation: activation,
             outputActivation: output.activation, loss: output.loss, initialization: initialization, seed: seed
         ).withDropout(dropout)
     }

@@ -85,6 +85,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "With --distributed: each rank reads and holds only its part of DATA and of --test (IDX files by records, CSV files split at line starts), so memory per rank falls with the ranks. Every epoch each part is shuffled on its own (seeded, as PyTorch's DistributedSampler); validation and test metrics are summed over the parts.")
     var shardData = false
 
+    @Option(help: "Stream DATA through a shuffle buffer of N examples instead of reading it into memory, for files larger than memory (tf.data's shuffle(buffer_size)): a first pass counts the examples and fits the scaling, then each epoch reads DATA once, in order, and every batch draws from the buffer at random. A checkpoint's epoch and batch are the stream's position. Not with --validation-split or --shard-data.")
+    var shuffleBuffer: Int?
+
     @OptionGroup var limits: InputLimitOptions
 
     func validate() throws {
@@ -101,6 +104,13 @@ struct TrainCommand: ParsableCommand {
         }
         if shardData, !distributed {
             throw ValidationError("--shard-data needs --distributed: it splits the data over the ranks mpirun starts")
+        }
+        if let shuffleBuffer {
+            guard shuffleBuffer >= 1 else { throw ValidationError("--shuffle-buffer must be at least 1 example, got \(shuffleBuffer)") }
+            if validationSplit != nil {
+                throw ValidationError("--shuffle-buffer streams DATA, which cannot hold out --validation-split; give a --test file to evaluate on")
+            }
+            if shardData { throw ValidationError("--shuffle-buffer and --shard-data cannot be combined: every rank reads the whole stream") }
         }
         try model.check()
         try optimization.check()
@@ -148,9 +158,12 @@ struct TrainCommand: ParsableCommand {
         let reporter = ProgressReporter(mode: mode, epochs: session.trainer.epochs)
         if let resume, !json, leader { print("Resuming \(resume) at epoch \(session.state.epoch), batch \(session.state.batch)") }
         let validationCount = try session.validation.map { sharded ? Int(try communicator.sum([Double($0.count)])[0]) : $0.count }
-        reporter.start(describe(session.network), examples: session.shards?.total ?? session.data.count, validation: validationCount)
+        reporter.start(describe(session.network), examples: session.examplesPerEpoch, validation: validationCount)
         let precision = session.trainer.precision
         if leader { notePrecision(precision, json: json) }
+        if let stream = session.stream, leader, !json {
+            print("Streaming \(data) through a shuffle buffer of \(stream.bufferSize) examples (\(stream.count) per epoch, read once per epoch)")
+        }
         if communicator.size > 1, leader, !json {
             let batch = session.trainer.batchSize
             let (low, high) = (batch / communicator.size, (batch + communicator.size - 1) / communicator.size)
@@ -213,6 +226,7 @@ struct TrainCommand: ParsableCommand {
         let options = TrainingDataOptions(
             file: limits.applied(to: DataFileOptions(labelsPath: labels, labelColumn: label)), task: task, scaling: scale,
             validationFraction: validationSplit, seed: seed)
+        if let shuffleBuffer { return try startStream(options: options, bufferSize: shuffleBuffer) }
         let prepared = sharded
             ? try TrainingData<Float>.load(data, options: options, shardedOver: communicator)
             : try TrainingData<Float>.load(data, options: options)
@@ -220,7 +234,7 @@ struct TrainCommand: ParsableCommand {
         if let batchSize = optimization.batchSize, batchSize > examples {
             throw ValidationError("--batch-size \(batchSize) is larger than the \(examples) training examples; use 1 ... \(examples)")
         }
-        let network = try model.makeNetwork(for: prepared, seed: seed)
+        let network = try model.makeNetwork(for: prepared.encoding, seed: seed)
         let trainer = optimization.makeTrainer(examples: examples, seed: seed)
         var trained = try prepared.model(of: network)
         trained.training = TrainingRecord(
@@ -230,6 +244,22 @@ struct TrainCommand: ParsableCommand {
         let session = try TrainingSession(
             trainer: trainer, network: network, data: prepared.training, validation: prepared.validation, test: testSet)
         return (session, trained)
+    }
+
+    /// A fresh run on DATA streamed through a buffer of `bufferSize` examples.
+    private func startStream(options: TrainingDataOptions, bufferSize: Int) throws -> (TrainingSession<Float>, Model<Float>) {
+        let stream = try DataStream<Float>.survey(data, options: options, bufferSize: bufferSize)
+        if let batchSize = optimization.batchSize, batchSize > stream.count {
+            throw ValidationError("--batch-size \(batchSize) is larger than the \(stream.count) training examples; use 1 ... \(stream.count)")
+        }
+        let network = try model.makeNetwork(for: stream.encoding, seed: seed)
+        let trainer = optimization.makeTrainer(examples: stream.count, seed: seed)
+        var trained = try stream.model(of: network)
+        trained.training = TrainingRecord(
+            settings: settings(trainer, scaler: stream.encoding.scaler), trainer: trainer, shuffleBuffer: bufferSize,
+            history: TrainingHistory())
+        let testSet = try test.map { try trained.dataset(reading: $0, options: testOptions(on: SingleProcess(), sharded: false)) }
+        return (try TrainingSession(trainer: trainer, network: network, stream: stream, test: testSet), trained)
     }
 
     /// `--resume`'s checkpoint: the path given, or for `latest` (when no file has that name)
@@ -259,6 +289,21 @@ struct TrainCommand: ParsableCommand {
     /// The run saved in the checkpoint `path`, continued on DATA read as it was read then.
     private func resumeSession(_ path: String, on communicator: any Communicator, sharded: Bool) throws -> (TrainingSession<Float>, Model<Float>) {
         let checkpoint: Checkpoint<Float> = try CheckpointFile.read(from: path, maximumBytes: limits.maxInputBytes)
+        let streamed = checkpoint.model.training?.shuffleBuffer
+        guard shuffleBuffer == nil || shuffleBuffer == streamed else {
+            throw CLIError(
+                "\(path): its run \(streamed.map { "streamed DATA through a shuffle buffer of \($0)" } ?? "held DATA in memory"); continue it \(streamed.map { "with --shuffle-buffer \($0)" } ?? "without --shuffle-buffer"), or leave the flag out")
+        }
+        if let streamed {
+            let stream = try checkpoint.model.dataStream(
+                reading: data, options: limits.applied(to: DataFileOptions(labelsPath: labels, labelColumn: label)), bufferSize: streamed)
+            let testSet = try test.map { try checkpoint.model.dataset(reading: $0, options: testOptions(on: communicator, sharded: false)) }
+            do {
+                return (try checkpoint.resume(streaming: stream, test: testSet), checkpoint.model)
+            } catch let error as BackpropError {
+                throw CLIError("\(path): cannot continue on \(data): \(error)")
+            }
+        }
         let options = TrainingDataOptions(
             file: limits.applied(to: DataFileOptions(labelsPath: labels, labelColumn: label)),
             validationFraction: checkpoint.model.training?.validationFraction, seed: checkpoint.trainer.seed)
@@ -307,6 +352,7 @@ struct TrainCommand: ParsableCommand {
         result["data"] = URL(fileURLWithPath: data).lastPathComponent
         if let validationSplit { result["validation_split"] = "\(validationSplit)" }
         if shardData, distributed { result["shard_data"] = "true" }
+        if let shuffleBuffer { result["shuffle_buffer"] = "\(shuffleBuffer)" }
         if allreducePrecision != .float32, distributed { result["allreduce_precision"] = allreducePrecision.rawValue }
         if let patience = trainer.earlyStopping?.patience { result["early_stopping_patience"] = "\(patience)" }
         if trainer.precision != .float32 { result["kernels"] = trainer.precision.kernels }

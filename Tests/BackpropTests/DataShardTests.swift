@@ -97,14 +97,14 @@ import TestSupport
         try batches.use(shards, rank: 0, of: 1)
         #expect(batches.count == 8 && batches.total == 23)  // shares 1, 2, 2: part 0 needs 8 batches
         var random = RandomSource(seed: 3)
-        batches.shuffle(for: 1, with: &random)
+        try batches.shuffle(for: 1, with: &random)
         let firstEpoch = batches.order
         #expect(firstEpoch.sorted() == Array(0..<23))
         // Batch 0 takes 1 example of part 0 (0 ..< 8), 2 of part 1 (8 ..< 15), 2 of part 2.
         let first = batches.batch(0, rank: 0, of: 1)
         #expect(first.first == 0 && first.rows == 5 && first.m == 5)
         #expect(firstEpoch[0] < 8 && (8..<15).contains(firstEpoch[1]) && firstEpoch[3] >= 15)
-        batches.shuffle(for: 2, with: &random)
+        try batches.shuffle(for: 2, with: &random)
         #expect(batches.order != firstEpoch && batches.order.sorted() == Array(0..<23))
     }
 

@@ -38,14 +38,7 @@ public struct CSVTable: Sendable {
         } catch {
             throw DataError.malformed(path: path, location: "line 1", message: "empty file: expected a header row")
         }
-        guard let header = reader.headerRow, !(header.count == 1 && header[0].isEmpty) else {
-            throw DataError.malformed(path: path, location: "line 1", message: "empty file: expected a header row")
-        }
-        var seen = Set<String>()
-        for (column, name) in header.enumerated() where !seen.insert(name).inserted {
-            throw DataError.malformed(
-                path: path, location: "line 1, column \(column + 1)", message: "column name '\(name)' appears twice")
-        }
+        let header = try CSVTable.checkedHeader(reader.headerRow, path: path)
         var rows: [[String]] = []
         while let row = reader.next() {
             if row.count == 1, row[0].isEmpty { continue }  // a blank line
@@ -70,6 +63,20 @@ public struct CSVTable: Sendable {
         self.rows = rows
     }
 
+    /// `header`, unless it is missing or empty or repeats a column name.
+    /// - Throws: `DataError` naming line 1.
+    static func checkedHeader(_ header: [String]?, path: String) throws -> [String] {
+        guard let header, !(header.count == 1 && header[0].isEmpty) else {
+            throw DataError.malformed(path: path, location: "line 1", message: "empty file: expected a header row")
+        }
+        var seen = Set<String>()
+        for (column, name) in header.enumerated() where !seen.insert(name).inserted {
+            throw DataError.malformed(
+                path: path, location: "line 1, column \(column + 1)", message: "column name '\(name)' appears twice")
+        }
+        return header
+    }
+
     /// The header row and the lines of part `shard` of the file, and where they are.
     private static func part(_ shard: DataShard, of path: String, maximumBytes: Int) throws -> ([UInt8], RowLines) {
         let file = try FileRegions(path)
@@ -91,6 +98,11 @@ public struct CSVTable: Sendable {
     /// The index of the column `name`, or of the column at 1-based position `name` when it
     /// is a number and no column has that name.
     public func columnIndex(_ name: String) throws -> Int {
+        try CSVTable.columnIndex(name, in: header, path: path)
+    }
+
+    /// The index of the column `name` in `header`, as `columnIndex(_:)` finds it.
+    static func columnIndex(_ name: String, in header: [String], path: String) throws -> Int {
         if let index = header.firstIndex(of: name) { return index }
         if let position = Int(name), (1...header.count).contains(position) { return position - 1 }
         throw DataError.malformed(
@@ -105,17 +117,24 @@ public struct CSVTable: Sendable {
         values.reserveCapacity(rows.count * columns.count)
         for (i, row) in rows.enumerated() {
             for column in columns {
-                let cell = row[column]
-                guard let value = Double(cell), value.isFinite, S(value).isFinite else {
-                    let what = cell.isEmpty ? "an empty cell" : "'\(cell)'"
-                    throw DataError.malformed(
-                        path: path, location: "\(lines.line(i)), column \(column + 1) ('\(header[column])')",
-                        message: "\(what) is not a finite number")
-                }
-                values.append(S(value))
+                values.append(try CSVTable.number(row[column], path: path, line: lines.line(i), column: column, name: header[column]))
             }
         }
         return try Matrix(rows: rows.count, columns: columns.count, elements: values)
+    }
+}
+
+extension CSVTable {
+    /// `cell` as a finite number of `S`.
+    /// - Throws: `DataError` naming the file, `line` and the column (0-based `column`, named
+    ///   `name`) of a cell that is not one.
+    static func number<S: Scalar>(_ cell: String, path: String, line: @autoclosure () -> String, column: Int, name: String) throws -> S {
+        guard let value = Double(cell), value.isFinite, S(value).isFinite else {
+            let what = cell.isEmpty ? "an empty cell" : "'\(cell)'"
+            throw DataError.malformed(
+                path: path, location: "\(line()), column \(column + 1) ('\(name)')", message: "\(what) is not a finite number")
+        }
+        return S(value)
     }
 }
 

@@ -1,9 +1,9 @@
 /// Examples for training or evaluation: one input per row, with its target.
 public struct Dataset<S: Scalar>: Equatable, Sendable {
     /// X, shape (count × inputSize).
-    public let inputs: Matrix<S>
+    public internal(set) var inputs: Matrix<S>
     /// y, one target per row of `inputs`.
-    public let targets: Targets<S>
+    public internal(set) var targets: Targets<S>
 
     /// - Throws: `BackpropError` if the row counts differ or an input is NaN or ±∞.
     public init(inputs: Matrix<S>, targets: Targets<S>) throws {

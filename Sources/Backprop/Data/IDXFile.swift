@@ -30,6 +30,38 @@ public struct IDXFile: Equatable, Sendable {
         defer { gzclose(file) }
         var reader = GzipReader(file: file, path: path)
 
+        var dimensions = try IDXFile.header(
+            from: &reader, path: path, limit: whole ? min(IDXFile.maximumCount, maximumBytes) : IDXFile.maximumCount)
+        let total = dimensions.reduce(1, *)
+        let record = dimensions[0] == 0 ? 0 : total / dimensions[0]
+        let held = shard.range(of: dimensions[0])
+        guard held.count * record <= maximumBytes else {
+            throw DataError.malformed(
+                path: path, location: "dimension 1",
+                message: "\(shard.name) of the \(dimensions[0]) records is \(held.count * record) bytes, more than the input limit of \(maximumBytes)")
+        }
+        if held.lowerBound > 0 { try reader.skip(count: held.lowerBound * record) }
+        let bytes = try reader.read(count: held.count * record)
+        guard bytes.count == held.count * record else {
+            throw DataError.malformed(
+                path: path, location: "data",
+                message: "header sizes \(dimensions) need \(total) bytes of data, but the file holds \(held.lowerBound * record + bytes.count)")
+        }
+        // The part that ends with the file checks that nothing follows the values.
+        guard try held.upperBound < dimensions[0] || reader.read(count: 1).isEmpty else {
+            throw DataError.malformed(
+                path: path, location: "data",
+                message: "file holds more than the \(total) bytes of data its header sizes \(dimensions) describe")
+        }
+        dimensions[0] = held.count
+        self.dimensions = dimensions
+        self.bytes = bytes
+    }
+
+    /// Reads an IDX header from `reader`: the magic number (unsigned bytes only) and the
+    /// dimensions, which may describe at most `limit` values.
+    /// - Throws: `DataError` naming the byte or dimension at fault.
+    static func header(from reader: inout GzipReader, path: String, limit: Int) throws -> [Int] {
         let magic = try reader.read(count: 4)
         guard magic.count == 4 else {
             throw DataError.malformed(
@@ -60,7 +92,6 @@ public struct IDXFile: Equatable, Sendable {
         for d in 0..<rank {
             let size = header[4 * d ..< 4 * d + 4].reduce(0) { $0 << 8 | Int($1) }
             let (product, overflow) = total.multipliedReportingOverflow(by: size)
-            let limit = whole ? min(IDXFile.maximumCount, maximumBytes) : IDXFile.maximumCount
             guard !overflow, product <= limit else {
                 throw DataError.malformed(
                     path: path, location: "dimension \(d + 1)",
@@ -69,29 +100,7 @@ public struct IDXFile: Equatable, Sendable {
             dimensions.append(size)
             total = product
         }
-        let record = dimensions[0] == 0 ? 0 : total / dimensions[0]
-        let held = shard.range(of: dimensions[0])
-        guard held.count * record <= maximumBytes else {
-            throw DataError.malformed(
-                path: path, location: "dimension 1",
-                message: "\(shard.name) of the \(dimensions[0]) records is \(held.count * record) bytes, more than the input limit of \(maximumBytes)")
-        }
-        if held.lowerBound > 0 { try reader.skip(count: held.lowerBound * record) }
-        let bytes = try reader.read(count: held.count * record)
-        guard bytes.count == held.count * record else {
-            throw DataError.malformed(
-                path: path, location: "data",
-                message: "header sizes \(dimensions) need \(total) bytes of data, but the file holds \(held.lowerBound * record + bytes.count)")
-        }
-        // The part that ends with the file checks that nothing follows the values.
-        guard try held.upperBound < dimensions[0] || reader.read(count: 1).isEmpty else {
-            throw DataError.malformed(
-                path: path, location: "data",
-                message: "file holds more than the \(total) bytes of data its header sizes \(dimensions) describe")
-        }
-        dimensions[0] = held.count
-        self.dimensions = dimensions
-        self.bytes = bytes
+        return dimensions
     }
 
     /// The largest number of values accepted (16 GiB of bytes).
@@ -134,63 +143,4 @@ private func scaledPixels<S: Scalar>(_ bytes: [UInt8]) -> [S] {
 
 private func hex(_ byte: UInt8) -> String {
     "0x" + (byte < 16 ? "0" : "") + String(byte, radix: 16)
-}
-
-/// Reads a gzip (or plain) stream in chunks.
-private struct GzipReader {
-    let file: gzFile
-    let path: String
-    /// Decompressed bytes read so far.
-    private(set) var offset = 0
-
-    init(file: gzFile, path: String) {
-        self.file = file
-        self.path = path
-    }
-
-    /// Passes over `count` bytes (decompressing them, for a gzip stream).
-    /// - Throws: `DataError` if the stream ends or is damaged first.
-    mutating func skip(count: Int) throws {
-        let target = offset + count
-        if gzseek(file, target, SEEK_SET) != target {
-            try checkStream()
-            throw DataError.malformed(
-                path: path, location: "data", message: "the file ends before decompressed byte \(target), where this part of its records starts")
-        }
-        offset = target
-    }
-
-    /// Up to `count` bytes; fewer only at the end of the stream.
-    /// - Throws: `DataError` for a damaged gzip stream (a failed check, or one cut short).
-    mutating func read(count: Int) throws -> [UInt8] {
-        var result: [UInt8] = []
-        let chunk = 1 << 20
-        var buffer = [UInt8](repeating: 0, count: min(chunk, max(count, 1)))
-        while result.count < count {
-            let wanted = min(buffer.count, count - result.count)
-            let got = buffer.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32(wanted)) }
-            if got <= 0 {
-                try checkStream()
-                break
-            }
-            result.append(contentsOf: buffer[0..<Int(got)])
-            offset += Int(got)
-        }
-        return result
-    }
-
-    /// Throws if zlib reports an error on the stream: a cut-short gzip file reads as a
-    /// short file, with `Z_BUF_ERROR` left to say why.
-    private func checkStream() throws {
-        var code: Int32 = Z_OK
-        let message = gzerror(file, &code).map { String(cString: $0) } ?? ""
-        guard code != Z_OK else { return }
-        let location = "decompressed byte \(offset)"
-        if code == Z_BUF_ERROR {
-            throw DataError.malformed(path: path, location: location, message: "the gzip stream is cut short (a truncated file)")
-        }
-        // zlib prefixes its message with the path.
-        let reason = message.hasPrefix(path + ": ") ? String(message.dropFirst(path.count + 2)) : message
-        throw DataError.malformed(path: path, location: location, message: "damaged gzip stream: \(reason)")
-    }
 }

@@ -83,33 +83,7 @@ public struct RawExamples<S: Scalar>: Sendable {
 
     private static func readCSV(_ path: String, options: DataFileOptions) throws -> RawExamples {
         let table = try CSVTable(contentsOf: path, maximumBytes: options.maximumBytes, shard: options.shard)
-        var labelIndex: Int?
-        if let column = options.labelColumn {
-            labelIndex = options.requiresLabels ? try table.columnIndex(column) : table.header.firstIndex(of: column)
-        } else if table.header.contains("label") {
-            labelIndex = table.header.firstIndex(of: "label")
-        } else if options.featureNames == nil {
-            labelIndex = table.header.count - 1
-        }
-        if options.requiresLabels, labelIndex == nil {
-            throw DataError.malformed(
-                path: path, location: "line 1", message: "no label column '\(options.labelColumn ?? "label")'; name the label column")
-        }
-        let featureColumns: [Int]
-        if let names = options.featureNames, !names.isEmpty {
-            featureColumns = try names.map { name in
-                guard let index = table.header.firstIndex(of: name) else {
-                    throw DataError.malformed(
-                        path: path, location: "line 1", message: "no column '\(name)', which the model reads")
-                }
-                return index
-            }
-        } else {
-            featureColumns = table.header.indices.filter { $0 != labelIndex }
-        }
-        guard !featureColumns.isEmpty else {
-            throw DataError.malformed(path: path, location: "line 1", message: "no feature columns besides the label")
-        }
+        let (labelIndex, featureColumns) = try options.columns(of: table.header, path: path)
         return RawExamples(
             path: path, features: try table.numbers(columns: featureColumns),
             labels: labelIndex.map { i in table.rows.map { $0[i] } },
@@ -153,6 +127,42 @@ public struct RawExamples<S: Scalar>: Sendable {
                 expected: "a fraction that leaves at least 1 of the \(count) examples on each side")
         }
         return (try subset(Array(order[held...]).sorted()), try subset(Array(order[..<held]).sorted()))
+    }
+}
+
+extension DataFileOptions {
+    /// The label column (nil: none) and the feature columns of a CSV table with `header`, as
+    /// these options choose them.
+    /// - Throws: `DataError` naming line 1 for a missing label or feature column.
+    func columns(of header: [String], path: String) throws -> (label: Int?, features: [Int]) {
+        var labelIndex: Int?
+        if let column = labelColumn {
+            labelIndex = requiresLabels ? try CSVTable.columnIndex(column, in: header, path: path) : header.firstIndex(of: column)
+        } else if header.contains("label") {
+            labelIndex = header.firstIndex(of: "label")
+        } else if featureNames == nil {
+            labelIndex = header.count - 1
+        }
+        if requiresLabels, labelIndex == nil {
+            throw DataError.malformed(
+                path: path, location: "line 1", message: "no label column '\(labelColumn ?? "label")'; name the label column")
+        }
+        let featureColumns: [Int]
+        if let names = featureNames, !names.isEmpty {
+            featureColumns = try names.map { name in
+                guard let index = header.firstIndex(of: name) else {
+                    throw DataError.malformed(
+                        path: path, location: "line 1", message: "no column '\(name)', which the model reads")
+                }
+                return index
+            }
+        } else {
+            featureColumns = header.indices.filter { $0 != labelIndex }
+        }
+        guard !featureColumns.isEmpty else {
+            throw DataError.malformed(path: path, location: "line 1", message: "no feature columns besides the label")
+        }
+        return (labelIndex, featureColumns)
     }
 }
 

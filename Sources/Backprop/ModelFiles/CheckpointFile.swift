@@ -31,6 +31,16 @@ public struct Checkpoint<S: Scalar>: Sendable {
     ) throws -> TrainingSession<S> {
         try TrainingSession(trainer: trainer, state: state, optimizer: optimizer, data: data, evaluation: (validation, test))
     }
+
+    /// The session that continues this run on the same stream (the same file read through a
+    /// buffer of the same size: the stream is read again from the start of the epoch in
+    /// progress up to the batch reached, and the continuation is bitwise identical).
+    /// - Throws: `BackpropError` if the data do not fit the network.
+    public func resume(streaming stream: DataStream<S>, test: Dataset<S>? = nil) throws -> TrainingSession<S> {
+        try TrainingSession(
+            trainer: trainer, state: state, optimizer: optimizer, data: stream.window(rows: Swift.min(trainer.batchSize, stream.count)),
+            evaluation: (nil, test), stream: stream)
+    }
 }
 
 /// Reads and writes checkpoints as safetensors files, in the model file format plus:

@@ -23,14 +23,21 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
     public var trainer: Trainer?
     /// The fraction of the data file held out for validation (`TrainingDataOptions.validationFraction`).
     public var validationFraction: Double?
+    /// The shuffle buffer the training file was streamed through (`DataStream.bufferSize`),
+    /// when it was streamed.
+    public var shuffleBuffer: Int?
     /// The epochs of the run.
     public var history: TrainingHistory
 
     /// A record of these settings and this history.
-    public init(settings: [String: String], trainer: Trainer? = nil, validationFraction: Double? = nil, history: TrainingHistory) {
+    public init(
+        settings: [String: String], trainer: Trainer? = nil, validationFraction: Double? = nil, shuffleBuffer: Int? = nil,
+        history: TrainingHistory
+    ) {
         self.settings = settings
         self.trainer = trainer
         self.validationFraction = validationFraction
+        self.shuffleBuffer = shuffleBuffer
         self.history = history
     }
 }

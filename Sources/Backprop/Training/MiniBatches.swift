@@ -1,7 +1,14 @@
 /// The mini-batches of a training set: the data, the batch size, the shuffled order of the
 /// epoch in progress, and the buffers every step reuses (allocated once).
+///
+/// A streamed training set (`DataStream`) is read through its shuffle buffer instead: `data`
+/// is then a window of one batch, refilled from the buffer before each step, and `order` is
+/// the window's rows in order.
 final class MiniBatches<S: Scalar> {
-    let data: Dataset<S>
+    /// The training data, or for a stream the window that holds the batch in progress.
+    private(set) var data: Dataset<S>
+    /// The stream the batches are read from, if any.
+    let stream: ShuffleBuffer<S>?
     let size: Int
     /// Batches per epoch; the last one may be smaller.
     private(set) var count: Int
@@ -18,9 +25,12 @@ final class MiniBatches<S: Scalar> {
     /// A batch's loss and correct count, summed across ranks while backpropagation runs.
     let sums = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2)
 
-    /// Batches of `size`, whose products run in `precision`.
+    /// Batches of `size` of `data` (or read from `stream`, into `data` as its window), whose
+    /// products run in `precision`.
     /// - Throws: `BackpropError` if the data do not fit `network`, are empty, or `size` < 1.
-    init(_ data: Dataset<S>, size: Int, for network: Network<S>, precision: Precision = .float32) throws {
+    init(
+        _ data: Dataset<S>, size: Int, for network: Network<S>, precision: Precision = .float32, stream: DataStream<S>? = nil
+    ) throws {
         try data.validate(for: network)
         guard size > 0 else {
             throw BackpropError.invalidHyperparameter(name: "batch size", value: "\(size)", expected: "an integer ≥ 1")
@@ -30,8 +40,9 @@ final class MiniBatches<S: Scalar> {
         }
         self.data = data
         self.size = size
-        count = (data.count + size - 1) / size
-        total = data.count
+        self.stream = stream.map { ShuffleBuffer($0) }
+        total = stream?.count ?? data.count
+        count = (total + size - 1) / size
         workspace = Workspace(for: network, capacity: Swift.min(size, data.count), precision: precision)
         order = Array(0..<data.count)
         sums.initialize(repeating: 0)
@@ -47,6 +58,10 @@ final class MiniBatches<S: Scalar> {
     ///   the batch size is below the number of parts.
     func use(_ shards: DataShards?, rank: Int, of ranks: Int) throws {
         guard shards != self.shards else { return }
+        guard stream == nil else {
+            throw BackpropError.invalidHyperparameter(
+                name: "data shards", value: "\(shards?.counts ?? [])", expected: "none for a streamed training set (every rank reads the stream)")
+        }
         if let shards {
             if let held = shards.held {
                 guard shards.counts.count == ranks, held == rank, shards.counts[held] == data.count else {
@@ -93,9 +108,10 @@ final class MiniBatches<S: Scalar> {
     /// epoch's examples done once it is done.
     func batch(_ k: Int, rank: Int, of ranks: Int) -> (first: Int, rows: Int, m: Int, done: Int) {
         guard let shards else {
-            let start = k * size, m = Swift.min(size, data.count - start)
-            let first = start + m * rank / ranks
-            return (first, start + m * (rank + 1) / ranks - first, m, start + m)
+            let start = k * size, m = Swift.min(size, total - start)
+            let origin = stream == nil ? start : 0  // a stream's batch fills its window from row 0
+            let first = origin + m * rank / ranks
+            return (first, origin + m * (rank + 1) / ranks - first, m, start + m)
         }
         var m = 0, done = 0, before = 0, (first, rows) = (0, 0)
         for s in shards.counts.indices {
@@ -109,10 +125,17 @@ final class MiniBatches<S: Scalar> {
     }
 
     /// Shuffles the examples for `epoch` with `random`: a permutation of 0 ..< n, or with
-    /// `shards`, each part's own permutation (see `DataShards`).
-    func shuffle(for epoch: Int, with random: inout RandomSource) {
+    /// `shards`, each part's own permutation (see `DataShards`); or for a stream, starts the
+    /// epoch's reading with a generator drawn from `random`, at batch `batch` (after a resume).
+    /// - Throws: `DataError` for a stream's file that cannot be read or a malformed example.
+    func shuffle(for epoch: Int, with random: inout RandomSource, from batch: Int = 0) throws {
         defer { orderEpoch = epoch }
         for i in order.indices { order[i] = i }
+        if let stream {
+            try stream.restart(seed: random.next())
+            try stream.skip(Swift.min(total, batch * size))
+            return
+        }
         guard let shards else {
             random.shuffle(&order)
             return
@@ -137,5 +160,12 @@ final class MiniBatches<S: Scalar> {
                 order += parts[s][shards.taken(s, before: k, size: size) ..< shards.taken(s, before: k + 1, size: size)]
             }
         }
+    }
+
+    /// Reads batch k of a stream into the window (nothing for held data).
+    /// - Throws: `DataError` for a malformed example, or a file changed while training.
+    func read(_ k: Int) throws {
+        guard let stream else { return }
+        try stream.next(Swift.min(size, total - k * size), into: &data)
     }
 }

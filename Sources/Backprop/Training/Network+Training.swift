@@ -28,7 +28,7 @@ extension Network {
         var state = TrainingState(
             network: self, random: random, scheduler: LearningRateScheduler(.constant, initialRate: optimizer.learningRate))
         state.epoch = epoch
-        state.prepareEpoch(batches)
+        try state.prepareEpoch(batches)
         defer {
             self = state.network
             random = state.random

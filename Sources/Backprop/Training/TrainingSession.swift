@@ -70,10 +70,22 @@ public struct TrainingSession<S: Scalar> {
             optimizer: trainer.optimizer.makeOptimizer(), data: data, evaluation: (validation, test))
     }
 
+    /// A fresh run of `trainer` on `network` that reads its training data from `stream` as it
+    /// trains, through the stream's shuffle buffer (see `DataStream`), holding only the buffer
+    /// and one batch. Every rank of a `communicator` reads the whole stream and trains on its
+    /// share of each batch; `shards` cannot be set.
+    /// - Throws: `BackpropError` for invalid settings, or data that do not fit the network.
+    public init(trainer: Trainer, network: Network<S>, stream: DataStream<S>, test: Dataset<S>? = nil) throws {
+        try self.init(
+            trainer: trainer, state: TrainingState(network: network, trainer: trainer),
+            optimizer: trainer.optimizer.makeOptimizer(), data: stream.window(rows: Swift.min(trainer.batchSize, stream.count)),
+            evaluation: (nil, test), stream: stream)
+    }
+
     /// A run from its parts (a checkpoint's).
     init(
         trainer: Trainer, state: TrainingState<S>, optimizer: any Optimizer<S>, data: Dataset<S>,
-        evaluation: (validation: Dataset<S>?, test: Dataset<S>?)
+        evaluation: (validation: Dataset<S>?, test: Dataset<S>?), stream: DataStream<S>? = nil
     ) throws {
         try trainer.check(state.network, data: data, validation: evaluation.validation, test: evaluation.test)
         self.trainer = trainer
@@ -81,15 +93,19 @@ public struct TrainingSession<S: Scalar> {
         self.optimizer = optimizer
         self.validation = evaluation.validation
         self.test = evaluation.test
-        batches = try MiniBatches(data, size: trainer.batchSize, for: state.network, precision: trainer.precision)
+        batches = try MiniBatches(data, size: trainer.batchSize, for: state.network, precision: trainer.precision, stream: stream)
         // The batch to continue from is checked at the first step, once `shards` (which set
         // the batches per epoch) are known.
     }
 
     /// The network being trained.
     public var network: Network<S> { state.network }
-    /// The training data.
+    /// The training data (for a stream, the examples of the batch last read).
     public var data: Dataset<S> { batches.data }
+    /// The stream the training data are read from, if they are not held.
+    public var stream: DataStream<S>? { batches.stream?.stream }
+    /// The examples of an epoch, over every process (with `shards`, once they are in use).
+    public var examplesPerEpoch: Int { batches.total }
     /// Whether training has ended (all epochs run, or stopped early).
     public var isFinished: Bool { state.isFinished }
 
@@ -108,7 +124,7 @@ public struct TrainingSession<S: Scalar> {
             try batches.useBuckets(of: Swift.max(0, gradientBucketCapacity), precision: gradientSumPrecision)
         }
         let started = clock.now
-        state.prepareEpoch(batches)
+        try state.prepareEpoch(batches)
         optimizer.learningRate = state.scheduler.rate
         let progress = try state.trainBatch(
             batches, optimizer: &optimizer, clipNorm: trainer.clipNorm, transform: gradientTransform,

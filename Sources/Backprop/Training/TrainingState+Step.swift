@@ -3,18 +3,20 @@
 public typealias GradientTransform<S: Scalar> = (inout Gradients<S>) throws -> Void
 
 extension TrainingState {
-    /// Starts `epoch` (when `batch` is 0) or, after a resume within it, redraws its order.
+    /// Starts `epoch` (when `batch` is 0) or, after a resume within it, redraws its order
+    /// (for a stream, reads it again up to `batch`).
     ///
     /// A new epoch keeps the generator as it began (`epochRandom`), shuffles with it, lets
     /// dropout continue from the shuffled generator, and moves the schedule to the epoch.
-    mutating func prepareEpoch(_ batches: MiniBatches<S>) {
+    /// - Throws: `DataError` for a stream's file that cannot be read or a malformed example.
+    mutating func prepareEpoch(_ batches: MiniBatches<S>) throws {
         if batch == 0 {
             epochRandom = random
             _ = scheduler.rate(forEpoch: epoch, previousLoss: previousLoss)
-            batches.shuffle(for: epoch, with: &random)
+            try batches.shuffle(for: epoch, with: &random)
         } else if batches.orderEpoch != epoch {
             var shuffler = epochRandom
-            batches.shuffle(for: epoch, with: &shuffler)
+            try batches.shuffle(for: epoch, with: &shuffler, from: batch)
         }
     }
 
@@ -45,10 +47,11 @@ extension TrainingState {
         let (rank, ranks) = (communicator.rank, communicator.size)
         let (first, rows, m, done) = batches.batch(batch, rank: rank, of: ranks)
         var loss = 0.0, correct = 0
+        try batches.read(batch)
         if rows > 0 {
             batches.order.withUnsafeBufferPointer { order in
                 workspace.load(batches.data, indices: UnsafeBufferPointer(rebasing: order[first ..< first + rows]))
-                if batch + 1 < batches.count {  // this rank's share of the next batch
+                if batch + 1 < batches.count, batches.stream == nil {  // this rank's share of the next batch
                     let next = batches.batch(batch + 1, rank: rank, of: ranks)
                     workspace.prefetch(batches.data, indices: UnsafeBufferPointer(rebasing: order[next.first ..< next.first + next.rows]))
                 }
