@@ -163,6 +163,7 @@ struct TrainCommand: ParsableCommand {
         if leader { notePrecision(precision, json: json) }
         if let stream = session.stream, leader, !json {
             print("Streaming \(data) through a shuffle buffer of \(stream.bufferSize) examples (\(stream.count) per epoch, read once per epoch)")
+            fflush(nil)  // the survey may have taken a while: say so before the first epoch's line
         }
         if communicator.size > 1, leader, !json {
             let batch = session.trainer.batchSize

@@ -50,7 +50,7 @@ public struct DataStream<S: Scalar>: Sendable {
         let scaling = options.scaling ?? (reader.input == .images ? .none : .standardize)
         var statistics = FeatureStatistics(count: reader.width)
         var row = [S](repeating: 0, count: reader.width)
-        while let label = try withMutablePointer(&row, { try reader.next(into: $0) }) {
+        while let label = try withMutablePointer(&row, { try reader.next(into: scaling == .none ? nil : $0) }) {
             try labels.add(label, path: path, location: "\(reader.location), column '\(column)'")
             if scaling != .none { statistics.add(row) }
         }
@@ -119,8 +119,7 @@ extension Model {
                 message: "\(reader.width) features per example, but the model reads \(network.inputSize)")
         }
         let encoder = LabelEncoder(encoding.labels)
-        var row = [S](repeating: 0, count: reader.width)
-        while let label = try withMutablePointer(&row, { try reader.next(into: $0) }) {
+        while let label = try reader.next(into: nil) {
             _ = try encoder.target(label, path: path, column: reader.labelName ?? "label", location: reader.location)
         }
         return try DataStream(path: path, options: options, encoding: encoding, count: reader.count, bufferSize: bufferSize)

@@ -75,10 +75,11 @@ final class ExampleReader<S: Scalar> {
         input == .table ? "line \(lines + 1)" : "record \(count)"
     }
 
-    /// Reads the next example: its d features, unscaled, into `x`.
+    /// Reads the next example: its d features, unscaled, into `x` (nil: an image's pixels are
+    /// passed over; a table's cells are still checked).
     /// - Returns: its label, or nil at the end of the file.
     /// - Throws: `DataError` naming the line and column (or record) of a malformed example.
-    func next(into x: UnsafeMutablePointer<S>) throws -> String? {
+    func next(into x: UnsafeMutablePointer<S>?) throws -> String? {
         switch source {
         case .table(let reader, let label, let features, let header):
             var row: [String]
@@ -95,7 +96,8 @@ final class ExampleReader<S: Scalar> {
                     message: "\(row.count) cells, expected \(header.count) (one per header column)")
             }
             for (j, column) in features.enumerated() {
-                x[j] = try CSVTable.number(row[column], path: path, line: "line \(line + 1)", column: column, name: header[column])
+                let value: S = try CSVTable.number(row[column], path: path, line: "line \(line + 1)", column: column, name: header[column])
+                x?[j] = value
             }
             return row[label]
         case .images(let images, let labels):
@@ -103,8 +105,10 @@ final class ExampleReader<S: Scalar> {
             guard try labels.next() else {
                 throw DataError.malformed(path: labels.path, location: "record \(count + 1)", message: "the file ends before its header's count")
             }
-            images.withRecord { bytes in
-                for j in 0..<width { x[j] = S(bytes[j]) / 255 }
+            if let x {
+                images.withRecord { bytes in
+                    for j in 0..<width { x[j] = S(bytes[j]) / 255 }
+                }
             }
             count += 1
             return labels.withRecord { String($0[0]) }
