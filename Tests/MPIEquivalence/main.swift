@@ -119,16 +119,20 @@ func checkBFloat16Sums(on world: MPICommunicator) throws -> Bool {
 }
 
 var failed = false
+
+/// Records one comparison and, on rank 0, prints it as `ok …` or `FAILED …`.
+@MainActor func report(_ ok: Bool, _ what: String) {
+    failed = failed || !ok
+    if world.rank == 0 { print("\(ok ? "ok" : "FAILED") \(what)") }
+}
+
 do {
     for (name, optimizer) in [("SGD+momentum", OptimizerConfiguration.sgd(learningRate: 0.1, momentum: 0.9)), ("Adam", .adam(learningRate: 0.01))] {
         for batchSize in [10, 12] {
             let (single, steps) = try compare(Float.self, optimizer: optimizer, batchSize: batchSize, on: world)
             let (double, _) = try compare(Double.self, optimizer: optimizer, batchSize: batchSize, on: world)
             let ok = single <= 1e-5 && double <= 1e-12
-            failed = failed || !ok
-            if world.rank == 0 {
-                print("\(ok ? "ok" : "FAILED") \(name) batch \(batchSize) on \(world.size) ranks, \(steps) steps: largest relative difference Float \(single), Double \(double)")
-            }
+            report(ok, "\(name) batch \(batchSize) on \(world.size) ranks, \(steps) steps: largest relative difference Float \(single), Double \(double)")
             if name == "SGD+momentum", batchSize == 12 {
                 // Buckets of 25 MiB (PyTorch DDP's default: one bucket here) and of 400
                 // bytes (layers 3 and 2 in one Float bucket, every other layer alone).
@@ -136,10 +140,7 @@ do {
                     let (single, _) = try compare(Float.self, optimizer: optimizer, batchSize: batchSize, bucket: bucket, on: world)
                     let (double, _) = try compare(Double.self, optimizer: optimizer, batchSize: batchSize, bucket: bucket, on: world)
                     let ok = single <= 1e-5 && double <= 1e-12
-                    failed = failed || !ok
-                    if world.rank == 0 {
-                        print("\(ok ? "ok" : "FAILED") \(name) batch \(batchSize) buckets of \(bucket) bytes on \(world.size) ranks: largest relative difference Float \(single), Double \(double)")
-                    }
+                    report(ok, "\(name) batch \(batchSize) buckets of \(bucket) bytes on \(world.size) ranks: largest relative difference Float \(single), Double \(double)")
                 }
             }
             if name == "Adam", batchSize == 10 {
@@ -147,18 +148,12 @@ do {
                 let exact = try checkBFloat16Sums(on: world)
                 let (single, _) = try compare(Float.self, optimizer: optimizer, batchSize: batchSize, sums: .bfloat16, on: world)
                 let ok = exact && single > 0 && single <= 1e-2
-                failed = failed || !ok
-                if world.rank == 0 {
-                    print("\(ok ? "ok" : "FAILED") \(name) batch \(batchSize) bf16 sums on \(world.size) ranks: bf16(a + b) \(exact ? "exact" : "WRONG"), largest relative difference Float \(single) (limit 1e-2)")
-                }
+                report(ok, "\(name) batch \(batchSize) bf16 sums on \(world.size) ranks: bf16(a + b) \(exact ? "exact" : "WRONG"), largest relative difference Float \(single) (limit 1e-2)")
             }
             let (shardedSingle, shardedSteps) = try compareSharded(Float.self, optimizer: optimizer, batchSize: batchSize, on: world)
             let (shardedDouble, _) = try compareSharded(Double.self, optimizer: optimizer, batchSize: batchSize, on: world)
             let shardedOK = shardedSingle <= 1e-5 && shardedDouble <= 1e-12
-            failed = failed || !shardedOK
-            if world.rank == 0 {
-                print("\(shardedOK ? "ok" : "FAILED") \(name) batch \(batchSize) sharded on \(world.size) ranks, \(shardedSteps) steps: largest relative difference Float \(shardedSingle), Double \(shardedDouble)")
-            }
+            report(shardedOK, "\(name) batch \(batchSize) sharded on \(world.size) ranks, \(shardedSteps) steps: largest relative difference Float \(shardedSingle), Double \(shardedDouble)")
         }
     }
 } catch {
