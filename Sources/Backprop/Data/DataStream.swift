@@ -32,6 +32,7 @@ public struct DataStream<S: Scalar>: Sendable {
     /// label encoding from their labels and fits the feature scaling to their features, as
     /// `TrainingData.load` does for a file it holds (mean and variance by Welford's updates).
     /// - Parameters:
+    ///   - path: a CSV table with a header row, or an IDX images file beside its labels file.
     ///   - options: the file's columns, the task and the scaling; a validation fraction
     ///     cannot be held out of a stream (evaluate on a test set instead).
     ///   - bufferSize: N ≥ 1; min(N, n) examples of the file's features are held, at most
