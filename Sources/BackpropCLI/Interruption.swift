@@ -51,13 +51,23 @@ enum Interruption {
     /// The conventional exit status for a process ended by `number`: 128 + number.
     static func exitCode(_ number: Int32) -> Int32 { 128 + number }
 
+    /// The phase BACKPROP_RAISE_AT names, read once.
+    private static let raiseAt = ProcessInfo.processInfo.environment["BACKPROP_RAISE_AT"]
+
+    /// The test point after batch `batch` of epoch `epoch` ("batch-E-K"), which costs
+    /// nothing unless BACKPROP_RAISE_AT names a batch.
+    static func testPoint(epoch: Int, batch: Int) {
+        guard raiseAt?.hasPrefix("batch-") == true else { return }
+        testPoint("batch-\(epoch)-\(batch)")
+    }
+
     /// For tests: raises the signal named by BACKPROP_RAISE_SIGNAL (INT, TERM or KILL) when
     /// the command reaches the phase named by BACKPROP_RAISE_AT — in a distributed run only on
     /// the rank BACKPROP_RAISE_RANK names, when set — so that a test can interrupt a given
     /// phase without depending on timing.
     static func testPoint(_ phase: String) {
+        guard raiseAt == phase else { return }
         let environment = ProcessInfo.processInfo.environment
-        guard environment["BACKPROP_RAISE_AT"] == phase else { return }
         if let rank = environment["BACKPROP_RAISE_RANK"], rank != environment["OMPI_COMM_WORLD_RANK"] { return }
         let signals = ["TERM": SIGTERM, "KILL": SIGKILL]
         raise(environment["BACKPROP_RAISE_SIGNAL"].flatMap { signals[$0] } ?? SIGINT)

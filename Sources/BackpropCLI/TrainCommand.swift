@@ -182,6 +182,7 @@ struct TrainCommand: ParsableCommand {
             switch event {
             case .training(let event):
                 reporter.report(event)
+                if case .batch(let progress) = event { Interruption.testPoint(epoch: progress.epoch, batch: progress.batch) }
                 if case .epoch(let record) = event { Interruption.testPoint("epoch-\(record.epoch)") }
             case .checkpoint(let path, let epoch):
                 reporter.checkpoint(path, epoch: epoch)
