@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Data-parallel scaling (MPI): W2 and W3 trained on 1 process × 1 and 2 BLAS threads and on
 # 2 MPI processes × 1 thread (gradients summed tensor by tensor during backpropagation, after
-# it, and in 25 MiB buckets as PyTorch DDP's default), with the allreduce time of each model's gradients; then, where network
-# namespaces can be made (root), the same 2 ranks on 2 hosts of scripts/hosts.sh over TCP
-# with links shaped to 10 and 1 Gbit/s, beside the cost model's prediction.
-# Efficiency = examples/s ÷ (cores used × examples/s on 1 process × 1 thread).
+# it, and in 25 MiB buckets as PyTorch DDP's default), and on 4 processes, with the allreduce
+# time of each model's gradients; then, where network namespaces can be made (root), the same
+# 2 and 4 ranks on 2 and 4 hosts of scripts/hosts.sh over TCP with links shaped to 10 and
+# 1 Gbit/s, beside the cost model's prediction.
+# Efficiency = examples/s ÷ (cores used × examples/s on 1 process × 1 thread), where the cores
+# used are the processes × threads, at most the machine's cores (4 ranks on 2 cores share them).
 # Usage: scripts/bench-distributed.sh [TIMED_EPOCHS]   (after `make deps-data`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,26 +22,34 @@ for w in W2 W3; do
   mpirun -np 2 --bind-to core "$bench" "$w" --threads 1 --epochs "$epochs" >>"$results"
   mpirun -np 2 --bind-to core "$bench" "$w" --threads 1 --epochs "$epochs" --no-overlap >>"$results"
   mpirun -np 2 --bind-to core "$bench" "$w" --threads 1 --epochs "$epochs" --bucket-cap-mb 25 >>"$results"
+  mpirun -np 4 --oversubscribe "$bench" "$w" --threads 1 --epochs "$epochs" >>"$results"
 done
-for rate in 10gbit 1gbit; do
-  if ! scripts/hosts.sh up 2 "$rate" >/dev/null 2>&1; then
-    echo "note: no namespace hosts here (root and iproute2 needed): the runs over TCP are left out"
-    break
-  fi
-  for w in W2 W3; do
-    scripts/hosts.sh mpirun 2 --bind-to core "$bench" "$w" --threads 1 --epochs "$epochs" --link "TCP $rate" >>"$results"
-    scripts/hosts.sh mpirun 2 --bind-to core "$bench" "$w" --threads 1 --epochs "$epochs" --link "TCP $rate" \
-      --bucket-cap-mb 25 >>"$results"
+for hosts in 2 4; do
+  for rate in 10gbit 1gbit; do
+    if ! scripts/hosts.sh up "$hosts" "$rate" >/dev/null 2>&1; then
+      echo "note: no namespace hosts here (root and iproute2 needed): the runs over TCP are left out"
+      break 2
+    fi
+    for w in W2 W3; do
+      if [ "$hosts" = 2 ]; then
+        scripts/hosts.sh mpirun 2 --bind-to core "$bench" "$w" --threads 1 --epochs "$epochs" --link "TCP $rate" >>"$results"
+        scripts/hosts.sh mpirun 2 --bind-to core "$bench" "$w" --threads 1 --epochs "$epochs" --link "TCP $rate" \
+          --bucket-cap-mb 25 >>"$results"
+      else
+        scripts/hosts.sh mpirun 4 --oversubscribe "$bench" "$w" --threads 1 --epochs "$epochs" --link "TCP $rate" >>"$results"
+      fi
+    done
   done
 done
 python3 - "$results" <<'PY'
-import json, sys
+import json, os, sys
+machine_cores = os.cpu_count()
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
 print(f"{'workload':9}{'processes × threads':>21}{'link':>16}{'gradient sums':>18}{'examples/s':>12}{'efficiency':>12}{'allreduce':>12}")
 efficiency = {}
 for r in rows:
     base = next(b for b in rows if b["workload"] == r["workload"] and b["ranks"] == 1 and b["threads"] == 1)
-    cores = r["ranks"] * r["threads"]
+    cores = min(r["ranks"] * r["threads"], machine_cores)
     bucketed = r.get("bucket_cap_mb", 0) > 0
     mode = "—" if r["ranks"] == 1 else "25 MiB buckets" if bucketed else "during backprop" if r["overlap"] else "after backprop"
     reduce = f"{r['allreduce_seconds'] * 1e3:.2f} ms" if r["ranks"] > 1 else "—"
@@ -51,7 +61,8 @@ for r in rows:
     if r["ranks"] > 1 and r["overlap"] and not bucketed and link == "shared memory":
         print(f"{'':9}  gradients: {r['gradient_values']:,} floats = {r['gradient_values'] * 4 / 1e6:.2f} MB per step")
 # The cost model (docs/distributed.md) on each host run: a rank computes its B/N examples in
-# c = B / (N r₁) seconds (r₁: examples/s of 1 process × 1 thread) and the ring allreduce moves
+# c = B / (N r₁) seconds (r₁: examples/s of 1 process × 1 thread; with more ranks than cores,
+# the N ranks share the C cores and c = B / (C r₁)) and the ring allreduce moves
 # 8P(N−1)/N bytes through a link of β bytes/s: m = 8P(N−1)/(Nβ). Without overlap the
 # efficiency falls by c / (c + m) from the same ranks on shared memory; the prediction below
 # is the shared-memory efficiency times that factor, with m from the link's rate and, in the
@@ -61,12 +72,12 @@ hosts = [r for r in rows if r.get("link", "shared memory") != "shared memory" an
          and r.get("bucket_cap_mb", 0) == 0]
 if hosts:
     print("\nranks over TCP against the cost model (prediction = shared-memory efficiency × c/(c + m)):")
-    print(f"{'workload':9}{'link':>12}{'c (ms)':>9}{'m (ms)':>9}{'measured':>10}{'÷ shared':>10}{'predicted':>11}"
+    print(f"{'workload':9}{'hosts':>6}{'link':>12}{'c (ms)':>9}{'m (ms)':>9}{'measured':>10}{'÷ shared':>10}{'predicted':>11}"
           f"{'÷ predicted':>13}{'allreduce':>11}{'predicted':>11}{'÷ predicted':>13}")
     for r in hosts:
         n, p, b = r["ranks"], r["gradient_values"], r["batch"]
         base = next(x for x in rows if x["workload"] == r["workload"] and x["ranks"] == 1 and x["threads"] == 1)
-        c = b / (n * base["examples_per_second"])
+        c = b / (min(n, machine_cores) * base["examples_per_second"])
         beta = float(r["link"].split()[1].removesuffix("gbit")) * 1e9 / 8
         m = 8 * p * (n - 1) / (n * beta)
         shared = efficiency[(r["workload"], "shared memory", True, n)]
@@ -74,7 +85,7 @@ if hosts:
         predicted = shared * c / (c + m)
         measured_m = r["allreduce_seconds"]
         corrected = shared * c / (c + measured_m)
-        print(f"{r['workload']:9}{r['link']:>12}{c * 1e3:>9.2f}{m * 1e3:>9.2f}{measured:>10.2f}{measured / shared:>10.2f}"
+        print(f"{r['workload']:9}{n:>6}{r['link']:>12}{c * 1e3:>9.2f}{m * 1e3:>9.2f}{measured:>10.2f}{measured / shared:>10.2f}"
               f"{predicted:>11.2f}{measured / predicted:>13.2f}{measured_m * 1e3:>8.2f} ms{corrected:>11.2f}{measured / corrected:>13.2f}")
     w3 = [r for r in hosts if r["workload"] == "W3" and r["link"] == "TCP 10gbit"]
     if w3:
