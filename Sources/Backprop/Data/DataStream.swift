@@ -98,9 +98,7 @@ public struct DataStream<S: Scalar>: Sendable {
     /// The model of `network` trained on these data: their scaling, label encoding and columns.
     /// - Throws: `BackpropError` if the network does not fit the data.
     public func model(of network: Network<S>, training record: TrainingRecord? = nil) throws -> Model<S> {
-        var model = try Model(network: network, encoding: encoding)
-        model.training = record
-        return model
+        try Model(network: network, encoding: encoding, training: record)
     }
 }
 

@@ -52,9 +52,10 @@ public struct Model<S: Scalar>: Equatable, Sendable {
     /// How the network was trained, when known (settings and history, for `backprop summary`).
     public var training: TrainingRecord?
 
-    /// A model of `network` that reads and predicts data as `encoding` says.
+    /// A model of `network` that reads and predicts data as `encoding` says, trained as
+    /// `training` records (when known).
     /// - Throws: `BackpropError` if the scaler, feature names or classes do not fit the network.
-    public init(network: Network<S>, encoding: DataEncoding) throws {
+    public init(network: Network<S>, encoding: DataEncoding, training: TrainingRecord? = nil) throws {
         guard encoding.scaler.shift.count == network.inputSize else {
             throw BackpropError.shapeMismatch(
                 what: "feature scaler", expected: "\(network.inputSize) features (the network's input size)",
@@ -78,6 +79,7 @@ public struct Model<S: Scalar>: Equatable, Sendable {
         }
         self.network = network
         self.encoding = encoding
+        self.training = training
     }
 
     /// A model of `network` with the encoding these parts make (see `DataEncoding`).
