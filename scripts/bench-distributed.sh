@@ -4,7 +4,8 @@
 # it, and in 25 MiB buckets as PyTorch DDP's default), and on 4 processes, with the allreduce
 # time of each model's gradients; then, where network namespaces can be made (root), the same
 # 2 and 4 ranks on 2 and 4 hosts of scripts/hosts.sh over TCP with links shaped to 10 and
-# 1 Gbit/s, beside the cost model's prediction.
+# 1 Gbit/s (on 2 hosts also in 25 MiB buckets and with bfloat16 sums), beside the cost
+# model's prediction.
 # Efficiency = examples/s ÷ (cores used × examples/s on 1 process × 1 thread), where the cores
 # used are the processes × threads, at most the machine's cores (4 ranks on 2 cores share them).
 # Usage: scripts/bench-distributed.sh [TIMED_EPOCHS]   (after `make deps-data`)
@@ -35,6 +36,8 @@ for hosts in 2 4; do
         scripts/hosts.sh mpirun 2 --bind-to core "$bench" "$w" --threads 1 --epochs "$epochs" --link "TCP $rate" >>"$results"
         scripts/hosts.sh mpirun 2 --bind-to core "$bench" "$w" --threads 1 --epochs "$epochs" --link "TCP $rate" \
           --bucket-cap-mb 25 >>"$results"
+        scripts/hosts.sh mpirun 2 --bind-to core "$bench" "$w" --threads 1 --epochs "$epochs" --link "TCP $rate" \
+          --allreduce-precision bf16 >>"$results"
       else
         scripts/hosts.sh mpirun 4 --oversubscribe "$bench" "$w" --threads 1 --epochs "$epochs" --link "TCP $rate" >>"$results"
       fi
@@ -51,11 +54,14 @@ for r in rows:
     base = next(b for b in rows if b["workload"] == r["workload"] and b["ranks"] == 1 and b["threads"] == 1)
     cores = min(r["ranks"] * r["threads"], machine_cores)
     bucketed = r.get("bucket_cap_mb", 0) > 0
-    mode = "—" if r["ranks"] == 1 else "25 MiB buckets" if bucketed else "during backprop" if r["overlap"] else "after backprop"
+    bf16 = r.get("allreduce_precision", "fp32") == "bf16"
+    mode = "—" if r["ranks"] == 1 else "25 MiB buckets" if bucketed else "bf16 sums" if bf16 \
+        else "during backprop" if r["overlap"] else "after backprop"
     reduce = f"{r['allreduce_seconds'] * 1e3:.2f} ms" if r["ranks"] > 1 else "—"
     link = r.get("link", "shared memory") if r["ranks"] > 1 else "—"
     e = r["examples_per_second"] / (cores * base["examples_per_second"])
-    efficiency[(r["workload"], link, r["overlap"] and not bucketed, r["ranks"])] = e
+    if not bf16:
+        efficiency[(r["workload"], link, r["overlap"] and not bucketed, r["ranks"])] = e
     print(f"{r['workload']:9}{str(r['ranks']) + ' × ' + str(r['threads']):>21}{link:>16}{mode:>18}"
           f"{r['examples_per_second']:>12.0f}{e:>12.2f}{reduce:>12}")
     if r["ranks"] > 1 and r["overlap"] and not bucketed and link == "shared memory":
@@ -69,7 +75,7 @@ for r in rows:
 # last columns, with m the allreduce time measured on the link (the model corrected: on one
 # machine the kernel's TCP work shares the ranks' cores, so the sums run below the link's rate).
 hosts = [r for r in rows if r.get("link", "shared memory") != "shared memory" and r["ranks"] > 1
-         and r.get("bucket_cap_mb", 0) == 0]
+         and r.get("bucket_cap_mb", 0) == 0 and r.get("allreduce_precision", "fp32") == "fp32"]
 if hosts:
     print("\nranks over TCP against the cost model (prediction = shared-memory efficiency × c/(c + m)):")
     print(f"{'workload':9}{'hosts':>6}{'link':>12}{'c (ms)':>9}{'m (ms)':>9}{'measured':>10}{'÷ shared':>10}{'predicted':>11}"
