@@ -33,13 +33,13 @@ for hosts in 2 4; do
     fi
     for w in W2 W3; do
       if [ "$hosts" = 2 ]; then
-        scripts/hosts.sh mpirun 2 --bind-to core "$bench" "$w" --threads 1 --epochs "$epochs" --link "TCP $rate" >>"$results"
-        scripts/hosts.sh mpirun 2 --bind-to core "$bench" "$w" --threads 1 --epochs "$epochs" --link "TCP $rate" \
+        scripts/hosts.sh mpirun 2 "$bench" "$w" --threads 1 --epochs "$epochs" --link "TCP $rate" >>"$results"
+        scripts/hosts.sh mpirun 2 "$bench" "$w" --threads 1 --epochs "$epochs" --link "TCP $rate" \
           --bucket-cap-mb 25 >>"$results"
-        scripts/hosts.sh mpirun 2 --bind-to core "$bench" "$w" --threads 1 --epochs "$epochs" --link "TCP $rate" \
+        scripts/hosts.sh mpirun 2 "$bench" "$w" --threads 1 --epochs "$epochs" --link "TCP $rate" \
           --allreduce-precision bf16 >>"$results"
       else
-        scripts/hosts.sh mpirun 4 --oversubscribe "$bench" "$w" --threads 1 --epochs "$epochs" --link "TCP $rate" >>"$results"
+        scripts/hosts.sh mpirun 4 "$bench" "$w" --threads 1 --epochs "$epochs" --link "TCP $rate" >>"$results"
       fi
     done
   done
@@ -70,29 +70,37 @@ for r in rows:
 # c = B / (N r₁) seconds (r₁: examples/s of 1 process × 1 thread; with more ranks than cores,
 # the N ranks share the C cores and c = B / (C r₁)) and the ring allreduce moves
 # 8P(N−1)/N bytes through a link of β bytes/s: m = 8P(N−1)/(Nβ). Without overlap the
-# efficiency falls by c / (c + m) from the same ranks on shared memory; the prediction below
-# is the shared-memory efficiency times that factor, with m from the link's rate and, in the
-# last columns, with m the allreduce time measured on the link (the model corrected: on one
-# machine the kernel's TCP work shares the ranks' cores, so the sums run below the link's rate).
+# efficiency falls by c / (c + m) from the same ranks on shared memory: the prediction below
+# is the shared-memory efficiency times that factor. The last columns correct it for one
+# machine, where the kernel's TCP work runs on the ranks' own cores: a step takes the
+# shared-memory step T plus the larger of k, the rank's time in the kernel per step beyond
+# the shared-memory run's (its TCP work, and its polling while it waits), and a, the
+# allreduce measured alone on the link; prediction = shared-memory efficiency × T/(T + max(k, a)).
 hosts = [r for r in rows if r.get("link", "shared memory") != "shared memory" and r["ranks"] > 1
          and r.get("bucket_cap_mb", 0) == 0 and r.get("allreduce_precision", "fp32") == "fp32"]
 if hosts:
-    print("\nranks over TCP against the cost model (prediction = shared-memory efficiency × c/(c + m)):")
+    print("\nranks over TCP against the cost model (prediction = shared-memory efficiency × c/(c + m); corrected: × T/(T + max(k, a))):")
     print(f"{'workload':9}{'hosts':>6}{'link':>12}{'c (ms)':>9}{'m (ms)':>9}{'measured':>10}{'÷ shared':>10}{'predicted':>11}"
-          f"{'÷ predicted':>13}{'allreduce':>11}{'predicted':>11}{'÷ predicted':>13}")
+          f"{'÷ predicted':>13}{'T (ms)':>9}{'k (ms)':>9}{'a (ms)':>9}{'corrected':>11}{'÷ corrected':>13}")
     for r in hosts:
         n, p, b = r["ranks"], r["gradient_values"], r["batch"]
         base = next(x for x in rows if x["workload"] == r["workload"] and x["ranks"] == 1 and x["threads"] == 1)
+        twin = next(x for x in rows if x["workload"] == r["workload"] and x["ranks"] == n and x["overlap"]
+                    and x.get("link", "shared memory") == "shared memory" and x.get("bucket_cap_mb", 0) == 0
+                    and x.get("allreduce_precision", "fp32") == "fp32")
         c = b / (min(n, machine_cores) * base["examples_per_second"])
         beta = float(r["link"].split()[1].removesuffix("gbit")) * 1e9 / 8
         m = 8 * p * (n - 1) / (n * beta)
         shared = efficiency[(r["workload"], "shared memory", True, n)]
         measured = efficiency[(r["workload"], r["link"], True, n)]
         predicted = shared * c / (c + m)
-        measured_m = r["allreduce_seconds"]
-        corrected = shared * c / (c + measured_m)
+        t = b / twin["examples_per_second"]
+        k = max(0.0, r["system_seconds_per_step"] - twin["system_seconds_per_step"])
+        a = r["allreduce_seconds"]
+        corrected = shared * t / (t + max(k, a))
         print(f"{r['workload']:9}{n:>6}{r['link']:>12}{c * 1e3:>9.2f}{m * 1e3:>9.2f}{measured:>10.2f}{measured / shared:>10.2f}"
-              f"{predicted:>11.2f}{measured / predicted:>13.2f}{measured_m * 1e3:>8.2f} ms{corrected:>11.2f}{measured / corrected:>13.2f}")
+              f"{predicted:>11.2f}{measured / predicted:>13.2f}{t * 1e3:>9.2f}{k * 1e3:>9.2f}{a * 1e3:>9.2f}"
+              f"{corrected:>11.2f}{measured / corrected:>13.2f}")
     w3 = [r for r in hosts if r["workload"] == "W3" and r["link"] == "TCP 10gbit"]
     if w3:
         ratio = efficiency[("W3", "TCP 10gbit", True, 2)] / efficiency[("W3", "shared memory", True, 2)]

@@ -64,12 +64,15 @@ up() {
   # Open MPI calls the agent as `agent [options] HOST COMMAND…`; HOST is 10.77.0.<i>. The
   # command runs in namespace bp<i> under its own host name bp<i> (a UTS namespace), as on a
   # real host: Open MPI names its session directory in /tmp after the host name, and daemons
-  # sharing one name race to make and fill the same directory.
+  # sharing one name race to make and fill the same directory. Host i's daemon and its rank
+  # run on core (i − 1) mod the machine's cores, as a host has cores of its own: each daemon
+  # sees the whole machine, and Open MPI's own binding would put every rank on core 0.
   cat > "$STATE/agent" <<'EOF'
 #!/bin/sh
 while [ $# -gt 0 ]; do case "$1" in -*) shift ;; *) break ;; esac; done
-host=bp${1##*.}; shift
-exec ip netns exec "$host" unshare --uts /bin/sh -c "echo $host > /proc/sys/kernel/hostname && $*"
+i=${1##*.}; host=bp$i; shift
+core=$(( (i - 1) % $(nproc) ))
+exec ip netns exec "$host" unshare --uts taskset -c "$core" /bin/sh -c "echo $host > /proc/sys/kernel/hostname && $*"
 EOF
   chmod +x "$STATE/agent"
   echo "$count" > "$STATE/count"
@@ -82,12 +85,14 @@ run_mpirun() {
   local made; made=$(cat "$STATE/count")
   [ "$count" -le "$made" ] || { echo "only $made hosts are up" >&2; exit 1; }
   local hosts; hosts=$(seq -s, -f "$NET.%g" 1 "$count")
-  # mpi_yield_when_idle: a rank waiting for a message gives its core back. On one machine
-  # the kernel's TCP work runs on the ranks' cores, and ranks that spin hold it off for a
-  # clock tick per message (measured in docs/distributed.md).
+  # With more hosts than cores, hosts share a core, and a rank waiting for a message must
+  # give it back (mpi_yield_when_idle) or it holds off the rank beside it for a clock tick
+  # per message (measured in docs/distributed.md). With a core each, ranks spin as on real
+  # hosts, and the time their cores spend in the kernel is its TCP work alone.
+  local yield=0; [ "$count" -gt "$(nproc)" ] && yield=1
   exec mpirun --host "$hosts" -np "$count" --mca plm_rsh_agent "$STATE/agent" \
     --mca oob_tcp_if_include "$NET.0/24" --mca btl tcp,self --mca btl_tcp_if_include "$NET.0/24" \
-    --mca mpi_yield_when_idle 1 "$@"
+    --mca mpi_yield_when_idle "$yield" --bind-to none "$@"
 }
 
 case "${1:-}" in

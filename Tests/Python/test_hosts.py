@@ -60,6 +60,16 @@ def test_two_hosts_step_in_lockstep_with_one_process(hosts):
     assert transmitted_bytes("bpv1") - before > 20_000
 
 
+def test_each_host_has_a_core_of_its_own(hosts):
+    # Every daemon sees the whole machine; Open MPI's own binding would put both ranks on
+    # core 0 and halve their speed. scripts/hosts.sh gives host i core (i − 1) mod cores.
+    result = mpirun(hosts, "sh", "-c", "echo $(hostname) $(taskset -cp $$ | sed 's/.*: //')")
+    assert result.returncode == 0, result.stdout + result.stderr
+    cores = dict(line.split() for line in result.stdout.split("\n") if line.startswith("bp"))
+    expected = {"bp1": "0", "bp2": "1"} if os.cpu_count() > 1 else {"bp1": "0", "bp2": "0"}
+    assert cores == expected, result.stdout
+
+
 def test_distributed_train_across_hosts_matches_one_process(hosts):
     flags = ["--hidden", "16", "--epochs", "5", "--batch-size", "16", "--optimizer", "sgd", "--learning-rate", "0.1"]
     one, two = hosts / "one.safetensors", hosts / "two.safetensors"

@@ -1,7 +1,8 @@
 // backprop-scaling: data-parallel training speed on the MPI job this process belongs to
 // (`mpirun -np N backprop-scaling …`, or alone for one process). Trains W2 or W3 on
 // Fashion-MNIST for one untimed epoch and `--epochs` timed ones, then times the allreduce
-// of the model's gradient size. Rank 0 prints one JSON object.
+// of the model's gradient size. Rank 0 prints one JSON object, with its processor time per
+// timed step in user space and in the kernel (where the kernel's TCP work shows).
 import ArgumentParser
 import Backprop
 import BackpropMPI
@@ -55,7 +56,9 @@ struct ScalingBench: ParsableCommand {
         try world.barrier()
         let clock = ContinuousClock()
         let start = clock.now
+        let cpuBefore = processorTime()
         try session.run()
+        let cpuAfter = processorTime()
         let elapsed = clock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
 
@@ -71,14 +74,29 @@ struct ScalingBench: ParsableCommand {
             times.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
         }
         guard world.rank == 0 else { return }
+        let steps = epochs * ((train.count + batch - 1) / batch)
         let object: [String: Any] = [
             "workload": workload, "ranks": world.size, "threads": threads, "overlap": !noOverlap, "link": link,
             "bucket_cap_mb": bucketCapMb, "allreduce_precision": allreducePrecision,
             "batch": batch,
             "examples_per_second": Double(train.count * epochs) / seconds,
             "allreduce_seconds": times.sorted()[times.count / 2], "gradient_values": count,
+            "user_seconds_per_step": (cpuAfter.user - cpuBefore.user) / Double(steps),
+            "system_seconds_per_step": (cpuAfter.system - cpuBefore.system) / Double(steps),
         ]
         let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         print(String(decoding: json, as: UTF8.self))
     }
+}
+
+/// This process's processor time so far, in user space and in the kernel (`getrusage`).
+private func processorTime() -> (user: Double, system: Double) {
+    var usage = rusage()
+    #if os(Linux)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+    return (seconds(usage.ru_utime), seconds(usage.ru_stime))
 }
