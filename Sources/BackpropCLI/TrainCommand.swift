@@ -136,9 +136,10 @@ struct TrainCommand: ParsableCommand {
             setBLASThreadCount(max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, processesOnThisMachine(communicator))))
         }
         if leader { try checkOutputs() }
-        let resume = try self.resume.flatMap(resolvedResume)
+        let resumed = try self.resume.flatMap(resumedCheckpoint)
+        let resume = resumed?.path
         let sharded = shardData && communicator.size > 1
-        var (session, model) = try resume.map { try resumeSession($0, on: communicator, sharded: sharded) }
+        var (session, model) = try resumed.map { try resumeSession($0.path, $0.checkpoint, on: communicator, sharded: sharded) }
             ?? startSession(on: communicator, sharded: sharded)
         session.communicator = communicator
         session.gradientBucketCapacity = Int(bucketCapMb * Double(1 << 20))
@@ -264,23 +265,22 @@ struct TrainCommand: ParsableCommand {
         return (try TrainingSession(trainer: trainer, network: network, stream: stream, test: testSet), trained)
     }
 
-    /// `--resume`'s checkpoint: the path given, or for `latest` (when no file has that name)
-    /// the newest checkpoint in the checkpoint folder that reads whole; those that do not
-    /// are named on standard error and passed over. nil, a new run, where the folder holds
-    /// no checkpoint at all (the first start of a restart loop, as PyTorch Lightning's
+    /// `--resume`'s checkpoint, read: the path given, or for `latest` (when no file has that
+    /// name) the newest checkpoint in the checkpoint folder that reads whole; those that do
+    /// not are named on standard error and passed over. nil, a new run, where the folder
+    /// holds no checkpoint at all (the first start of a restart loop, as PyTorch Lightning's
     /// `ckpt_path="last"` does).
-    private func resolvedResume(_ given: String) throws -> String? {
-        guard given == "latest", !FileManager.default.fileExists(atPath: given) else { return given }
-        let found = CheckpointPolicy.checkpoints(in: checkpointFolder)
-        for path in found {
-            do {
-                let _: Checkpoint<Float> = try CheckpointFile.read(from: path, maximumBytes: limits.maxInputBytes)
-                return path
-            } catch {
-                FileHandle.standardError.write(Data("note: passing over \(path): \(error)\n".utf8))
-            }
+    private func resumedCheckpoint(_ given: String) throws -> (path: String, checkpoint: Checkpoint<Float>)? {
+        guard given == "latest", !FileManager.default.fileExists(atPath: given) else {
+            return (given, try CheckpointFile.read(from: given, maximumBytes: limits.maxInputBytes))
         }
-        guard found.isEmpty else {
+        let newest: (path: String, checkpoint: Checkpoint<Float>)? = CheckpointPolicy.newestReadable(
+            in: checkpointFolder, maximumBytes: limits.maxInputBytes
+        ) { path, error in
+            FileHandle.standardError.write(Data("note: passing over \(path): \(error)\n".utf8))
+        }
+        if let newest { return newest }
+        guard CheckpointPolicy.checkpoints(in: checkpointFolder).isEmpty else {
             throw CLIError("--resume latest: no readable checkpoint (checkpoint-epoch-*.safetensors) in \(checkpointFolder)")
         }
         FileHandle.standardError.write(Data(
@@ -288,9 +288,10 @@ struct TrainCommand: ParsableCommand {
         return nil
     }
 
-    /// The run saved in the checkpoint `path`, continued on DATA read as it was read then.
-    private func resumeSession(_ path: String, on communicator: any Communicator, sharded: Bool) throws -> (TrainingSession<Float>, Model<Float>) {
-        let checkpoint: Checkpoint<Float> = try CheckpointFile.read(from: path, maximumBytes: limits.maxInputBytes)
+    /// The run saved in `checkpoint` (read from `path`), continued on DATA read as it was read then.
+    private func resumeSession(
+        _ path: String, _ checkpoint: Checkpoint<Float>, on communicator: any Communicator, sharded: Bool
+    ) throws -> (TrainingSession<Float>, Model<Float>) {
         let streamed = checkpoint.model.training?.shuffleBuffer
         guard shuffleBuffer == nil || shuffleBuffer == streamed else {
             throw CLIError(

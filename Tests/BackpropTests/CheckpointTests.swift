@@ -90,7 +90,6 @@ import TestSupport
         #expect(paused.state.history.stoppedEarly == whole.state.history.stoppedEarly)
     }
 
-    /// Stepping one batch at a time is the same loop as `run`.
     /// `--resume latest`'s order: furthest into training first (a batch of epoch E + 1 after
     /// the end of epoch E, epoch 10 after epoch 9), other files ignored.
     @Test func checkpointsAreListedNewestFirst() throws {
@@ -108,6 +107,32 @@ import TestSupport
         #expect(CheckpointPolicy.checkpoints(in: folder.path("missing")).isEmpty)
     }
 
+    /// `--resume latest` continues from the newest checkpoint that reads whole: a damaged newer
+    /// one is passed over and named with its error; a folder of damaged ones gives nil.
+    @Test func newestReadableCheckpointPassesOverDamagedOnes() throws {
+        var run = try session(Trainer(epochs: 3, batchSize: 16, optimizer: .adam(learningRate: 0.01), seed: 9))
+        _ = try run.run { event in
+            if case .epoch = event { return .pause }
+            return .proceed
+        }
+        let policy = CheckpointPolicy(folder: folder.path)
+        let whole = policy.path(for: run.state)
+        try CheckpointFile.write(run.checkpoint(model: model(run.network)), to: whole)
+        let damaged = folder.path("checkpoint-epoch-2.safetensors")
+        try Data("not a checkpoint".utf8).write(to: URL(fileURLWithPath: damaged))
+        var passed: [String] = []
+        let newest: (path: String, checkpoint: Checkpoint<Float>)? = CheckpointPolicy.newestReadable(in: folder.path) { path, _ in
+            passed.append(path)
+        }
+        #expect(newest?.path == whole)
+        #expect(newest?.checkpoint.state.epoch == run.state.epoch)
+        #expect(passed == [damaged])
+        try FileManager.default.removeItem(atPath: whole)
+        let none: (path: String, checkpoint: Checkpoint<Float>)? = CheckpointPolicy.newestReadable(in: folder.path)
+        #expect(none == nil)
+    }
+
+    /// Stepping one batch at a time is the same loop as `run`.
     @Test func steppingEqualsRunning() throws {
         let trainer = Trainer(epochs: 3, batchSize: 16, optimizer: .adam(learningRate: 0.01), seed: 9)
         var run = try session(trainer)

@@ -39,6 +39,29 @@ public struct CheckpointPolicy: Sendable {
         return positioned.sorted { ($0.epoch, $0.batch) > ($1.epoch, $1.batch) }
             .map { URL(fileURLWithPath: folder).appendingPathComponent($0.name).path }
     }
+
+    /// The newest checkpoint in `folder` that reads whole (`CheckpointFile.read`), with its
+    /// path: what `--resume latest` continues, as PyTorch Lightning's `ckpt_path="last"`.
+    /// Newer ones that do not read are passed over and named to `passedOver` with the error.
+    /// nil where none reads; `checkpoints(in:)` tells an empty folder from a damaged one.
+    /// - Parameters:
+    ///   - folder: the checkpoint folder (`CheckpointPolicy.folder`).
+    ///   - precision: the scalar type to compute in (`Float` or `Double`).
+    ///   - maximumBytes: the largest file read (see `InputFile`).
+    ///   - passedOver: called with each newer checkpoint that does not read, and its error.
+    public static func newestReadable<S: Scalar>(
+        in folder: String, as precision: S.Type = S.self, maximumBytes: Int = InputFile.defaultMaximumBytes,
+        passedOver: (_ path: String, _ error: any Error) -> Void = { _, _ in }
+    ) -> (path: String, checkpoint: Checkpoint<S>)? {
+        for path in checkpoints(in: folder) {
+            do {
+                return (path, try CheckpointFile.read(from: path, as: S.self, maximumBytes: maximumBytes))
+            } catch {
+                passedOver(path, error)
+            }
+        }
+        return nil
+    }
 }
 
 /// How a checkpointed run ended.
