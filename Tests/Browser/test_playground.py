@@ -158,15 +158,25 @@ def test_controls_are_built_from_the_servers_options(server, browser):
 def test_play_makes_the_test_loss_fall_on_xor(server, browser):
     open_page(browser, server + "?data=xor&hidden=8,8&act=tanh,tanh&opt=adam&lr=0.03&seed=3")
     start = snapshot(browser)["testLoss"]
+    assert start > 0.1
     click(browser, "play")
-    wait(browser, lambda: snapshot(browser)["testLoss"] < 0.1, timeout=120, message="test loss below 0.1")
+    seen = {}
+
+    def fell():
+        seen.update(snapshot(browser))
+        return seen["testLoss"] < 0.1
+    wait(browser, fell, timeout=120, message="test loss below 0.1")
+    assert seen["testAccuracy"] > 0.95
     click(browser, "play")  # pause
     wait(browser, lambda: not snapshot(browser)["playing"], message="paused")
+    # Adam at this rate wobbles: the steps run between the check above and the pause may
+    # lift the loss a little (0.19 seen once), never back towards the start's.
     final = snapshot(browser)
-    assert final["testLoss"] < 0.1 < start, (start, final["testLoss"])
-    assert final["testAccuracy"] > 0.95
-    shown = float(browser.find_element(By.ID, "test-loss").get_attribute("data-value"))
-    assert shown < 0.1
+    assert final["testLoss"] < start / 2, (start, final["testLoss"])
+
+    def shown():
+        return float(browser.find_element(By.ID, "test-loss").get_attribute("data-value"))
+    wait(browser, lambda: shown() == snapshot(browser)["testLoss"], message="the paused loss on the page")
     browser.execute_script("document.getElementById('show-test').click()")
     screenshot(browser, "playground-xor.png")
     assert errors_in_console(browser) == []
