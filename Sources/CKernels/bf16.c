@@ -2,7 +2,8 @@
 // bits), products summed in float32. Three kernels give the same bits: a portable one, one
 // for AVX512-BF16 (VDPBF16PS: 16 sums of pairs of products per instruction), and one in
 // AVX2's float32 FMAs for processors without bfloat16 instructions. Their order of
-// summation is VDPBF16PS's, written out in backprop_sgemm_bf16's comment in kernels.h.
+// summation is VDPBF16PS's, written out in backprop_sgemm_bf16's comment in kernels.h. The
+// AMX kernels (bf16_amx.c) read the same rounded and packed operands.
 #include "kernels.h"
 
 #include <float.h>
@@ -294,6 +295,10 @@ AVX2_TARGET static void sgemm_bf16_avx2(int m, int n, int k, const unsigned shor
 void backprop_sgemm_bf16(backprop_bf16_kernel kernel, int m, int n, int k, const unsigned short *a, int lda,
                          const unsigned short *packed_b, float *c, int ldc, int accumulate) {
     if (m <= 0 || n <= 0) return;
+    if (kernel == BACKPROP_BF16_AMX || kernel == BACKPROP_BF16_AMX_MODEL) {
+        backprop_sgemm_bf16_amx(kernel == BACKPROP_BF16_AMX, m, n, k, a, lda, packed_b, c, ldc, accumulate);
+        return;
+    }
 #if defined(__x86_64__)
     if (kernel == BACKPROP_BF16_AVX512 && backprop_has_avx512_bf16()) {
         sgemm_bf16_avx512(m, n, k, a, lda, packed_b, c, ldc, accumulate);

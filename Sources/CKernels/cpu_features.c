@@ -19,6 +19,8 @@ static backprop_cpu_features read_features(void) {
     if ((xcr0_low & 0x6) != 0x6) return found;  // SSE and AVX state
     if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return found;
     found.avx2_fma = ((ebx >> 5) & 1) && fma;
+    unsigned int tiles = (1u << 22) | (1u << 24);                            // AMX-BF16, AMX-TILE
+    found.amx_bf16 = (edx & tiles) == tiles && (xcr0_low & 0x60000) == 0x60000;  // and the tile state
     int avx512_state = (xcr0_low & 0xE0) == 0xE0;  // opmask and the upper ZMM registers
     found.avx512f = avx512_state && ((ebx >> 16) & 1);
     unsigned int skylake = (1u << 16) | (1u << 17) | (1u << 28) | (1u << 30) | (1u << 31);  // F, DQ, CD, BW, VL

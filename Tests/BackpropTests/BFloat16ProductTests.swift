@@ -2,9 +2,10 @@ import Foundation
 import Testing
 @testable import Backprop
 
-/// The bfloat16 rounding and products of mixed precision (CKernels/bf16.c): each kernel
-/// family this processor has against a Double reference within bfloat16's error bound, and
-/// bit for bit against the portable kernel, on edge shapes.
+/// The bfloat16 rounding and products of mixed precision (CKernels/bf16.c, bf16_amx.c): each
+/// kernel family this processor has against a Double reference within bfloat16's error bound,
+/// and bit for bit against the portable kernel (or, for the AMX model, against TDPBF16PS's
+/// order written out), on edge shapes.
 @Suite struct BFloat16ProductTests {
     @Test func roundingIsToNearestWithTiesToEven() {
         let cases: [(Float, UInt16)] = [
@@ -81,7 +82,8 @@ import Testing
         }
     }
 
-    @Test(arguments: BFloat16Kernels.runnable) func everyKernelGivesThePortableBits(kernel: BFloat16Kernels) throws {
+    @Test(arguments: BFloat16Kernels.runnable.filter(\.sumsInVDPBF16PSOrder))
+    func everyKernelGivesThePortableBits(kernel: BFloat16Kernels) throws {
         var random = RandomSource(seed: 5)
         for (m, n, k) in Self.shapes {
             let a = try Matrix(rows: m, columns: k, elements: (0..<(m * k)).map { _ in Float(random.normal()) * 3 })
@@ -114,10 +116,81 @@ import Testing
     /// A sum whose float32 rounding depends on the order: products 1, 2²⁴ (pair 0) and −2²⁴, 1
     /// (pair 1). In VDPBF16PS's order, the second of a pair first: 2²⁴, then + 1 rounds back
     /// to 2²⁴ (a tie, to even), + 1 again, then − 2²⁴ gives 0; left to right it would give 1.
-    @Test(arguments: BFloat16Kernels.runnable) func sumsGoInVDPBF16PSOrder(kernel: BFloat16Kernels) throws {
+    @Test(arguments: BFloat16Kernels.runnable.filter(\.sumsInVDPBF16PSOrder))
+    func sumsGoInVDPBF16PSOrder(kernel: BFloat16Kernels) throws {
         let a = try Matrix<Float>([[1, 4096, -4096, 1]])
         let b = try Matrix<Float>([[1, 4096, 4096, 1]])
         #expect(try a.bfloat16Product(b, kernel: kernel)[0, 0] == 0)
+    }
+
+    /// The same sum in the Intel SDM's TDPBF16PS order: the even products 1 + (−2²⁴) and the
+    /// odd ones 2²⁴ + 1 (a tie, rounded to 2²⁴) summed apart, then added: 1.
+    @Test func amxModelSumsInTDPBF16PSOrder() throws {
+        let a = try Matrix<Float>([[1, 4096, -4096, 1]])
+        let b = try Matrix<Float>([[1, 4096, 4096, 1]])
+        #expect(try a.bfloat16Product(b, kernel: .amxModel)[0, 0] == 1)
+    }
+
+    /// Element (i, j) of A Bᵀ as the Intel SDM defines TDPBF16PS, written out one element at
+    /// a time: for each step of 16 pairs of k (the last padded with zeros), an even and an odd
+    /// float32 sum from 0, each with FMA, then s ← s + (even + odd); subnormals as zero.
+    static func tdpbf16psSum(_ a: [Float], _ b: [Float]) -> Float {
+        func widened(_ x: [Float]) -> [Float] {
+            BFloat16.round(x).map { $0 & 0x7f80 == 0 ? Float(bitPattern: UInt32($0 & 0x8000) << 16) : BFloat16.widen($0) }
+        }
+        func flushed(_ x: Float) -> Float { abs(x) < Float.leastNormalMagnitude ? (x.sign == .minus ? -0.0 : 0) : x }
+        let (x, y) = (widened(a), widened(b))
+        let pairs = (a.count + 1) / 2, steps = (pairs + 15) / 16
+        func value(_ v: [Float], _ i: Int) -> Float { i < v.count ? v[i] : 0 }
+        var s: Float = 0
+        for step in 0..<steps {
+            var (even, odd): (Float, Float) = (0, 0)
+            for p in step * 16..<(step + 1) * 16 {
+                even = flushed(even.addingProduct(value(x, 2 * p), value(y, 2 * p)))
+                odd = flushed(odd.addingProduct(value(x, 2 * p + 1), value(y, 2 * p + 1)))
+            }
+            s = flushed(s + flushed(even + odd))
+        }
+        return s
+    }
+
+    /// The AMX kernel's blocking — 32 × 32 blocks of C, short row blocks copied a chunk of 8
+    /// steps at a time, an odd panel, the last step's pairs — gives the bits of TDPBF16PS's
+    /// order written out, both into a zeroed C and added to one (β = 1, α applied before the
+    /// rounding, as the fused SGD step uses it).
+    @Test func amxModelGivesTheBitsOfTDPBF16PSOrder() throws {
+        var random = RandomSource(seed: 11)
+        for (m, n, k) in Self.shapes + [(70, 40, 600), (32, 64, 64), (16, 16, 32), (33, 48, 1024)] {
+            let a = try Matrix(rows: m, columns: k, elements: (0..<(m * k)).map { _ in Float(random.normal()) })
+            let b = try Matrix(rows: n, columns: k, elements: (0..<(n * k)).map { _ in Float(random.normal()) })
+            let c = try a.bfloat16Product(b, kernel: .amxModel)
+            let start = (0..<(m * n)).map { _ in Float(random.normal()) }
+            var added = start
+            let alpha: Float = -0.375
+            let buffers = BFloat16Buffers(
+                rounded: BFloat16.roundedCount(rows: m, columns: k), packed: BFloat16.packedCount(rows: n, columns: k),
+                kernels: .amxModel)
+            a.withPointer { aStart in
+                b.withPointer { bStart in
+                    added.withUnsafeMutableBufferPointer { c in
+                        guard let c = c.baseAddress else { return }
+                        #expect(buffers.multiply(MatrixProduct(
+                            MatrixOperand(aStart, rows: m, columns: k), MatrixOperand(bStart, rows: n, columns: k, transposed: true),
+                            into: c, alpha: alpha, beta: 1)))
+                    }
+                }
+            }
+            for i in 0..<m {
+                let row = (0..<k).map { a[i, $0] }
+                for j in 0..<n {
+                    let column = (0..<k).map { b[j, $0] }
+                    let sum = Self.tdpbf16psSum(row, column)
+                    #expect(c[i, j].bitPattern == sum.bitPattern, "\(m)×\(n)×\(k) at (\(i), \(j))")
+                    let scaled = Self.tdpbf16psSum(row.map { alpha * $0 }, column)
+                    #expect(added[i * n + j].bitPattern == (start[i * n + j] + scaled).bitPattern, "β = 1: \(m)×\(n)×\(k) at (\(i), \(j))")
+                }
+            }
+        }
     }
 
     /// A subnormal input counts as zero, as VDPBF16PS reads it: 2⁻¹³⁰ · 2¹⁰⁰ gives 0, not 2⁻³⁰.

@@ -84,6 +84,25 @@ def test_every_kernel_family_trains_the_same_bits(tmp_path):
     assert any(values.tobytes() != fp32[name][1].tobytes() for name, (_, values) in fast.items())
 
 
+def test_amx_kernels_run_only_when_asked_for(tmp_path):
+    """BACKPROP_ISA=amx adds the AMX kernel where the CPU has AMX-BF16, and the run trains as
+    well as the default kernels' (its sums are in TDPBF16PS's order, so not the same bits);
+    without it, or on a CPU without AMX, the kernels are the default ones."""
+    def bf16_run(env=None):
+        result = run("train", IRIS, "--hidden", "16", "--epochs", "20", "--seed", "3", "--json",
+                     "--precision", "bf16", env=env)
+        lines = [json.loads(line) for line in result.stdout.strip().split("\n")]
+        return lines[-1]["kernels"], lines[-2]["train_loss"]
+
+    default, default_loss = bf16_run()
+    asked, asked_loss = bf16_run({"BACKPROP_ISA": "amx"})
+    flags = Path("/proc/cpuinfo").read_text().split()
+    has_amx = "amx_bf16" in flags and "amx_tile" in flags
+    assert default != "amx-bf16"
+    assert asked == ("amx-bf16" if has_amx else default)
+    assert abs(asked_loss - default_loss) < 0.02, (asked_loss, default_loss)
+
+
 def test_save_precision_bf16_writes_rounded_bf16_tensors(tmp_path):
     _, _, f32 = train(tmp_path, "f32", "--precision", "bf16")
     _, _, bf16 = train(tmp_path, "b16", "--precision", "bf16", "--save-precision", "bf16")

@@ -4,7 +4,8 @@
 import CKernels
 import Foundation
 
-/// The kernels that compute bfloat16 products; all give the same bits.
+/// The kernels that compute bfloat16 products. The first three sum in VDPBF16PS's order and
+/// give the same bits; the AMX ones sum in TDPBF16PS's (kernels.h).
 enum BFloat16Kernels: String, CaseIterable, Sendable {
     /// Plain C, one product at a time in VDPBF16PS's order: every machine, not fast.
     case portable
@@ -13,13 +14,20 @@ enum BFloat16Kernels: String, CaseIterable, Sendable {
     case avx2
     /// AVX512-BF16's VDPBF16PS, 16 sums of pairs of products per instruction.
     case avx512 = "avx512-bf16"
+    /// AMX's TDPBF16PS, a 16 × 16 tile of sums of 32 products per instruction; only where
+    /// `BACKPROP_ISA=amx` asks for it, since no machine with AMX has run it yet.
+    case amx = "amx-bf16"
+    /// The AMX kernel with its tile instructions computed in plain C as the Intel SDM defines
+    /// them: its blocking and TDPBF16PS's order on every machine, for tests.
+    case amxModel = "amx-model"
 
     /// Whether this processor can run the family.
     var isRunnable: Bool {
         switch self {
-        case .portable: true
+        case .portable, .amxModel: true
         case .avx2: backprop_has_avx2_fma() != 0
         case .avx512: backprop_has_avx512_bf16() != 0
+        case .amx: backprop_has_amx_bf16() != 0
         }
     }
 
@@ -32,17 +40,23 @@ enum BFloat16Kernels: String, CaseIterable, Sendable {
         case .portable: .portable
         case .avx2: avx2.isRunnable ? .avx2 : .portable
         case .avx512: avx512.isRunnable ? .avx512 : avx2.isRunnable ? .avx2 : .portable
+        case .amx: amx.isRunnable ? .amx : avx512.isRunnable ? .avx512 : avx2.isRunnable ? .avx2 : .portable
         }
     }()
 
     /// Whether the family uses bfloat16 instructions, rather than computing their sums another way.
-    var hasInstructions: Bool { self == .avx512 }
+    var hasInstructions: Bool { self == .avx512 || self == .amx }
+
+    /// Whether the family sums in VDPBF16PS's order, as the portable kernel does (else in TDPBF16PS's).
+    var sumsInVDPBF16PSOrder: Bool { self != .amx && self != .amxModel }
 
     var code: backprop_bf16_kernel {
         switch self {
         case .portable: BACKPROP_BF16_PORTABLE
         case .avx2: BACKPROP_BF16_AVX2
         case .avx512: BACKPROP_BF16_AVX512
+        case .amx: BACKPROP_BF16_AMX
+        case .amxModel: BACKPROP_BF16_AMX_MODEL
         }
     }
 }
@@ -180,8 +194,8 @@ private struct BFloat16Blocks: ParallelJob {
 extension Matrix where Element == Float {
     /// C = op(A) op(B)ᵀ with A = self, op(X) = X or Xᵀ (`transposeA`, `transposeB`), op(A)
     /// m × k and op(B) n × k: the inputs rounded to bfloat16, each element of C a float32 sum
-    /// of exact products in VDPBF16PS's order (kernels.h), so that every kernel gives the
-    /// same bits; subnormal inputs and sums count as zero. The forward product Z = A Wᵀ is
+    /// of exact products in VDPBF16PS's order (kernels.h), so that every kernel but the AMX
+    /// ones gives the same bits; subnormal inputs and sums count as zero. The forward product Z = A Wᵀ is
     /// (A, W); backpropagation's δ W is (δ, W, transposeB) and δᵀ A is (δ, A, both).
     /// - Throws: `BackpropError.shapeMismatch` where op(A) and op(B) have different k.
     func bfloat16Product(

@@ -21,19 +21,20 @@ public enum MatrixProductEngine: String, Sendable, CaseIterable {
     case builtIn = "builtin"
 }
 
-/// The processor features the products may use: all the processor has, unless the
+/// The processor features the products may use: all the processor has but AMX, unless the
 /// environment variable `BACKPROP_ISA` limits them — `avx2` to AVX2 (to measure an
 /// AVX2-only machine's speed on an AVX-512 one), `portable` to none of Backprop's own vector
-/// kernels (float32 products then run on BLAS, bfloat16 ones on the portable kernel);
-/// `avx512` is the default, all there is.
+/// kernels (float32 products then run on BLAS, bfloat16 ones on the portable kernel) — or
+/// widens them: `amx` adds the AMX tiles to bfloat16 products, which no machine with AMX has
+/// run yet. `avx512` is the default.
 enum InstructionSet {
     enum Limit: String, CaseIterable {
-        case avx512, avx2, portable
+        case amx, avx512, avx2, portable
     }
 
-    /// The limit `BACKPROP_ISA` sets (`.avx512`, no limit, when it is unset or not a limit).
+    /// The limit `BACKPROP_ISA` sets (`.avx512` when it is unset or not a limit).
     static let limit = limit(in: ProcessInfo.processInfo.environment)
-    static let avx512 = limit == .avx512 && backprop_has_avx512() != 0
+    static let avx512 = (limit == .avx512 || limit == .amx) && backprop_has_avx512() != 0
     static let avx2 = limit != .portable && backprop_has_avx2_fma() != 0
 
     static func limit(in environment: [String: String]) -> Limit {
@@ -65,7 +66,7 @@ private let engineSetting = Atomic<Int>(
 
 /// What is wrong with the environment variables that choose the engine and the
 /// instructions — `BACKPROP_GEMM` other than `automatic`, `blas` or `builtin`, or
-/// `BACKPROP_ISA` other than `avx512`, `avx2` or `portable` (either in any case) — for a program to warn about,
+/// `BACKPROP_ISA` other than `amx`, `avx512`, `avx2` or `portable` (either in any case) — for a program to warn about,
 /// since the library then ignores them; nil when both are unset or valid.
 public func matrixProductSettingsProblem(
     in environment: [String: String] = ProcessInfo.processInfo.environment

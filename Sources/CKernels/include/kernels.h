@@ -8,6 +8,7 @@ typedef struct {
     int avx512f;         // AVX-512 Foundation
     int avx512_skylake;  // AVX-512 F, CD, BW, DQ and VL, which OpenBLAS's SkylakeX kernels need
     int avx512_bf16;     // AVX512-BF16 (VDPBF16PS), with the above
+    int amx_bf16;        // AMX-TILE and AMX-BF16 (TDPBF16PS), the operating system saving the tiles
 } backprop_cpu_features;
 
 /// This processor's extensions, read once with cpuid and xgetbv.
@@ -78,10 +79,22 @@ int backprop_has_avx512_bf16(void);
 /// to even), for n values; NaN stays a quiet NaN of the same sign, ±∞ stays ±∞.
 void backprop_bf16_round(const float *x, unsigned short *y, long n);
 
+/// Whether this process can run AMX-BF16 code (TDPBF16PS): the processor has it and, on
+/// Linux, the kernel granted the tile state (asked once, at the first call).
+int backprop_has_amx_bf16(void);
+
 /// The bfloat16 kernels: the portable one, the AVX512-BF16 one (where
-/// backprop_has_avx512_bf16() is 1), or the AVX2 one (float32 FMAs, where
-/// backprop_has_avx2_fma() is 1). A kernel the processor lacks falls back to the portable one.
-typedef enum { BACKPROP_BF16_PORTABLE = 0, BACKPROP_BF16_AVX512 = 1, BACKPROP_BF16_AVX2 = 2 } backprop_bf16_kernel;
+/// backprop_has_avx512_bf16() is 1), the AVX2 one (float32 FMAs, where
+/// backprop_has_avx2_fma() is 1), the AMX one (where backprop_has_amx_bf16() is 1), and the
+/// AMX one's model (its tile instructions in plain C, every machine). A kernel the processor
+/// lacks falls back to the portable one (the AMX one to its model).
+typedef enum {
+    BACKPROP_BF16_PORTABLE = 0,
+    BACKPROP_BF16_AVX512 = 1,
+    BACKPROP_BF16_AVX2 = 2,
+    BACKPROP_BF16_AMX = 3,
+    BACKPROP_BF16_AMX_MODEL = 4
+} backprop_bf16_kernel;
 
 /// The bfloat16 values backprop_bf16_pack_b writes for an n × k matrix B: n rounded up to 16,
 /// times k rounded up to 2.
@@ -104,9 +117,19 @@ void backprop_bf16_pack_b(int transposed, const float *b, int ldb, int n, int k,
 /// backprop_bf16_pack_b; C is float32, m × n, rows `ldc` apart. Every element of A Bᵀ is
 /// summed as VDPBF16PS does it, in one float32 sum s from 0: for p = 0, 1, …:
 /// s ← s + a_(2p+1) b_(2p+1), then s ← s + a_(2p) b_(2p), each product exact, each sum
-/// rounded to nearest even; subnormal inputs and sums count as zero. So every kernel gives
-/// the same bits. Runs on the calling thread.
+/// rounded to nearest even; subnormal inputs and sums count as zero. So the portable, AVX2
+/// and AVX512-BF16 kernels give the same bits. The AMX kernels sum as
+/// backprop_sgemm_bf16_amx says. Runs on the calling thread.
 void backprop_sgemm_bf16(backprop_bf16_kernel kernel, int m, int n, int k, const unsigned short *a, int lda,
                          const unsigned short *packed_b, float *c, int ldc, int accumulate);
+
+/// backprop_sgemm_bf16 on AMX tiles (`hardware` nonzero, where backprop_has_amx_bf16() is
+/// 1) or their model. Each element is summed as the Intel SDM defines TDPBF16PS, 16 pairs of
+/// k at a time: for each step of 16 pairs (the last padded with zeros), an even sum e and an
+/// odd sum o from 0, e ← e + a_(2p) b_(2p) and o ← o + a_(2p+1) b_(2p+1) with FMA, then
+/// s ← s + (e + o); subnormal inputs and sums count as zero. The model gives these bits;
+/// the processor's own are checked only against the bound of bfloat16's error.
+void backprop_sgemm_bf16_amx(int hardware, int m, int n, int k, const unsigned short *a, int lda,
+                             const unsigned short *packed_b, float *c, int ldc, int accumulate);
 
 #endif
