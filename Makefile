@@ -155,7 +155,7 @@ AVX2_ONLY := BACKPROP_ISA=avx2 OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx
 ## Runs W1–W4 with Backprop beside the PyTorch, NumPy and JAX peers (when installed: make
 ## bench-peers) in interleaved rounds and prints the FMA peak, the matrix-product engine
 ## comparison, one table and the targets as median ratios; on an AVX-512 machine the same
-## again limited to AVX2; then a width and batch-size sweep, W2 through `backprop train` in
+## again limited to AVX2; on an AMX one W2–W4 again with the AMX kernels (BACKPROP_ISA=amx); then a width and batch-size sweep, W2 through `backprop train` in
 ## fresh processes (automatic engine against Backprop's kernels alone), data-parallel scaling over MPI
 ## (W2, W3 on 1 and 2 processes), the load test of `backprop serve` (wrk at concurrency 1,
 ## 16 and 64 on W4's model), and whether a page following a playground run slows its training.
@@ -164,6 +164,8 @@ bench: deps-bench
 	$(BENCH) --sweep
 	if grep -qw avx512f /proc/cpuinfo; then $(MAKE) --no-print-directory bench-avx2; \
 	else echo "This CPU has no AVX-512: the figures above are AVX2's."; fi
+	if grep -qw amx_bf16 /proc/cpuinfo; then BACKPROP_ISA=amx $(BENCH) --no-engine-comparison --workloads W2,W3,W4; \
+	else echo "This CPU has no AMX: no amx-bf16 rows."; fi
 	scripts/bench-cli.sh
 	scripts/bench-distributed.sh
 	scripts/bench-serve.sh

@@ -44,7 +44,8 @@ struct Bench: ParsableCommand {
         let chosen = Set(workloads.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() })
         print("Backprop benchmark, \(Date()), \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores")
         print("BLAS: \(blasDescription()); matrix-product engine: \(matrixProductEngine.rawValue); "
-              + "instructions: \(limitedToAVX2 ? "limited to AVX2 (BACKPROP_ISA=avx2)" : "all this CPU has")")
+              + "instructions: \(limitedToAVX2 ? "limited to AVX2 (BACKPROP_ISA=avx2)" : "all this CPU has")"
+              + "; bf16 kernels: \(Precision.bfloat16.kernels)")
         var split = 0.0, own: Double?
         for _ in 0..<3 {  // interleaved, so that neither way is measured only while the CPU clocks up
             split = max(split, sgemmRate())
