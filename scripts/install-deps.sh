@@ -3,14 +3,15 @@
 #   scripts/install-deps.sh            build and test dependencies
 #   scripts/install-deps.sh --data     also the Fashion-MNIST data set (for the demo)
 #   scripts/install-deps.sh --bench    also the data set, wrk (for make bench's load test), and BLIS and
-#                                      oneDNN (for its engine comparison; loaded at run time, never linked)
+#                                      oneDNN (for its engine comparisons; loaded at run time, never linked;
+#                                      oneDNN's header gives the bfloat16 comparison its matmul's types)
 #   scripts/install-deps.sh --browser  also Chromium and its WebDriver (for make test's browser tests)
 # As root it runs apt-get; otherwise it prints the command to run and fails.
 set -euo pipefail
 
 packages=(libopenblas-dev zlib1g-dev pkg-config gzip python3 time libopenmpi-dev openmpi-bin iproute2)
 [ "${1:-}" = "--data" ] && packages+=(dataset-fashion-mnist)
-[ "${1:-}" = "--bench" ] && packages+=(dataset-fashion-mnist wrk libblis4 libdnnl2)
+[ "${1:-}" = "--bench" ] && packages+=(dataset-fashion-mnist wrk libblis4 libdnnl2 libdnnl-dev)
 [ "${1:-}" = "--browser" ] && packages+=(chromium chromium-driver)
 
 missing=()

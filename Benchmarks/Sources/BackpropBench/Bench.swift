@@ -66,6 +66,7 @@ struct Bench: ParsableCommand {
         if engineComparison {
             let venv = peers.map { URL(fileURLWithPath: $0).deletingLastPathComponent().deletingLastPathComponent().path }
             EngineComparison(venv: venv).run()
+            BFloat16Comparison().run()
         }
         let fashion = try FashionMNIST(folder: data)
         let counter = AllocationCounter()

@@ -115,22 +115,22 @@ struct EngineComparison {
                         + rates.map { fixed($0, 1) }.joined(separator: " | ") + " | \(winner) |")
         }
     }
+}
 
-    /// The mean time of one call, over as many calls as fill 10 ms (at least 3), after one
-    /// call that warms the caches.
-    private func secondsPerCall(_ body: () -> Void) -> Double {
+/// The mean time of one call, over as many calls as fill 10 ms (at least 3), after one
+/// call that warms the caches.
+func secondsPerCall(_ body: () -> Void) -> Double {
+    body()
+    let clock = ContinuousClock()
+    var calls = 0
+    let start = clock.now
+    var elapsed = Duration.zero
+    repeat {
         body()
-        let clock = ContinuousClock()
-        var calls = 0
-        let start = clock.now
-        var elapsed = Duration.zero
-        repeat {
-            body()
-            calls += 1
-            elapsed = clock.now - start
-        } while calls < 3 || elapsed < .milliseconds(10)
-        return elapsed.seconds / Double(calls)
-    }
+        calls += 1
+        elapsed = clock.now - start
+    } while calls < 3 || elapsed < .milliseconds(10)
+    return elapsed.seconds / Double(calls)
 }
 
 /// The first path matching a shell pattern, if any.

@@ -23,4 +23,22 @@ const char *engine_version(Engine engine);
 void engine_sgemm(Engine engine, int transa, int transb, int m, int n, int k, const float *a, int lda,
                   const float *b, int ldb, float *c, int ldc);
 
+/// oneDNN's matmul primitive for one shape: C (m × n, float32, row-major) ← op(A) op(B), A
+/// and B bfloat16 (`bfloat16` nonzero) or float32, row-major, op(X) = Xᵀ stored where trans
+/// is 1. Made once, run on the calling thread (one OpenMP thread).
+typedef struct onednn_matmul onednn_matmul;
+
+/// A matmul for the shape, or NULL with a reason in `error`: oneDNN not installed, or no
+/// such matmul on this CPU (oneDNN 2.x has bfloat16 only from AVX-512 on).
+onednn_matmul *onednn_matmul_make(int bfloat16, int transa, int transb, int m, int n, int k, char *error,
+                                  int error_size);
+
+/// The implementation oneDNN chose, e.g. "brg:avx512_core_amx".
+const char *onednn_matmul_name(const onednn_matmul *matmul);
+
+/// C ← op(A) op(B) on these operands (bfloat16 as unsigned 16-bit values).
+void onednn_matmul_run(onednn_matmul *matmul, const void *a, const void *b, float *c);
+
+void onednn_matmul_free(onednn_matmul *matmul);
+
 #endif
