@@ -103,6 +103,7 @@ import Testing
     @Test func unknownSettingsAreNamed() {
         #expect(matrixProductSettingsProblem(in: [:]) == nil)
         #expect(matrixProductSettingsProblem(in: ["BACKPROP_GEMM": "BuiltIn", "BACKPROP_ISA": "AVX2"]) == nil)
+        #expect(matrixProductSettingsProblem(in: ["BACKPROP_ISA": "amx"]) == nil)
         let problem = matrixProductSettingsProblem(in: ["BACKPROP_GEMM": "mkl", "BACKPROP_ISA": "avx9"])
         #expect(problem?.contains("BACKPROP_GEMM=mkl is not an engine (expected one of automatic, blas, builtin)") == true)
         #expect(problem?.contains("BACKPROP_ISA=avx9 is not an instruction set limit") == true)

@@ -78,7 +78,7 @@ public func matrixProductSettingsProblem(
     }
     if let isa = environment["BACKPROP_ISA"], InstructionSet.Limit(rawValue: isa.lowercased()) == nil {
         let names = InstructionSet.Limit.allCases.map(\.rawValue).joined(separator: ", ")
-        problems.append("BACKPROP_ISA=\(isa) is not an instruction set limit (expected one of \(names)); using all the processor has")
+        problems.append("BACKPROP_ISA=\(isa) is not an instruction set limit (expected one of \(names)); using the default, avx512")
     }
     return problems.isEmpty ? nil : problems.joined(separator: "; ")
 }
