@@ -194,9 +194,10 @@ private struct BFloat16Blocks: ParallelJob {
 extension Matrix where Element == Float {
     /// C = op(A) op(B)ᵀ with A = self, op(X) = X or Xᵀ (`transposeA`, `transposeB`), op(A)
     /// m × k and op(B) n × k: the inputs rounded to bfloat16, each element of C a float32 sum
-    /// of exact products in VDPBF16PS's order (kernels.h), so that every kernel but the AMX
-    /// ones gives the same bits; subnormal inputs and sums count as zero. The forward product Z = A Wᵀ is
-    /// (A, W); backpropagation's δ W is (δ, W, transposeB) and δᵀ A is (δ, A, both).
+    /// of exact products in VDPBF16PS's order (kernels.h; the AMX kernels in TDPBF16PS's), so
+    /// that every other kernel gives the same bits; subnormal inputs and sums count as zero.
+    /// The forward product Z = A Wᵀ is (A, W); backpropagation's δ W is (δ, W, transposeB)
+    /// and δᵀ A is (δ, A, both).
     /// - Throws: `BackpropError.shapeMismatch` where op(A) and op(B) have different k.
     func bfloat16Product(
         transposeA: Bool = false, _ b: Matrix<Float>, transposeB: Bool = false, kernel: BFloat16Kernels = .fastest

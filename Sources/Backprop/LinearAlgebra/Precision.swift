@@ -21,9 +21,10 @@ public enum Precision: String, Codable, Sendable, CaseIterable {
         }
     }
 
-    /// Whether this processor has instructions for bfloat16 products (AVX512-BF16, or AMX-BF16
-    /// where `BACKPROP_ISA=amx` asks for its tiles), within `BACKPROP_ISA`'s limit. Without them bfloat16 products give the same results, computed
-    /// in float32 FMAs (AVX2) or plain C, no faster than float32.
+    /// Whether this processor has instructions for bfloat16 products (AVX512-BF16, or
+    /// AMX-BF16 where `BACKPROP_ISA=amx` asks for its tiles), within `BACKPROP_ISA`'s limit.
+    /// Without them bfloat16 products give the same results, computed in float32 FMAs (AVX2)
+    /// or plain C, no faster than float32.
     public static var processorHasBFloat16Instructions: Bool { BFloat16Kernels.fastest.hasInstructions }
 }
 
