@@ -5,23 +5,11 @@
 // summation is VDPBF16PS's, written out in backprop_sgemm_bf16's comment in kernels.h. The
 // AMX kernels (bf16_amx.c) read the same rounded and packed operands.
 #include "kernels.h"
+#include "bf16_scalar.h"
 
 #include <float.h>
 #include <math.h>
 #include <string.h>
-
-/// float32's bits.
-static inline unsigned int bits_of(float x) {
-    unsigned int u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-
-static inline float float_of(unsigned int u) {
-    float x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
 
 /// x rounded to bfloat16, to nearest, ties to even; NaN made quiet.
 static inline unsigned short round_bf16(float x) {
@@ -125,14 +113,6 @@ void backprop_bf16_pack_b(int transposed, const float *b, int ldb, int n, int k,
         }
     }
 }
-
-/// A bfloat16 as float32, subnormals as zero (as VDPBF16PS reads its inputs).
-static inline float widen_daz(unsigned short h) {
-    return (h & 0x7f80) == 0 ? float_of((unsigned int)(h & 0x8000) << 16) : float_of((unsigned int)h << 16);
-}
-
-/// x, or zero of x's sign where x is subnormal (as VDPBF16PS writes its sums).
-static inline float flush(float x) { return fabsf(x) < FLT_MIN ? copysignf(0.0f, x) : x; }
 
 /// The portable kernel: each sum in VDPBF16PS's order, one product at a time.
 static void sgemm_bf16_portable(int m, int n, int k, const unsigned short *a, int lda, const unsigned short *packed_b,

@@ -6,6 +6,7 @@
 // last step through zero-padded copies, so every tile is 16 rows × 64 bytes and one tile
 // configuration serves the whole product.
 #include "kernels.h"
+#include "bf16_scalar.h"
 
 #include <float.h>
 #include <math.h>
@@ -41,15 +42,6 @@ static _Thread_local struct {
     unsigned short ab[4][16][32];  // tiles 4–7
 } model;
 
-static inline float widen_daz(unsigned short h) {
-    unsigned int u = (h & 0x7f80) == 0 ? (unsigned int)(h & 0x8000) << 16 : (unsigned int)h << 16;
-    float x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
-
-static inline float flush(float x) { return fabsf(x) < FLT_MIN ? copysignf(0.0f, x) : x; }
-
 static void model_configure(void) { memset(&model, 0, sizeof model); }
 
 static void model_zero(void) { memset(model.c, 0, sizeof model.c); }
@@ -75,6 +67,8 @@ static void model_dot(int c, int a, int b) {
     }
 }
 
+/// amx_multiply step for step (the hardware's tile numbers must be constants in each
+/// instruction, so the two loops cannot share one body).
 static void model_multiply(long steps, const unsigned short *a0, const unsigned short *a1, long a_stride,
                            const unsigned short *b0, const unsigned short *b1) {
     for (long s = 0; s < steps; s++) {
